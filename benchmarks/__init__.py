@@ -1,0 +1,1 @@
+"""privmw benchmarks: ``python -m benchmarks`` (``--quick``, ``--json PATH``)."""

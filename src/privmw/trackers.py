@@ -1,0 +1,397 @@
+"""The tracker registry: vendor → category, URLs, cookies, inline signatures, CSP.
+
+One registry feeds cookie gating (``cookies``), tag gating (``html``), the
+consent-aware CSP (``csp``) and the disclosure. Apps extend it with their own
+:class:`Vendor` entries.
+
+Sources: vendors' documentation as summarised in the project's reference notes
+(GA4/gtag, GTM, Google Ads/DoubleClick/AdSense, Meta Pixel, Hotjar, Microsoft
+Clarity and UET, Crisp, YouTube, Vimeo).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from ._errors import ConfigurationError
+
+__all__ = ["DEFAULT_VENDORS", "TrackerRegistry", "Vendor"]
+
+_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Vendor:
+    """One third party, as privmw needs to know it.
+
+    Attributes:
+        name: a short id, lower case (``"google-analytics"``); goes into
+            ``data-privmw-vendor``.
+        label: the human name for banners and the disclosure.
+        category: the consent category that must be allowed (``"analytics"``).
+        urls: where its tags load from: ``host`` or ``host/path-prefix``. A host
+            matches itself and its subdomains, case-insensitively, for
+            ``https:``, ``http:`` and protocol-relative URLs.
+        cookies: cookie names it sets; ``*`` is a wildcard (``"_ga_*"``).
+        signatures: substrings that identify its inline snippet (``"fbq("``).
+        csp: CSP directive → sources it needs once allowed.
+        purpose: one sentence for the disclosure.
+    """
+
+    name: str
+    label: str
+    category: str
+    urls: tuple[str, ...] = ()
+    cookies: tuple[str, ...] = ()
+    signatures: tuple[str, ...] = ()
+    csp: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    purpose: str = ""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not _NAME.match(self.name):
+            raise ConfigurationError(
+                f"Vendor: name must be lower-case letters, digits, '.', '_' or '-', "
+                f"got {self.name!r}"
+            )
+        if not isinstance(self.category, str) or not _NAME.match(self.category):
+            raise ConfigurationError(
+                f"Vendor {self.name!r}: category must be a lower-case name like "
+                f"'analytics', got {self.category!r}"
+            )
+        for attr in ("urls", "cookies", "signatures"):
+            value = getattr(self, attr)
+            if isinstance(value, str) or not all(isinstance(v, str) and v for v in value):
+                raise ConfigurationError(
+                    f"Vendor {self.name!r}: {attr} must be a tuple of non-empty strings, "
+                    f"got {value!r}"
+                )
+            object.__setattr__(self, attr, tuple(value))
+        object.__setattr__(self, "urls", tuple(u.lower().strip("/") for u in self.urls))
+
+
+_GOOGLE_ANALYTICS = Vendor(
+    name="google-analytics",
+    label="Google Analytics 4 (gtag.js)",
+    category="analytics",
+    urls=(
+        "googletagmanager.com/gtag/js",
+        "google-analytics.com",
+        "analytics.google.com",
+        "ssl.google-analytics.com",
+    ),
+    cookies=("_ga", "_ga_*", "_gid", "_gat", "_gat_*", "_dc_gtm_*", "_gac_*", "AMP_TOKEN"),
+    signatures=("gtag(", "google-analytics.com/analytics.js", "GoogleAnalyticsObject"),
+    csp={
+        "script-src": ("https://*.googletagmanager.com",),
+        "img-src": ("https://*.google-analytics.com", "https://*.googletagmanager.com"),
+        "connect-src": (
+            "https://*.google-analytics.com",
+            "https://*.analytics.google.com",
+            "https://*.googletagmanager.com",
+        ),
+    },
+    purpose="Audience measurement: pages viewed, visit length, device type.",
+)
+
+_GOOGLE_TAG_MANAGER = Vendor(
+    name="google-tag-manager",
+    label="Google Tag Manager",
+    category="analytics",
+    urls=("googletagmanager.com/gtm.js", "googletagmanager.com/ns.html", "googletagmanager.com"),
+    signatures=("googletagmanager.com/gtm.js", "gtm.start"),
+    csp={
+        "script-src": ("https://www.googletagmanager.com",),
+        "img-src": ("https://www.googletagmanager.com",),
+        "frame-src": ("https://www.googletagmanager.com",),
+        "connect-src": ("https://www.googletagmanager.com",),
+    },
+    purpose="Loads further measurement and advertising tags configured by the site.",
+)
+
+_GOOGLE_ADS = Vendor(
+    name="google-ads",
+    label="Google Ads, DoubleClick and AdSense",
+    category="marketing",
+    urls=(
+        "googleadservices.com",
+        "doubleclick.net",
+        "googlesyndication.com",
+        "adservice.google.com",
+        "fundingchoicesmessages.google.com",
+        "adtrafficquality.google",
+        "google.com/pagead",
+        "google.com/ads",
+    ),
+    cookies=(
+        "_gcl_au",
+        "_gcl_aw",
+        "_gcl_dc",
+        "_gcl_gs",
+        "_gcl_*",
+        "__gads",
+        "__gpi",
+        "__eoi",
+        "IDE",
+        "test_cookie",
+        "DSID",
+    ),
+    signatures=("adsbygoogle", "googletag.cmd", "gtag('config', 'AW-", 'gtag("config", "AW-'),
+    csp={
+        "script-src": (
+            "https://www.googleadservices.com",
+            "https://googleads.g.doubleclick.net",
+            "https://pagead2.googlesyndication.com",
+            "https://securepubads.g.doubleclick.net",
+            "https://tpc.googlesyndication.com",
+            "https://adservice.google.com",
+        ),
+        "img-src": (
+            "https://googleads.g.doubleclick.net",
+            "https://*.g.doubleclick.net",
+            "https://pagead2.googlesyndication.com",
+            "https://www.google.com",
+        ),
+        "frame-src": (
+            "https://td.doubleclick.net",
+            "https://bid.g.doubleclick.net",
+            "https://*.googlesyndication.com",
+        ),
+        "connect-src": (
+            "https://*.g.doubleclick.net",
+            "https://*.googlesyndication.com",
+            "https://*.adtrafficquality.google",
+        ),
+    },
+    purpose="Advertising: ad delivery, conversion measurement and remarketing.",
+)
+
+_META_PIXEL = Vendor(
+    name="meta-pixel",
+    label="Meta Pixel (Facebook)",
+    category="marketing",
+    urls=("connect.facebook.net", "facebook.com/tr", "facebook.com/plugins"),
+    cookies=("_fbp", "_fbc", "fr"),
+    signatures=("fbq(", "connect.facebook.net", "_fbq"),
+    csp={
+        "script-src": ("https://connect.facebook.net",),
+        "img-src": ("https://www.facebook.com",),
+        "connect-src": ("https://www.facebook.com", "https://connect.facebook.net"),
+        "frame-src": ("https://www.facebook.com",),
+    },
+    purpose="Advertising: conversion tracking and audiences on Facebook and Instagram.",
+)
+
+_HOTJAR = Vendor(
+    name="hotjar",
+    label="Hotjar",
+    category="analytics",
+    urls=("hotjar.com", "hotjar.io"),
+    cookies=("_hj*",),
+    signatures=("_hjSettings", "static.hotjar.com", "hotjar.com/c/hotjar-"),
+    csp={
+        "script-src": ("https://*.hotjar.com",),
+        "img-src": ("https://*.hotjar.com",),
+        "connect-src": ("https://*.hotjar.com", "https://*.hotjar.io", "wss://*.hotjar.com"),
+        "frame-src": ("https://*.hotjar.com",),
+    },
+    purpose="Behaviour analytics: heatmaps and session recordings.",
+)
+
+_CLARITY = Vendor(
+    name="microsoft-clarity",
+    label="Microsoft Clarity",
+    category="analytics",
+    urls=("clarity.ms",),
+    cookies=("_clck", "_clsk", "CLID", "MUID", "ANONCHK", "MR", "SM"),
+    signatures=("clarity.ms/tag", '"clarity"', "'clarity'"),
+    csp={
+        "script-src": ("https://*.clarity.ms",),
+        "img-src": ("https://*.clarity.ms", "https://c.bing.com"),
+        "connect-src": ("https://*.clarity.ms", "https://c.bing.com"),
+    },
+    purpose="Behaviour analytics: heatmaps and session recordings.",
+)
+
+_BING_UET = Vendor(
+    name="microsoft-uet",
+    label="Microsoft Advertising UET (Bing Ads)",
+    category="marketing",
+    urls=("bat.bing.com", "bat.bing.net"),
+    cookies=("_uetsid", "_uetvid", "_uetmsclkid", "_uet*"),
+    signatures=("bat.bing.com/bat.js", "uetq"),
+    csp={
+        "script-src": ("https://bat.bing.com",),
+        "img-src": ("https://bat.bing.com", "https://bat.bing.net"),
+        "connect-src": ("https://bat.bing.com", "https://bat.bing.net"),
+    },
+    purpose="Advertising: conversion tracking and remarketing on Microsoft Advertising.",
+)
+
+_CRISP = Vendor(
+    name="crisp",
+    label="Crisp chat",
+    category="preferences",
+    urls=("client.crisp.chat", "crisp.chat"),
+    cookies=("crisp-client/*", "crisp-client%2F*"),
+    signatures=("$crisp", "CRISP_WEBSITE_ID", "client.crisp.chat/l.js"),
+    csp={
+        "script-src": ("https://client.crisp.chat", "https://settings.crisp.chat"),
+        "img-src": ("https://client.crisp.chat", "https://image.crisp.chat"),
+        "connect-src": (
+            "https://client.crisp.chat",
+            "wss://client.relay.crisp.chat",
+            "https://storage.crisp.chat",
+        ),
+        "font-src": ("https://client.crisp.chat",),
+        "style-src": ("https://client.crisp.chat",),
+        "frame-src": ("https://game.crisp.chat",),
+    },
+    purpose="Live chat with the site's support team.",
+)
+
+_YOUTUBE = Vendor(
+    name="youtube",
+    label="YouTube embedded videos",
+    category="marketing",
+    urls=("youtube.com", "youtube-nocookie.com", "youtu.be", "ytimg.com"),
+    cookies=("YSC", "VISITOR_INFO1_LIVE", "VISITOR_PRIVACY_METADATA", "PREF"),
+    signatures=("youtube.com/iframe_api", "YT.Player"),
+    csp={
+        "frame-src": ("https://www.youtube.com", "https://www.youtube-nocookie.com"),
+        "script-src": ("https://www.youtube.com",),
+        "img-src": ("https://i.ytimg.com", "https://s.ytimg.com"),
+    },
+    purpose="Embedded videos; YouTube sets its own cookies and profiles viewers.",
+)
+
+_VIMEO = Vendor(
+    name="vimeo",
+    label="Vimeo embedded videos",
+    category="marketing",
+    urls=("player.vimeo.com", "vimeo.com", "vimeocdn.com"),
+    cookies=("vuid",),
+    signatures=("player.vimeo.com/api/player.js",),
+    csp={
+        "frame-src": ("https://player.vimeo.com",),
+        "script-src": ("https://player.vimeo.com",),
+        "img-src": ("https://i.vimeocdn.com",),
+    },
+    purpose="Embedded videos; Vimeo measures viewing.",
+)
+
+#: The registry privmw starts from. Apps add their own vendors to it.
+DEFAULT_VENDORS: tuple[Vendor, ...] = (
+    _GOOGLE_ANALYTICS,
+    _GOOGLE_TAG_MANAGER,
+    _GOOGLE_ADS,
+    _META_PIXEL,
+    _HOTJAR,
+    _CLARITY,
+    _BING_UET,
+    _CRISP,
+    _YOUTUBE,
+    _VIMEO,
+)
+
+
+def _host_path(url: str) -> str | None:
+    """``host/path`` of an absolute, protocol-relative or scheme-less URL, lower case."""
+    url = url.strip()
+    lower = url.lower()
+    if lower.startswith("//"):
+        rest = lower[2:]
+    elif lower.startswith(("https://", "http://")):
+        rest = lower.split("://", 1)[1]
+    else:
+        return None
+    host, _, path = rest.partition("/")
+    host = host.rsplit("@", 1)[-1].split(":", 1)[0].rstrip(".")
+    path = path.split("?", 1)[0].split("#", 1)[0]
+    return f"{host}/{path}" if path else host
+
+
+class TrackerRegistry:
+    """Vendors, with lookups by URL, cookie name and inline script text.
+
+    ``TrackerRegistry()`` holds :data:`DEFAULT_VENDORS`; pass ``extra`` to add
+    (or, by reusing a name, replace) vendors, or ``vendors`` to start from
+    scratch.
+    """
+
+    __slots__ = ("_by_pattern", "_cookie_exact", "_cookie_globs", "vendors")
+
+    def __init__(
+        self,
+        extra: Iterable[Vendor] = (),
+        *,
+        vendors: Iterable[Vendor] = DEFAULT_VENDORS,
+    ) -> None:
+        merged: dict[str, Vendor] = {}
+        for vendor in (*vendors, *extra):
+            if not isinstance(vendor, Vendor):
+                raise ConfigurationError(
+                    f"TrackerRegistry: entries must be privmw.Vendor objects, got {vendor!r}"
+                )
+            merged[vendor.name] = vendor
+        self.vendors: tuple[Vendor, ...] = tuple(merged.values())
+        # Longest pattern first, so "googletagmanager.com/gtag/js" beats "googletagmanager.com".
+        patterns = [(p, v) for v in self.vendors for p in v.urls]
+        patterns.sort(key=lambda pv: len(pv[0]), reverse=True)
+        self._by_pattern = tuple(patterns)
+        exact: dict[str, Vendor] = {}
+        globs: list[tuple[re.Pattern[str], Vendor]] = []
+        for v in self.vendors:
+            for c in v.cookies:
+                if "*" in c or "?" in c or "[" in c:
+                    globs.append((re.compile(fnmatch.translate(c)), v))
+                else:
+                    exact.setdefault(c, v)
+        self._cookie_exact = exact
+        self._cookie_globs = tuple(globs)
+
+    def __repr__(self) -> str:
+        return f"TrackerRegistry({len(self.vendors)} vendors)"
+
+    def __iter__(self) -> Iterable[Vendor]:  # type: ignore[misc]
+        return iter(self.vendors)
+
+    def categories(self) -> frozenset[str]:
+        return frozenset(v.category for v in self.vendors)
+
+    def match_url(self, url: str) -> Vendor | None:
+        """The vendor a tag URL belongs to, or ``None`` (same-origin, relative, unknown)."""
+        hp = _host_path(url)
+        if hp is None:
+            return None
+        host = hp.split("/", 1)[0]
+        for pattern, vendor in self._by_pattern:
+            p_host, _, p_path = pattern.partition("/")
+            if host != p_host and not host.endswith("." + p_host):
+                continue
+            if not p_path:
+                return vendor
+            path = hp[len(host) + 1 :] if "/" in hp else ""
+            if path.startswith(p_path):
+                return vendor
+        return None
+
+    def match_cookie(self, name: str) -> Vendor | None:
+        """The vendor that sets a cookie of this name, or ``None``."""
+        vendor = self._cookie_exact.get(name)
+        if vendor is not None:
+            return vendor
+        for pattern, vendor in self._cookie_globs:
+            if pattern.match(name):
+                return vendor
+        return None
+
+    def match_inline(self, text: str) -> Vendor | None:
+        """The vendor whose snippet signature appears in inline script text."""
+        for vendor in self.vendors:
+            for signature in vendor.signatures:
+                if signature in text:
+                    return vendor
+        return None

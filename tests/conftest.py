@@ -1,0 +1,22 @@
+"""Shared fixtures and helpers.
+
+Tests that need a real part (uvicorn subprocess, redis-server, chromium) call
+:func:`require` which skips with a reason locally and fails when ``CI=true``.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip (locally) or fail (in CI) when a real part is missing."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"required in CI: {reason}")
+    pytest.skip(reason)
