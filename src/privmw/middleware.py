@@ -136,11 +136,12 @@ class PrivacyMiddleware:
         self.protect(scope)
         await self.app(scope, receive, send)
 
-    def protect(self, scope: Scope) -> PrivacyContext:
-        """Resolve, truncate and scrub, in place; return the request's context.
+    def protect(self, scope: Scope) -> tuple[PrivacyContext, Address | None]:
+        """Resolve, truncate and scrub, in place; return the context and the full address.
 
         Plain and synchronous so it is tested without an event loop. The full
-        address exists only in locals of this call.
+        address is returned for the caller's locals only (the rate limiter keys
+        on it); it is never stored.
         """
         client = scope.get("client")
         host = client[0] if client else None
@@ -197,7 +198,7 @@ class PrivacyMiddleware:
             scope["state"] = {"privacy": context}
         else:
             state["privacy"] = context
-        return context
+        return context, address
 
     def _resolve_unix(self, headers: Iterable[tuple[bytes, bytes]]) -> Address | None:
         xff = [v.decode("latin-1") for n, v in headers if n == _XFF]
