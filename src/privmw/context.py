@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-__all__ = ["NECESSARY", "PrivacyContext"]
+from collections.abc import Callable
+
+__all__ = ["GOOGLE_CONSENT_TYPES", "NECESSARY", "PrivacyContext", "google_consent_mode"]
 
 NECESSARY = "necessary"
 
@@ -43,3 +45,26 @@ class PrivacyContext:
             f"PrivacyContext(client={self.client!r}, gpc={self.gpc}, dnt={self.dnt}, "
             f"pseudonym={self.pseudonym!r})"
         )
+
+
+#: Google Consent Mode v2 type → the privmw category that grants it.
+#: References: Google tag platform, "Set up consent mode"; common CMP mapping
+#: (necessary → security, preferences → functionality/personalization,
+#: analytics → analytics_storage, marketing → ad_*).
+GOOGLE_CONSENT_TYPES: dict[str, str] = {
+    "ad_storage": "marketing",
+    "ad_user_data": "marketing",
+    "ad_personalization": "marketing",
+    "analytics_storage": "analytics",
+    "functionality_storage": "preferences",
+    "personalization_storage": "preferences",
+    "security_storage": NECESSARY,
+}
+
+
+def google_consent_mode(allows: Callable[[str], bool]) -> dict[str, str]:
+    """The Consent Mode v2 state (``"granted"``/``"denied"``) for an ``allows`` answer."""
+    return {
+        kind: "granted" if allows(category) else "denied"
+        for kind, category in GOOGLE_CONSENT_TYPES.items()
+    }
