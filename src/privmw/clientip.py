@@ -168,6 +168,8 @@ class Truncator:
         if value >> 112 == _6TO4_TOP:
             return 6, value & self._m6_6to4
         upper = value >> 32
+        if upper == _V4_MAPPED_TOP:
+            return 4, value & 0xFFFFFFFF & self._m4
         if upper == _NAT64_TOP or (upper == 0 and value >> 24):
             return 6, value & self._m6_nat64
         if value >> 80 == _NAT64_LOCAL_TOP:
@@ -202,7 +204,7 @@ class TrustedProxies:
     connection from a local proxy).
     """
 
-    __slots__ = ("_nets4", "_nets6", "any", "networks", "unix")
+    __slots__ = ("_nets4", "_nets6", "any", "exact", "networks", "unix")
 
     def __init__(self, proxies: Iterable[str], *, owner: str = "PrivacyMiddleware") -> None:
         if isinstance(proxies, (str, bytes)):
@@ -215,6 +217,7 @@ class TrustedProxies:
         nets4: list[tuple[int, int]] = []
         nets6: list[tuple[int, int]] = []
         networks: list[str] = []
+        exact: set[str] = set()
         for item in proxies:
             if not isinstance(item, str):
                 raise ConfigurationError(
@@ -238,13 +241,15 @@ class TrustedProxies:
                     f'"2001:db8::/32", "*" or "unix"'
                 ) from None
             networks.append(str(net))
+            if net.num_addresses == 1:
+                # Single proxies by their canonical text: a set lookup on the
+                # peer string skips parsing in the common case. This is
+                # configuration, not a cache of client addresses.
+                exact.add(str(net.network_address))
             mask = int(net.netmask)
             if net.version == 4:
                 nets4.append((int(net.network_address), mask))
-            elif (
-                net.prefixlen >= 96
-                and int(net.network_address) >> 32 == _V4_MAPPED_TOP
-            ):
+            elif net.prefixlen >= 96 and int(net.network_address) >> 32 == _V4_MAPPED_TOP:
                 # ::ffff:10.0.0.0/104 names IPv4 peers; parse_ip unwraps them.
                 nets4.append((int(net.network_address) & 0xFFFFFFFF, mask & 0xFFFFFFFF))
             else:
@@ -252,6 +257,7 @@ class TrustedProxies:
         self._nets4 = tuple(nets4)
         self._nets6 = tuple(nets6)
         self.networks = tuple(networks)
+        self.exact = frozenset(exact)
 
     def __repr__(self) -> str:
         return f"TrustedProxies({list(self.networks)!r})"
@@ -342,7 +348,9 @@ def parse_node(node: str) -> Address | None:
     return parse_ip(node)
 
 
-def _walk(hops: list[Address | None], trusted: TrustedProxies, peer: Address | None) -> Address | None:
+def _walk(
+    hops: list[Address | None], trusted: TrustedProxies, peer: Address | None
+) -> Address | None:
     """Right to left: the first hop that is not a trusted proxy is the client.
 
     A hop that cannot be read (``unknown``, obfuscated, garbage) ends the walk:

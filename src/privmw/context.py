@@ -26,7 +26,6 @@ class PrivacyContext:
     def __init__(
         self,
         client: str,
-        *,
         gpc: bool = False,
         dnt: bool = False,
         pseudonym: str | None = None,

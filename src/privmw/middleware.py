@@ -14,6 +14,8 @@ The request flow (see the design notes in the README):
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from socket import AF_INET as _AF_INET
+from socket import inet_ntop as _inet_ntop
 
 from ._errors import ConfigurationError
 from ._types import ASGIApp, Receive, Scope, Send
@@ -28,7 +30,7 @@ from .clientip import (
     resolve_client,
 )
 from .context import PrivacyContext
-from .pseudonym import KeyedHasher
+from .pseudonym import KeyedHasher, check_retention
 
 __all__ = ["PrivacyMiddleware"]
 
@@ -112,15 +114,20 @@ class PrivacyMiddleware:
         self.truncator = Truncator(ipv4_prefix, ipv6_prefix, owner=_OWNER)
         self.scrub_headers = _check_bool("scrub_headers", scrub_headers)
         _check_bool("pseudonyms", pseudonyms)
+        retention = check_retention(_OWNER, "pseudonym_retention", pseudonym_retention)
         self.pseudonymizer = (
-            KeyedHasher(pseudonym_retention, owner=_OWNER, digest_size=12) if pseudonyms else None
+            KeyedHasher(retention, owner=_OWNER, digest_size=12) if pseudonyms else None
         )
-        if not pseudonyms:  # still validate the value the user gave
-            KeyedHasher(pseudonym_retention, owner=_OWNER).retention  # noqa: B018
         # Names read from a trusted peer: only those in proxy_headers.
         self._read_xff = "x-forwarded-for" in order
         self._read_fwd = "forwarded" in order
         self._read_real = "x-real-ip" in order
+        self._xff_first = bool(order) and order[0] == "x-forwarded-for"
+        self._mask4 = (0xFFFFFFFF << (32 - self.truncator.v4)) & 0xFFFFFFFF
+        # IPv4 prefixes on an octet boundary (8, 16, 24) are cut as text.
+        v4 = self.truncator.v4
+        self._octets = 4 - v4 // 8 if v4 % 8 == 0 and 8 <= v4 <= 24 else 0
+        self._zeros = ".0" * self._octets
 
     def __repr__(self) -> str:
         return (
@@ -141,58 +148,97 @@ class PrivacyMiddleware:
 
         Plain and synchronous so it is tested without an event loop. The full
         address is returned for the caller's locals only (the rate limiter keys
-        on it); it is never stored.
+        on it); it is never stored. One pass over the headers; the common case
+        (one proxy hop) builds no lists or joined strings.
         """
         client = scope.get("client")
         host = client[0] if client else None
-        peer: Address | None = parse_ip(host) if isinstance(host, str) else None
         headers = scope["headers"]
-        found = False
-        for name, _ in headers:
-            if name in FORWARDING_HEADERS:
-                found = True
-                break
-        address = peer
-        if found and peer in self.trusted:
-            xff: list[str] = []
-            fwd: list[str] = []
-            real: str | None = None
-            for name, value in headers:
+        xff: bytes | None = None
+        fwd: bytes | None = None
+        real: bytes | None = None
+        first: tuple[bytes, bytes] | None = None
+        count = 0
+        forwarding = FORWARDING_HEADERS
+        for pair in headers:
+            name = pair[0]
+            if name in forwarding:
+                count += 1
+                first = pair
                 if name == _XFF:
-                    xff.append(value.decode("latin-1"))
+                    xff = pair[1] if xff is None else xff + b"," + pair[1]
                 elif name == _FORWARDED:
-                    fwd.append(value.decode("latin-1"))
+                    fwd = pair[1] if fwd is None else fwd + b"," + pair[1]
                 elif name == _REAL_IP:
-                    real = value.decode("latin-1")
-            address = resolve_client(
-                peer,
-                self.trusted,
-                ",".join(xff) if xff and self._read_xff else None,
-                ",".join(fwd) if fwd and self._read_fwd else None,
-                real if self._read_real else None,
-                self.proxy_headers,
-            )
-        elif peer is None and host is None and found and self.trusted.unix:
-            address = self._resolve_unix(headers)
+                    real = pair[1]
+
+        trusted = self.trusted
+        if host.__class__ is not str:
+            peer: Address | None = None
+            believe = trusted.unix or trusted.any  # no IP: a Unix socket
+        elif count and host in trusted.exact:
+            peer = None  # parsed below only if the headers name nobody
+            believe = True
+        else:
+            peer = parse_ip(host)
+            believe = count > 0 and peer in trusted
+
+        address: Address | None = None
+        text: str | None = None  # the text ``address`` was parsed from, when known
+        if believe:
+            if xff is not None and self._xff_first and b"," not in xff:
+                # The common case: one proxy, one hop; the same answer as the walk.
+                text = xff.decode("latin-1").strip()
+                address = parse_ip(text)
+            else:
+                if peer is None and host.__class__ is str:
+                    peer = parse_ip(host)
+                address = resolve_client(
+                    peer,
+                    trusted,
+                    xff.decode("latin-1") if xff is not None and self._read_xff else None,
+                    fwd.decode("latin-1") if fwd is not None and self._read_fwd else None,
+                    real.decode("latin-1") if real is not None and self._read_real else None,
+                    self.proxy_headers,
+                )
+            if address is None and host.__class__ is str:
+                address = peer or parse_ip(host)
+                text = host
+        else:
+            address = peer
+            text = host
 
         if address is not None:
-            shown = self.truncator.truncate(address)
+            if address[0] != 4:
+                shown = self.truncator.truncate(address)
+            elif self._octets and text is not None and ":" not in text:
+                # inet_pton accepted ``text`` as a plain dotted quad, so it is
+                # canonical: keep whole octets by cutting the string.
+                shown = text.rsplit(".", self._octets)[0] + self._zeros
+            else:
+                shown = _inet_ntop(_AF_INET, (address[1] & self._mask4).to_bytes(4, "big"))
             scope["client"] = (shown, 0)
         elif client:
-            shown = host if isinstance(host, str) else "unknown"
+            shown = host if host.__class__ is str else "unknown"
             scope["client"] = (shown, 0)
         else:
             shown = "unknown"
 
-        if found and self.scrub_headers:
-            scope["headers"] = self._scrub(headers, shown, address)
+        if count and self.scrub_headers:
+            if count == 1 and xff is not None and address is not None:
+                # Only X-Forwarded-For: replace it where it stands.
+                out = list(headers)
+                out[out.index(first)] = (_XFF, shown.encode("ascii"))
+                scope["headers"] = out
+            else:
+                scope["headers"] = self._scrub(headers, shown, address, xff is not None, fwd)
 
         pseudonym = None
         if self.pseudonymizer is not None and address is not None:
             pseudonym = self.pseudonymizer.hexdigest(
                 address[1].to_bytes(4 if address[0] == 4 else 16, "big")
             )
-        context = PrivacyContext(shown, pseudonym=pseudonym)
+        context = PrivacyContext(shown, False, False, pseudonym)
         state = scope.get("state")
         if state is None:
             scope["state"] = {"privacy": context}
@@ -200,34 +246,25 @@ class PrivacyMiddleware:
             state["privacy"] = context
         return context, address
 
-    def _resolve_unix(self, headers: Iterable[tuple[bytes, bytes]]) -> Address | None:
-        xff = [v.decode("latin-1") for n, v in headers if n == _XFF]
-        fwd = [v.decode("latin-1") for n, v in headers if n == _FORWARDED]
-        real = [v.decode("latin-1") for n, v in headers if n == _REAL_IP]
-        return resolve_client(
-            None,
-            self.trusted,
-            ",".join(xff) if xff and self._read_xff else None,
-            ",".join(fwd) if fwd and self._read_fwd else None,
-            real[-1] if real and self._read_real else None,
-            self.proxy_headers,
-        )
-
     def _scrub(
-        self, headers: Iterable[tuple[bytes, bytes]], shown: str, address: Address | None
+        self,
+        headers: Iterable[tuple[bytes, bytes]],
+        shown: str,
+        address: Address | None,
+        had_xff: bool,
+        forwarded: bytes | None,
     ) -> list[tuple[bytes, bytes]]:
-        """Headers with every forwarding header rewritten to the truncated client or removed."""
-        out: list[tuple[bytes, bytes]] = []
-        xff_done = fwd_done = False
-        known = address is not None
-        for name, value in headers:
-            if name not in FORWARDING_HEADERS:
-                out.append((name, value))
-            elif name == _XFF and known and not xff_done:
+        """Headers without forwarding headers, plus XFF/Forwarded naming the truncated client.
+
+        The rewritten headers go last, only where the request had them, and
+        only when the client is known: an unknown client gets none at all.
+        """
+        forwarding = FORWARDING_HEADERS
+        out = [pair for pair in headers if pair[0] not in forwarding]
+        if address is not None:
+            if had_xff:
                 out.append((_XFF, shown.encode("ascii")))
-                xff_done = True
-            elif name == _FORWARDED and known and not fwd_done and address is not None:
-                raw = b",".join(v for n, v in headers if n == _FORWARDED).decode("latin-1")
+            if forwarded is not None:
+                raw = forwarded.decode("latin-1")
                 out.append((_FORWARDED, _rewrite_forwarded(raw, shown, address[0])))
-                fwd_done = True
         return out

@@ -1,0 +1,168 @@
+"""``python -m benchmarks [--quick] [--json PATH] [--only GROUP]``.
+
+Every ``benchmarks/bench_*.py`` module gives a ``GROUP`` name and ``apps()``
+(variant name → ASGI app, one of them ``"bare starlette"``), optionally
+``scope()`` (a fresh request scope), ``throughput()`` + ``pages()`` (MB/s of
+byte transforms) and ``figures()`` (other numbers, e.g. bytes per client).
+Variants of a group are interleaved in rounds, in a shuffled order each round,
+in one process, so the noise of a shared machine hits them alike; the report
+gives per-request medians, the time added over bare Starlette, and ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import json
+import platform
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from .common import ASGIApp, make_scope, time_requests
+
+HERE = Path(__file__).resolve().parent
+BARE = "bare starlette"
+
+
+def discover(only: set[str] | None) -> list[Any]:
+    modules = []
+    for path in sorted(HERE.glob("bench_*.py")):
+        module = importlib.import_module(f"benchmarks.{path.stem}")
+        if only and module.GROUP not in only:
+            continue
+        modules.append(module)
+    return modules
+
+
+async def measure_requests(
+    apps: dict[str, ASGIApp], scope: Callable[[], dict[str, Any]], rounds: int, n: int
+) -> dict[str, list[float]]:
+    samples: dict[str, list[float]] = {name: [] for name in apps}
+    names = list(apps)
+    for name in names:  # warm up: imports, caches, first-call costs
+        await time_requests(apps[name], 50, scope)
+    for _ in range(rounds):
+        random.shuffle(names)
+        for name in names:
+            samples[name].append(await time_requests(apps[name], n, scope) * 1e6)
+    return samples
+
+
+def measure_throughput(
+    funcs: dict[str, Callable[[bytes], object]], pages: dict[str, bytes], rounds: int
+) -> dict[str, dict[str, float]]:
+    out: dict[str, dict[str, float]] = {}
+    for page_name, page in pages.items():
+        times: dict[str, list[float]] = {name: [] for name in funcs}
+        names = list(funcs)
+        reps = max(1, int(2_000_000 / len(page)))
+        for _ in range(rounds):
+            random.shuffle(names)
+            for name in names:
+                start = time.perf_counter()
+                for _ in range(reps):
+                    funcs[name](page)
+                times[name].append((time.perf_counter() - start) / reps)
+        out[page_name] = {name: len(page) / statistics.median(t) / 1e6 for name, t in times.items()}
+    return out
+
+
+def run(quick: bool, only: set[str] | None) -> dict[str, Any]:
+    rounds, n = (5, 300) if quick else (15, 2000)
+    report: dict[str, Any] = {
+        "machine": {
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "processor": platform.processor() or platform.machine(),
+        },
+        "quick": quick,
+        "rounds": rounds,
+        "requests_per_round": n,
+        "groups": {},
+    }
+    for module in discover(only):
+        group: dict[str, Any] = {}
+        apps = module.apps()
+        scope = getattr(module, "scope", make_scope)
+        samples = asyncio.run(measure_requests(apps, scope, rounds, n))
+        medians = {name: statistics.median(s) for name, s in samples.items()}
+        bare = medians.get(BARE)
+        group["median_us"] = medians
+        if bare is not None:
+            group["added_us"] = {name: m - bare for name, m in medians.items()}
+        if hasattr(module, "throughput"):
+            group["mb_per_s"] = measure_throughput(
+                module.throughput(), module.pages(), 3 if quick else 7
+            )
+        if hasattr(module, "figures"):
+            group["figures"] = module.figures()
+        report["groups"][module.GROUP] = group
+    return report
+
+
+def markdown(report: dict[str, Any]) -> str:
+    lines = [
+        f"Python {report['machine']['python']} on {report['machine']['platform']}; "
+        f"{report['rounds']} interleaved rounds × {report['requests_per_round']} requests, "
+        "medians.",
+        "",
+    ]
+    for name, group in report["groups"].items():
+        lines += [
+            f"### {name}",
+            "",
+            "| variant | µs / request | added over bare | × privmw |",
+            "|---|---:|---:|---:|",
+        ]
+        added = group.get("added_us", {})
+        ours = [v for k, v in added.items() if k.startswith("privmw")]
+        ref = min(ours) if ours else None
+        for variant, median in group["median_us"].items():
+            add = added.get(variant)
+            ratio = (
+                f"{add / ref:.1f}×"
+                if ref
+                and add is not None
+                and ref > 0
+                and not variant.startswith("privmw")
+                and variant != BARE
+                else ""
+            )
+            lines.append(
+                f"| {variant} | {median:.2f} | {'' if add is None else f'{add:+.2f}'} | {ratio} |"
+            )
+        for page, rates in group.get("mb_per_s", {}).items():
+            lines += ["", f"Throughput on {page}:", "", "| implementation | MB/s |", "|---|---:|"]
+            lines += [f"| {impl} | {rate:.0f} |" for impl, rate in rates.items()]
+        for figure, value in group.get("figures", {}).items():
+            lines.append(
+                f"- {figure}: {value:.1f}" if isinstance(value, float) else f"- {figure}: {value}"
+            )
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="fewer rounds and requests")
+    parser.add_argument("--json", type=Path, help="write the figures to this JSON file")
+    parser.add_argument("--only", action="append", help="run only this group (repeatable)")
+    args = parser.parse_args(argv)
+    report = run(args.quick, set(args.only) if args.only else None)
+    text = markdown(report)
+    print(text)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(report, indent=2) + "\n")
+        args.json.with_suffix(".md").write_text(text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
