@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from socket import AF_INET as _AF_INET
 from socket import inet_ntop as _inet_ntop
+from socket import inet_pton as _inet_pton
 
 from ._errors import ConfigurationError
 from ._types import ASGIApp, Receive, Scope, Send
@@ -35,6 +36,7 @@ from .pseudonym import KeyedHasher, check_retention
 __all__ = ["PrivacyMiddleware"]
 
 _OWNER = "PrivacyMiddleware"
+_from_bytes = int.from_bytes
 _XFF = b"x-forwarded-for"
 _FORWARDED = b"forwarded"
 _REAL_IP = b"x-real-ip"
@@ -189,7 +191,13 @@ class PrivacyMiddleware:
             if xff is not None and self._xff_first and b"," not in xff:
                 # The common case: one proxy, one hop; the same answer as the walk.
                 text = xff.decode("latin-1").strip()
-                address = parse_ip(text)
+                if ":" in text:
+                    address = parse_ip(text)
+                else:
+                    try:
+                        address = 4, _from_bytes(_inet_pton(_AF_INET, text), "big")
+                    except (OSError, ValueError):
+                        address = None
             else:
                 if peer is None and host.__class__ is str:
                     peer = parse_ip(host)
@@ -226,8 +234,10 @@ class PrivacyMiddleware:
 
         if count and self.scrub_headers:
             if count == 1 and xff is not None and address is not None:
-                # Only X-Forwarded-For: replace it where it stands.
-                out = list(headers)
+                # Only X-Forwarded-For: replace it where it stands, in the
+                # server's own list when it is one (whoever holds it sees the
+                # scrubbed value too).
+                out = headers if headers.__class__ is list else list(headers)
                 out[out.index(first)] = (_XFF, shown.encode("ascii"))
                 scope["headers"] = out
             else:
