@@ -10,17 +10,26 @@ from __future__ import annotations
 
 from ._errors import ConfigurationError
 from .clientip import truncate_ip
+from .consent import ConsentPolicy
 from .context import PrivacyContext
+from .dependencies import get_privacy
+from .interop import CCCookieReader, CookiebotReader, KlaroReader, TCFReader
 from .logfilter import IPScrubFilter
 from .middleware import PrivacyMiddleware
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "CCCookieReader",
     "ConfigurationError",
+    "ConsentPolicy",
+    "CookiebotReader",
     "IPScrubFilter",
+    "KlaroReader",
     "PrivacyContext",
     "PrivacyMiddleware",
+    "TCFReader",
     "__version__",
+    "get_privacy",
     "truncate_ip",
 ]

@@ -8,7 +8,9 @@ The request flow (see the design notes in the README):
    rewritten or removed, before anything else sees the request: uvicorn and
    hypercorn build their access-log line from this same dict;
 4. ``request.state.privacy`` gets a :class:`~privmw.PrivacyContext`;
-5. the app runs.
+5. the built-in consent routes and ``/.well-known/gpc.json`` are answered;
+6. the app runs, its responses passed through the consent responder
+   (``Set-Cookie`` gating, expiry of denied tracker cookies, ``Vary``).
 """
 
 from __future__ import annotations
@@ -30,8 +32,10 @@ from .clientip import (
     parse_ip,
     resolve_client,
 )
+from .consent import ConsentManager, ConsentPolicy
 from .context import PrivacyContext
 from .pseudonym import KeyedHasher, check_retention
+from .signals import dnt_set, gpc_set
 
 __all__ = ["PrivacyMiddleware"]
 
@@ -40,6 +44,9 @@ _from_bytes = int.from_bytes
 _XFF = b"x-forwarded-for"
 _FORWARDED = b"forwarded"
 _REAL_IP = b"x-real-ip"
+_COOKIE = b"cookie"
+_SEC_GPC = b"sec-gpc"
+_SIGNAL_HEADERS = frozenset({_COOKIE, _SEC_GPC, b"dnt"})
 _DEFAULT_TRUSTED = ("127.0.0.1", "::1")
 
 
@@ -84,6 +91,12 @@ class PrivacyMiddleware:
             ``request.state.privacy.pseudonym`` (default off).
         pseudonym_retention: seconds after which the pseudonym key is replaced
             (default 24 h); pseudonyms from before cannot be linked to after.
+        consent: the :class:`~privmw.ConsentPolicy`; ``None`` (the default)
+            means ``ConsentPolicy()``: GPC/DNT honoured, the consent cookie
+            read, non-consented tracker cookies gated and expired, the consent
+            endpoints and ``/.well-known/gpc.json`` served, ``Vary`` set.
+            ``False`` switches all of that off (``.gpc``/``.dnt`` are still
+            read; ``.allows()`` then grants only ``necessary``).
     """
 
     def __init__(
@@ -97,6 +110,7 @@ class PrivacyMiddleware:
         scrub_headers: bool = True,
         pseudonyms: bool = False,
         pseudonym_retention: float = 86400.0,
+        consent: ConsentPolicy | bool | None = None,
     ) -> None:
         self.app = app
         self.trusted = TrustedProxies(trusted_proxies, owner=_OWNER)
@@ -124,6 +138,9 @@ class PrivacyMiddleware:
         self._read_xff = "x-forwarded-for" in order
         self._read_fwd = "forwarded" in order
         self._read_real = "x-real-ip" in order
+        self.consent = (
+            None if consent is False else ConsentManager(None if consent is True else consent)
+        )
         self._xff_first = bool(order) and order[0] == "x-forwarded-for"
         self._mask4 = (0xFFFFFFFF << (32 - self.truncator.v4)) & 0xFFFFFFFF
         # IPv4 prefixes on an octet boundary (8, 16, 24) are cut as text.
@@ -142,7 +159,13 @@ class PrivacyMiddleware:
         if kind != "http" and kind != "websocket":
             await self.app(scope, receive, send)
             return
-        self.protect(scope)
+        context, _ = self.protect(scope)
+        consent = self.consent
+        if kind == "http" and consent is not None:
+            if consent.handles(scope["path"]):
+                await consent.serve(scope, receive, send, context)
+                return
+            send = consent.responder(context, send, scope)
         await self.app(scope, receive, send)
 
     def protect(self, scope: Scope) -> tuple[PrivacyContext, Address | None]:
@@ -162,9 +185,18 @@ class PrivacyMiddleware:
         first: tuple[bytes, bytes] | None = None
         count = 0
         forwarding = FORWARDING_HEADERS
-        for pair in headers:
+        gpc = dnt = False
+        cookie: bytes | None = None
+        for pair in headers:  # the one pass: forwarding, signals, cookies
             name = pair[0]
-            if name in forwarding:
+            if name in _SIGNAL_HEADERS:
+                if name == _COOKIE:
+                    cookie = pair[1] if cookie is None else cookie + b"; " + pair[1]
+                elif name == _SEC_GPC:
+                    gpc = gpc or gpc_set(pair[1])
+                else:
+                    dnt = dnt or dnt_set(pair[1])
+            elif name in forwarding:
                 count += 1
                 first = pair
                 if name == _XFF:
@@ -248,7 +280,11 @@ class PrivacyMiddleware:
             pseudonym = self.pseudonymizer.hexdigest(
                 address[1].to_bytes(4 if address[0] == 4 else 16, "big")
             )
-        context = PrivacyContext(shown, False, False, pseudonym)
+        consent = self.consent
+        if consent is not None:
+            context = consent.context(shown, gpc=gpc, dnt=dnt, cookie=cookie, pseudonym=pseudonym)
+        else:
+            context = PrivacyContext(shown, gpc, dnt, pseudonym)
         state = scope.get("state")
         if state is None:
             scope["state"] = {"privacy": context}

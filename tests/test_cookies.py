@@ -1,0 +1,369 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from privmw import PrivacyMiddleware
+from privmw.consent import encode_consent
+from privmw.cookies import (
+    CookieGate,
+    expiry_headers,
+    merge_vary,
+    parse_cookie_header,
+    registrable_domain,
+    set_cookie_name,
+)
+from privmw.trackers import TrackerRegistry, Vendor
+from tests._consent_app import NOW, SECRET, call, make_app, policy, set_cookies
+
+SIGNED = policy(secret=SECRET)
+
+
+def _names(cookies: list[str]) -> list[str]:
+    return [h.split("=", 1)[0] for h in cookies]
+
+
+def _consent(categories: list[str], p: Any = SIGNED) -> dict[str, str]:
+    return {"cookie": f"privmw_consent={encode_consent(p, categories, now=NOW)}"}
+
+
+# -- units --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "pairs"),
+    [
+        ("a=1; b=2", [("a", "1"), ("b", "2")]),
+        ('a="q"; b = 2 ', [("a", "q"), ("b", "2")]),
+        ("noequals; =x; c=", [("c", "")]),
+        ("a=1=2", [("a", "1=2")]),
+        ("", []),
+    ],
+)
+def test_parse_cookie_header(raw: str, pairs: list[tuple[str, str]]) -> None:
+    assert parse_cookie_header(raw) == pairs
+
+
+@pytest.mark.parametrize(
+    ("value", "name"),
+    [
+        (b"_ga=GA1.1; Path=/", "_ga"),
+        (b" session =abc", "session"),
+        (b"novalue", ""),
+        (b"=x", ""),
+    ],
+)
+def test_set_cookie_name(value: bytes, name: str) -> None:
+    assert set_cookie_name(value) == name
+
+
+@pytest.mark.parametrize(
+    ("host", "domain"),
+    [
+        ("www.example.org", "example.org"),
+        ("example.org", "example.org"),
+        ("a.b.example.org:8443", "example.org"),
+        ("shop.example.co.uk", "example.co.uk"),
+        ("example.co.uk", "example.co.uk"),
+        ("co.uk", None),  # a public suffix itself
+        ("www.example.com.au", "example.com.au"),
+        ("localhost", None),
+        ("localhost:8000", None),
+        ("203.0.113.9", None),
+        ("[2001:db8::1]:443", None),
+        ("2001:db8::1", None),
+        ("", None),
+        ("bad host.org", None),
+        ("exa\u00efmple.org", None),
+        ("EXAMPLE.ORG.", "example.org"),
+    ],
+)
+def test_registrable_domain(host: str, domain: str | None) -> None:
+    assert registrable_domain(host) == domain
+
+
+def test_expiry_headers_host_and_parent() -> None:
+    headers = expiry_headers(["_ga", "_fbp"], "example.org", secure=True)
+    assert headers == [
+        (b"set-cookie", b"_ga=; Max-Age=0; Path=/; SameSite=Lax; Secure"),
+        (b"set-cookie", b"_ga=; Max-Age=0; Path=/; SameSite=Lax; Secure; Domain=example.org"),
+        (b"set-cookie", b"_fbp=; Max-Age=0; Path=/; SameSite=Lax; Secure"),
+        (b"set-cookie", b"_fbp=; Max-Age=0; Path=/; SameSite=Lax; Secure; Domain=example.org"),
+    ]
+    assert expiry_headers(["_ga"], None) == [
+        (b"set-cookie", b"_ga=; Max-Age=0; Path=/; SameSite=Lax")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("existing", "missing"),
+    [
+        ([], b"Cookie, Sec-GPC, DNT"),
+        ([b"Accept-Encoding"], b"Cookie, Sec-GPC, DNT"),
+        ([b"cookie, dnt"], b"Sec-GPC"),
+        ([b"Cookie", b"Sec-GPC, DNT"], None),
+        ([b"*"], None),
+    ],
+)
+def test_merge_vary(existing: list[bytes], missing: bytes | None) -> None:
+    assert merge_vary(existing) == missing
+
+
+@pytest.mark.parametrize(
+    ("name", "category"),
+    [
+        ("_ga", "analytics"),
+        ("_ga_ABC123", "analytics"),
+        ("_gid", "analytics"),
+        ("_gat_UA-1", "analytics"),
+        ("_gcl_au", "marketing"),
+        ("_fbp", "marketing"),
+        ("_fbc", "marketing"),
+        ("_hjSessionUser_123", "analytics"),
+        ("_clck", "analytics"),
+        ("_clsk", "analytics"),
+        ("_uetsid", "marketing"),
+        ("_uetvid", "marketing"),
+        ("__gads", "marketing"),
+        ("crisp-client%2Fsession%2Fabc", "preferences"),
+        ("crisp-client/session/abc", "preferences"),
+        ("session", None),
+        ("csrftoken", None),
+    ],
+)
+def test_gate_categories(name: str, category: str | None) -> None:
+    gate = CookieGate(TrackerRegistry())
+    assert gate.category(name) == category
+    assert gate.category(name) == category  # cached answer is the same
+
+
+def test_gate_percent_decodes_names() -> None:
+    registry = TrackerRegistry(
+        [Vendor(name="x", label="X", category="analytics", cookies=("x/tracker",))]
+    )
+    assert CookieGate(registry).category("x%2Ftracker") == "analytics"
+
+
+def test_gate_cache_is_bounded() -> None:
+    gate = CookieGate(TrackerRegistry())
+    for i in range(CookieGate._CACHE_MAX + 10):
+        gate.category(f"c{i}")
+    assert len(gate._cache) <= CookieGate._CACHE_MAX
+
+
+def test_filter_headers_merges_vary_without_duplicates() -> None:
+    gate = CookieGate(TrackerRegistry())
+    out = gate.filter_headers(
+        [(b"content-type", b"text/plain"), (b"vary", b"Accept-Encoding, Cookie")],
+        lambda c: False,
+    )
+    assert out == [
+        (b"content-type", b"text/plain"),
+        (b"vary", b"Accept-Encoding, Cookie, Sec-GPC, DNT"),
+    ]
+
+
+# -- gating through the middleware ------------------------------------------------
+
+
+async def test_without_consent_only_session_is_set() -> None:
+    response = await call(make_app(SIGNED), "GET", "/set")
+    assert _names(set_cookies(response)) == ["session"]
+
+
+async def test_analytics_consent_lets_ga_through() -> None:
+    response = await call(make_app(SIGNED), "GET", "/set", headers=_consent(["analytics"]))
+    assert _names(set_cookies(response)) == ["_ga", "session"]
+
+
+async def test_full_consent_sets_all() -> None:
+    response = await call(
+        make_app(SIGNED), "GET", "/set", headers=_consent(["analytics", "marketing"])
+    )
+    assert _names(set_cookies(response)) == ["_ga", "_fbp", "session"]
+
+
+async def test_fbp_never_under_gpc() -> None:
+    response = await call(
+        make_app(SIGNED),
+        "GET",
+        "/set",
+        headers={**_consent(["analytics", "marketing", "preferences"]), "sec-gpc": "1"},
+    )
+    assert _names(set_cookies(response)) == ["_ga", "session"]
+
+
+async def test_dnt_blocks_ga_and_fbp() -> None:
+    response = await call(
+        make_app(SIGNED),
+        "GET",
+        "/set",
+        headers={**_consent(["analytics", "marketing"]), "dnt": "1"},
+    )
+    assert _names(set_cookies(response)) == ["session"]
+
+
+async def test_strict_mode_blocks_unknown_cookies() -> None:
+    strict = policy(secret=SECRET, strict_cookies=True)
+    response = await call(make_app(strict), "GET", "/set", headers=_consent(["analytics"], strict))
+    assert _names(set_cookies(response)) == ["_ga"]
+    registered = policy(secret=SECRET, strict_cookies=True, cookies={"session": "necessary"})
+    response = await call(make_app(registered), "GET", "/set")
+    assert _names(set_cookies(response)) == ["session"]
+
+
+async def test_app_registered_cookie_category() -> None:
+    p = policy(secret=SECRET, cookies={"session": "preferences"})
+    response = await call(make_app(p), "GET", "/set")
+    assert _names(set_cookies(response)) == []
+    response = await call(make_app(p), "GET", "/set", headers=_consent(["preferences"], p))
+    assert _names(set_cookies(response)) == ["session"]
+
+
+async def test_app_vendor_cookie_patterns() -> None:
+    p = policy(
+        vendors=[Vendor(name="acme", label="Acme", category="analytics", cookies=("session",))]
+    )
+    response = await call(make_app(p), "GET", "/set")
+    assert _names(set_cookies(response)) == []
+
+
+async def test_present_tracker_cookies_are_expired() -> None:
+    trackers = [f"_ga_K{i}" for i in range(30)] + ["_fbp", "_hjSession_1", "_clck"]
+    cookie = "; ".join(f"{n}=x" for n in ["session", *trackers])
+    response = await call(
+        make_app(SIGNED),
+        "GET",
+        "/",
+        headers={"cookie": cookie, "host": "www.example.org"},
+    )
+    cookies = set_cookies(response)
+    # no cap: every one, host-only and on the registrable domain
+    assert len(cookies) == 2 * len(trackers)
+    for name in trackers:
+        assert f"{name}=; Max-Age=0; Path=/; SameSite=Lax" in cookies
+        assert f"{name}=; Max-Age=0; Path=/; SameSite=Lax; Domain=example.org" in cookies
+    assert not any(h.startswith("session=") for h in cookies)
+
+
+async def test_only_denied_categories_are_expired() -> None:
+    cookie = _consent(["analytics"])["cookie"] + "; _ga=1; _fbp=2"
+    response = await call(make_app(SIGNED), "GET", "/", headers={"cookie": cookie, "sec-gpc": "1"})
+    assert sorted(set(_names(set_cookies(response)))) == ["_fbp"]
+
+
+async def test_percent_encoded_tracker_cookie_is_expired_by_its_wire_name() -> None:
+    response = await call(
+        make_app(SIGNED), "GET", "/", headers={"cookie": "crisp-client%2Fsession%2Fabc=1"}
+    )
+    assert set(_names(set_cookies(response))) == {"crisp-client%2Fsession%2Fabc"}
+
+
+async def test_cookie_domain_used_for_expiry() -> None:
+    p = policy(cookie_domain="example.org")
+    response = await call(make_app(p), "GET", "/", headers={"cookie": "_ga=1"})
+    assert "_ga=; Max-Age=0; Path=/; SameSite=Lax; Domain=example.org" in set_cookies(response)
+
+
+async def test_localhost_expiry_is_host_only() -> None:
+    response = await call(
+        make_app(SIGNED), "GET", "/", headers={"cookie": "_ga=1", "host": "localhost:8000"}
+    )
+    assert set_cookies(response) == ["_ga=; Max-Age=0; Path=/; SameSite=Lax"]
+
+
+# -- Vary on every response --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "headers"),
+    [
+        ("GET", "/", {}),
+        ("GET", "/", {"sec-gpc": "1"}),
+        ("GET", "/set", {}),
+        ("GET", "/missing", {}),
+        ("GET", "/privacy/consent", {}),
+        ("POST", "/privacy/consent", {"content-type": "application/json"}),
+        ("GET", "/privacy/consent/form", {}),
+    ],
+)
+async def test_vary_on_every_response(method: str, url: str, headers: dict[str, str]) -> None:
+    response = await call(make_app(SIGNED), method, url, headers=headers, content=b"{}")
+    assert response.headers.get_list("vary") == ["Cookie, Sec-GPC, DNT"]
+
+
+@pytest.mark.parametrize(
+    ("given_", "expected"),
+    [
+        ("Accept-Encoding", "Accept-Encoding, Cookie, Sec-GPC, DNT"),
+        ("Cookie", "Cookie, Sec-GPC, DNT"),
+        ("accept-encoding, dnt", "accept-encoding, dnt, Cookie, Sec-GPC"),
+        ("*", "*"),
+    ],
+)
+async def test_vary_merged_with_app_vary(given_: str, expected: str) -> None:
+    response = await call(make_app(SIGNED), "GET", "/vary", params={"v": given_})
+    assert response.headers.get_list("vary") == [expected]
+
+
+async def test_no_send_wrapper_for_websocket_and_lifespan() -> None:
+    seen: list[str] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        seen.append(scope["type"])
+        await send({"type": "lifespan.startup.complete"})
+
+    sent: list[Any] = []
+
+    async def send(message: Any) -> None:
+        sent.append(message)
+
+    async def receive() -> Any:
+        return {"type": "lifespan.startup"}
+
+    await PrivacyMiddleware(app)({"type": "lifespan"}, receive, send)
+    assert seen == ["lifespan"]
+    assert sent == [{"type": "lifespan.startup.complete"}]
+
+
+# -- invariant 3: never a Set-Cookie of a category the visitor has not allowed ------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_REGISTRY = TrackerRegistry()
+_KNOWN = ["_ga", "_ga_X1", "_gid", "_fbp", "_fbc", "_hjid", "_clck", "_uetsid", "__gads"]
+_KNOWN += ["crisp-client%2Fsession%2Fx", "IDE", "vuid", "YSC", "session", "csrftoken"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    names=st.lists(st.sampled_from(_KNOWN), max_size=8),
+    allowed=st.sets(st.sampled_from(["preferences", "analytics", "marketing"])),
+    strict=st.booleans(),
+    vary=st.sampled_from([None, b"Accept-Encoding", b"cookie", b"*"]),
+)
+def test_gate_never_lets_a_denied_category_through(
+    names: list[str], allowed: set[str], strict: bool, vary: bytes | None
+) -> None:
+    gate = CookieGate(_REGISTRY, strict=strict)
+    headers = [(b"set-cookie", f"{n}=v; Path=/".encode()) for n in names]
+    if vary is not None:
+        headers.append((b"vary", vary))
+    out = gate.filter_headers(headers, allowed.__contains__)
+    for name, value in out:
+        if name == b"set-cookie":
+            cookie = set_cookie_name(value)
+            vendor = _REGISTRY.match_cookie(cookie) or _REGISTRY.match_cookie(
+                cookie.replace("%2F", "/")
+            )
+            if vendor is None:
+                assert not strict
+            else:
+                assert vendor.category in allowed
+    kept = [set_cookie_name(v) for k, v in out if k == b"set-cookie"]
+    expected = [n for n in names if gate.allowed(n, allowed.__contains__)]
+    assert kept == expected
+    varies = b", ".join(v for k, v in out if k == b"vary").lower()
+    assert varies == b"*" or all(t in varies for t in (b"cookie", b"sec-gpc", b"dnt"))
