@@ -55,7 +55,7 @@ from ._types import Receive, Scope, Send
 from .context import NECESSARY, PrivacyContext
 from .cookies import (
     CookieGate,
-    CookieResponder,
+    cookie_responder,
     expiry_headers,
     parse_cookie_header,
     registrable_domain,
@@ -438,12 +438,12 @@ class ConsentManager:
         "_gpc_body",
         "_key",
         "_max_age",
-        "_names",
         "_offered",
         "_prefix",
         "_readers",
         "_revision",
         "_routes",
+        "_scans",
         "_tk",
         "gate",
         "policy",
@@ -473,7 +473,7 @@ class ConsentManager:
         self._revision = policy.revision
         self._clock = policy.clock
         self._max_age = policy.max_age
-        self._names = self.gate._cache  # name → category ("" = unknown), filled by the gate
+        self._scans: dict[int, tuple[str | None, tuple[tuple[str, str], ...]]] = {}
         self._readers = policy.readers
         prefix = policy.path_prefix
         self._prefix = prefix
@@ -521,27 +521,18 @@ class ConsentManager:
         denied = self._denied[gpc * 2 + dnt]
         if not cookie:
             return PrivacyContext(client, gpc, dnt, pseudonym, None, None, denied)
-        # Hot path (every request with cookies): one split, cached lookups only.
-        own: str | None = None
-        candidates: list[tuple[str, str]] | None = None
-        cname = self._cookie_name
-        names = self._names
-        for part in cookie.decode("latin-1").split(";"):
-            name, eq, value = part.partition("=")
-            if not eq:
-                continue
-            name = name.strip()
-            if name == cname:
-                if own is None:
-                    own = value
-                continue
-            cat = names.get(name)
-            if cat is None:
-                cat = self.gate.category(name) or ""
-            if cat and cat != NECESSARY:
-                if candidates is None:
-                    candidates = []
-                candidates.append((name, cat))
+        # Hot path: a visitor sends the same Cookie header again and again, so
+        # what it holds (the consent value, the tracker names) is cached under
+        # the header's hash: a keyed hash (SipHash with a per-process random
+        # key), never the header itself, which would keep session tokens.
+        key = hash(cookie)
+        scanned = self._scans.get(key)
+        if scanned is None:
+            scanned = self._scan(cookie)
+            if len(self._scans) >= self._CACHE_MAX:
+                self._scans.clear()
+            self._scans[key] = scanned
+        own, candidates = scanned
         consent: frozenset[str] | None = None
         revision = None
         if own is not None:
@@ -556,10 +547,30 @@ class ConsentManager:
         if consent is None and self._readers:
             consent = self._read_others(parse_cookie_header(cookie.decode("latin-1")))
         ctx = PrivacyContext(client, gpc, dnt, pseudonym, consent, revision, denied)
-        if candidates is not None:
+        if candidates:
             allows = ctx.allows
             ctx.stale_cookies = tuple(n for n, c in candidates if not allows(c))
         return ctx
+
+    def _scan(self, cookie: bytes) -> tuple[str | None, tuple[tuple[str, str], ...]]:
+        """The consent cookie's value and the ``(name, category)`` of tracker cookies."""
+        own: str | None = None
+        candidates: list[tuple[str, str]] = []
+        cname = self._cookie_name
+        category = self.gate.category
+        for part in cookie.decode("latin-1").split(";"):
+            name, eq, value = part.partition("=")
+            if not eq:
+                continue
+            name = name.strip()
+            if name == cname:
+                if own is None:
+                    own = value
+                continue
+            cat = category(name)
+            if cat is not None and cat != NECESSARY:
+                candidates.append((name, cat))
+        return own, tuple(candidates)
 
     def _parse_cached(self, raw: str) -> tuple[frozenset[str], int]:
         value = raw.strip()
@@ -601,7 +612,7 @@ class ConsentManager:
             )
         if self._tk is not None:
             extra = [*(extra or ()), self._tk]
-        return CookieResponder(send, self.gate, context.allows, extra)
+        return cookie_responder(send, self.gate, context.allows, extra)
 
     def _expiry_domain(self, scope: Scope) -> str | None:
         if self.policy.cookie_domain:

@@ -32,7 +32,7 @@ from .trackers import TrackerRegistry
 __all__ = [
     "VARY_TOKENS",
     "CookieGate",
-    "CookieResponder",
+    "cookie_responder",
     "expiry_headers",
     "merge_vary",
     "parse_cookie_header",
@@ -278,29 +278,22 @@ class CookieGate:
         return out
 
 
-class CookieResponder:
-    """The ``send`` wrapper: gates ``Set-Cookie``, appends expiries, merges ``Vary``.
+def cookie_responder(
+    send: Send,
+    gate: CookieGate,
+    allows: Callable[[str], bool],
+    extra: list[tuple[bytes, bytes]] | None,
+) -> Send:
+    """The ``send`` wrapper: gates ``Set-Cookie``, appends ``extra`` (expiries), merges ``Vary``.
 
     Only ``http.response.start`` is touched; body messages pass straight on.
+    A closure rather than an object: it is built on every request.
     """
+    filter_headers = gate.filter_headers
 
-    __slots__ = ("allows", "extra", "gate", "send")
-
-    def __init__(
-        self,
-        send: Send,
-        gate: CookieGate,
-        allows: Callable[[str], bool],
-        extra: list[tuple[bytes, bytes]] | None,
-    ) -> None:
-        self.send = send
-        self.gate = gate
-        self.allows = allows
-        self.extra = extra
-
-    async def __call__(self, message: Message) -> None:
+    async def responder(message: Message) -> None:
         if message["type"] == "http.response.start":
-            message["headers"] = self.gate.filter_headers(
-                message.get("headers", ()), self.allows, self.extra
-            )
-        await self.send(message)
+            message["headers"] = filter_headers(message.get("headers", ()), allows, extra)
+        await send(message)
+
+    return responder
