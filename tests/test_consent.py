@@ -634,3 +634,32 @@ async def test_consent_false_switches_off() -> None:
     on = PrivacyMiddleware(Starlette(), consent=True)
     assert on.consent is not None
     assert on.consent.policy == ConsentPolicy()
+
+
+def test_caches_are_bounded_and_hold_no_cookie_values() -> None:
+    manager = ConsentManager(SIGNED)
+    token = "s3cr3t-session-token"
+    ctx = manager.context("x", cookie=f"session={token}; privmw_consent={GOOD}; _ga=1".encode())
+    assert ctx.consent == frozenset({"analytics", "marketing"})
+    assert ctx.stale_cookies == ()  # analytics allowed
+    assert token not in repr(manager._scans)
+    assert token not in repr(manager._cache)
+    assert token not in repr(manager.gate._cache)
+    for i in range(ConsentManager._CACHE_MAX + 5):
+        manager.context("x", cookie=f"privmw_consent={i}; c{i}=1".encode())
+    assert len(manager._scans) <= ConsentManager._CACHE_MAX
+    assert len(manager._cache) <= ConsentManager._CACHE_MAX
+
+
+def test_cached_scan_still_checks_signals_and_time() -> None:
+    clock = [NOW]
+    manager = ConsentManager(policy(secret=SECRET, clock=lambda: clock[0]))
+    cookie = f"privmw_consent={GOOD}; _fbp=1".encode()
+    assert manager.context("x", cookie=cookie).allows("marketing")
+    gpc = manager.context("x", gpc=True, cookie=cookie)
+    assert not gpc.allows("marketing")
+    assert gpc.stale_cookies == ("_fbp",)
+    clock[0] = NOW + 200 * 86400
+    late = manager.context("x", cookie=cookie)
+    assert late.consent is None
+    assert late.stale_cookies == ("_fbp",)
