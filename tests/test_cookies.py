@@ -9,6 +9,7 @@ from privmw.consent import encode_consent
 from privmw.cookies import (
     CookieGate,
     expiry_headers,
+    is_deletion,
     merge_vary,
     parse_cookie_header,
     registrable_domain,
@@ -367,3 +368,31 @@ def test_gate_never_lets_a_denied_category_through(
     assert kept == expected
     varies = b", ".join(v for k, v in out if k == b"vary").lower()
     assert varies == b"*" or all(t in varies for t in (b"cookie", b"sec-gpc", b"dnt"))
+
+
+@pytest.mark.parametrize(
+    ("value", "deletes"),
+    [
+        (b"_ga=; Max-Age=0; Path=/", True),
+        (b"_ga=; max-age = 0", True),
+        (b"_ga=; Max-Age=-1", True),
+        (b'_ga=""; expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/', True),
+        (b"_ga=; expires=Thu, 01 Jan 1970 00:00:00 GMT", True),
+        (b"_ga=GA1; Max-Age=63072000", False),
+        (b"_ga=GA1; Max-Age=abc", False),
+        (b"_ga=1970; Path=/", False),
+        (b"_ga=GA1", False),
+    ],
+)
+def test_is_deletion(value: bytes, deletes: bool) -> None:
+    assert is_deletion(value) is deletes
+
+
+def test_deleting_a_denied_cookie_passes_the_gate() -> None:
+    gate = CookieGate(TrackerRegistry())
+    headers = [
+        (b"set-cookie", b"_ga=; Max-Age=0; Path=/"),
+        (b"set-cookie", b"_fbp=fb.1; Path=/"),
+    ]
+    out = gate.filter_headers(headers, lambda c: False)
+    assert [v for k, v in out if k == b"set-cookie"] == [b"_ga=; Max-Age=0; Path=/"]

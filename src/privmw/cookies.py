@@ -34,6 +34,7 @@ __all__ = [
     "CookieGate",
     "cookie_responder",
     "expiry_headers",
+    "is_deletion",
     "merge_vary",
     "parse_cookie_header",
     "registrable_domain",
@@ -100,6 +101,22 @@ def set_cookie_name(value: bytes) -> str:
     if not eq:
         return ""
     return name.strip().decode("latin-1")
+
+
+def is_deletion(value: bytes) -> bool:
+    """Whether a ``Set-Cookie`` value deletes its cookie (``Max-Age`` ≤ 0 or a 1970 ``Expires``).
+
+    Deleting a tracker cookie never needs consent, so such headers pass the gate.
+    """
+    for attr in value.split(b";")[1:]:
+        key, _, val = attr.partition(b"=")
+        key = key.strip().lower()
+        if key == b"max-age":
+            val = val.strip()
+            return val[:1] == b"-" or (val.isdigit() and int(val) == 0)
+        if key == b"expires" and b"1970" in val:
+            return True
+    return False
 
 
 def registrable_domain(host: str) -> str | None:
@@ -259,7 +276,8 @@ class CookieGate:
         for item in headers:
             name = item[0].lower()
             if name == _SET_COOKIE:
-                if not self.allowed(set_cookie_name(item[1]), allows):
+                value = item[1]
+                if not self.allowed(set_cookie_name(value), allows) and not is_deletion(value):
                     continue
             elif name == _VARY:
                 if vary_at < 0:
