@@ -13,14 +13,19 @@ from .clientip import truncate_ip
 from .context import PrivacyContext
 from .logfilter import IPScrubFilter
 from .middleware import PrivacyMiddleware
+from .ratelimit import Bans, RateLimit, RedisBackend, Route
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "Bans",
     "ConfigurationError",
     "IPScrubFilter",
     "PrivacyContext",
     "PrivacyMiddleware",
+    "RateLimit",
+    "RedisBackend",
+    "Route",
     "__version__",
     "truncate_ip",
 ]

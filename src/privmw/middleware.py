@@ -29,6 +29,7 @@ from .clientip import (
 )
 from .context import PrivacyContext
 from .pseudonym import KeyedHasher
+from .ratelimit import Limiter, RateLimit, respond, with_fields
 
 __all__ = ["PrivacyMiddleware"]
 
@@ -80,6 +81,8 @@ class PrivacyMiddleware:
             ``request.state.privacy.pseudonym`` (default off).
         pseudonym_retention: seconds after which the pseudonym key is replaced
             (default 24 h); pseudonyms from before cannot be linked to after.
+        rate_limit: a :class:`~privmw.RateLimit` (default ``None``: off). Over
+            the limit, the client gets a 429 before the app runs.
     """
 
     def __init__(
@@ -93,6 +96,7 @@ class PrivacyMiddleware:
         scrub_headers: bool = True,
         pseudonyms: bool = False,
         pseudonym_retention: float = 86400.0,
+        rate_limit: RateLimit | None = None,
     ) -> None:
         self.app = app
         self.trusted = TrustedProxies(trusted_proxies, owner=_OWNER)
@@ -121,6 +125,11 @@ class PrivacyMiddleware:
         self._read_xff = "x-forwarded-for" in order
         self._read_fwd = "forwarded" in order
         self._read_real = "x-real-ip" in order
+        if rate_limit is not None and not isinstance(rate_limit, RateLimit):
+            raise ConfigurationError(
+                f'{_OWNER}: rate_limit must be RateLimit("120/minute") or None, got {rate_limit!r}'
+            )
+        self.limiter = Limiter(rate_limit) if rate_limit is not None else None
 
     def __repr__(self) -> str:
         return (
@@ -133,7 +142,20 @@ class PrivacyMiddleware:
         if kind != "http" and kind != "websocket":
             await self.app(scope, receive, send)
             return
-        self.protect(scope)
+        _, address = self.protect(scope)
+        limiter = self.limiter
+        if limiter is not None:
+            method = scope.get("method", "GET")
+            if limiter.is_async:
+                verdict = await limiter.acheck(address, method, scope["path"])
+            else:
+                verdict = limiter.check(address, method, scope["path"])
+            if verdict is not None:
+                if not verdict.allowed:
+                    await respond(limiter, verdict, scope, send)
+                    return
+                if limiter.headers and kind == "http":
+                    send = with_fields(send, limiter.fields(verdict))
         await self.app(scope, receive, send)
 
     def protect(self, scope: Scope) -> tuple[PrivacyContext, Address | None]:
