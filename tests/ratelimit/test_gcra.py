@@ -11,9 +11,8 @@ def run(times: list[float], interval: float, burst: int) -> list[tuple[bool, int
     tat = None
     out = []
     for now in times:
-        d = gcra(tat, now, interval, burst)
-        tat = d.tat
-        out.append((d.allowed, d.remaining, round(d.reset, 6), round(d.retry_after, 6)))
+        ok, tat, remaining, reset, retry_after = gcra(tat, now, interval, burst)
+        out.append((ok, remaining, round(reset, 6), round(retry_after, 6)))
     return out
 
 
@@ -77,6 +76,6 @@ def test_never_more_than_burst_plus_rate(gaps: list[float], burst: int) -> None:
 
 
 def test_refused_decision_keeps_tat() -> None:
-    d = gcra(30.0, 0.0, 10.0, 3)
-    assert not d.allowed
-    assert d.tat == pytest.approx(30.0)
+    ok, tat, _, _, _ = gcra(30.0, 0.0, 10.0, 3)
+    assert not ok
+    assert tat == pytest.approx(30.0)

@@ -15,14 +15,14 @@ def test_lru_cap_evicts_least_recently_used() -> None:
     table.step(b"d", 0.0, 1.0, 5)
     assert table.tracked == 3
     # b was evicted: it starts with a full bucket again; a kept its TAT.
-    assert table.step(b"b", 0.0, 1.0, 5).remaining == 4
-    assert table.step(b"a", 0.0, 1.0, 5).remaining == 2
+    assert table.step(b"b", 0.0, 1.0, 5)[2] == 4
+    assert table.step(b"a", 0.0, 1.0, 5)[2] == 2
 
 
 def test_refusals_are_not_stored() -> None:
     table = Table(10)
     table.step(b"k", 0.0, 10.0, 1)
-    assert not table.step(b"k", 0.0, 10.0, 1).allowed
+    assert not table.step(b"k", 0.0, 10.0, 1)[0]
     assert table.tracked == 1
 
 

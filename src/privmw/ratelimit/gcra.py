@@ -14,27 +14,18 @@ References:
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 __all__ = ["Decision", "gcra"]
 
-
-class Decision(NamedTuple):
-    """The outcome of one GCRA step.
-
-    Attributes:
-        allowed: the request conforms.
-        tat: the TAT to store (unchanged when refused).
-        remaining: requests that could still be made right now.
-        reset: seconds until the bucket is full again (the quota restored).
-        retry_after: seconds until a refused request would be allowed (0 when allowed).
-    """
-
-    allowed: bool
-    tat: float
-    remaining: int
-    reset: float
-    retry_after: float
+#: ``(allowed, tat, remaining, reset, retry_after)``:
+#:
+#: - ``allowed``: the request conforms;
+#: - ``tat``: the TAT to store (unchanged when refused);
+#: - ``remaining``: requests that could still be made right now;
+#: - ``reset``: seconds until the bucket is full again (the quota restored);
+#: - ``retry_after``: seconds until a refused request would be allowed (0 when allowed).
+#:
+#: A plain tuple: a ``NamedTuple`` costs about 0.4 µs more per request to build.
+Decision = tuple[bool, float, int, float, float]
 
 
 def gcra(tat: float | None, now: float, interval: float, burst: int) -> Decision:
@@ -45,6 +36,9 @@ def gcra(tat: float | None, now: float, interval: float, burst: int) -> Decision
         now: the current time (any monotonic clock, in seconds).
         interval: seconds between requests at the steady rate (``period / count``).
         burst: requests allowed at once (at least 1).
+
+    Returns:
+        ``(allowed, tat, remaining, reset, retry_after)``, see :data:`Decision`.
     """
     if tat is None or tat < now:
         tat = now
@@ -53,6 +47,6 @@ def gcra(tat: float | None, now: float, interval: float, burst: int) -> Decision
     wait = new_tat - now
     if wait > limit:
         # Refused: the TAT does not move, so refusals do not push the client back.
-        return Decision(False, tat, 0, tat - now, wait - limit)
+        return (False, tat, 0, tat - now, wait - limit)
     # int() floors; the small epsilon absorbs float error in limit - wait.
-    return Decision(True, new_tat, int((limit - wait) / interval + 1e-9), wait, 0.0)
+    return (True, new_tat, int((limit - wait) / interval + 1e-9), wait, 0.0)

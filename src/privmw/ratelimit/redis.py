@@ -164,7 +164,7 @@ class RedisStore:
             self.down = False
             logger.info("privmw rate limit: Redis reachable again")
         allowed, remaining, reset_us, retry_us = (int(x) for x in reply)
-        return Decision(bool(allowed), 0.0, remaining, reset_us / 1e6, retry_us / 1e6)
+        return (bool(allowed), 0.0, remaining, reset_us / 1e6, retry_us / 1e6)
 
     async def aclose(self) -> None:
         await self.client.aclose()

@@ -85,8 +85,8 @@ class Table:
         if tat is not None:
             tats.move_to_end(key)
         decision = gcra(tat, now, interval, burst)
-        if decision.allowed:
-            tats[key] = decision.tat
+        if decision[0]:
+            tats[key] = decision[1]
             if tat is None and len(tats) > self._cap:
                 tats.popitem(last=False)
         return decision

@@ -1,0 +1,111 @@
+"""Rate limiting: privmw (IP privacy + in-memory GCRA) against bare Starlette and peers.
+
+Every limit is generous enough that nothing is refused during a run: this
+measures the cost on the path every request takes. The request comes from a
+proxy on loopback with ``X-Forwarded-For`` (``benchmarks.common.make_scope``).
+
+Peers: slowapi's ``SlowAPIMiddleware`` (a ``BaseHTTPMiddleware``) and
+``SlowAPIASGIMiddleware``, asgi-ratelimit's ``MemoryBackend``. They need the
+``bench`` extra; a missing peer is left out of the table.
+
+Run on its own for a quick side-by-side: ``python -m benchmarks.bench_ratelimit``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import sys
+from typing import Any
+
+from benchmarks.common import ASGIApp, bare_app, make_scope, time_requests
+from privmw import PrivacyMiddleware, RateLimit
+
+GROUP = "ratelimit"
+
+_HUGE = 1_000_000_000
+
+
+def _slowapi(asgi: bool) -> ASGIApp | None:
+    try:
+        from slowapi import Limiter, _rate_limit_exceeded_handler
+        from slowapi.errors import RateLimitExceeded
+        from slowapi.middleware import SlowAPIASGIMiddleware, SlowAPIMiddleware
+        from slowapi.util import get_remote_address
+    except ImportError:
+        return None
+    app = bare_app()
+    app.state.limiter = Limiter(key_func=get_remote_address, default_limits=[f"{_HUGE}/minute"])
+    app.add_exception_handler(RateLimitExceeded, _rate_limit_exceeded_handler)  # type: ignore[arg-type]
+    app.add_middleware(SlowAPIASGIMiddleware if asgi else SlowAPIMiddleware)
+    return app  # type: ignore[return-value]
+
+
+def _asgi_ratelimit() -> ASGIApp | None:
+    try:
+        from ratelimit import RateLimitMiddleware, Rule
+        from ratelimit.backends.simple import MemoryBackend
+    except ImportError:
+        return None
+
+    async def client(scope: dict[str, Any]) -> tuple[str, str]:
+        # Its own ``client_ip`` refuses loopback peers; key on the peer like the others.
+        return scope["client"][0], "default"
+
+    return RateLimitMiddleware(  # type: ignore[no-any-return]
+        bare_app(),
+        authenticate=client,
+        backend=MemoryBackend(),
+        config={r"^/": [Rule(second=_HUGE)]},
+    )
+
+
+def apps() -> dict[str, ASGIApp]:
+    variants: dict[str, ASGIApp | None] = {
+        "bare starlette": bare_app(),
+        "privmw ip only": PrivacyMiddleware(bare_app()),
+        "privmw ip + rate limit (memory)": PrivacyMiddleware(
+            bare_app(), rate_limit=RateLimit(f"{_HUGE}/second")
+        ),
+        "slowapi SlowAPIMiddleware": _slowapi(asgi=False),
+        "slowapi SlowAPIASGIMiddleware": _slowapi(asgi=True),
+        "asgi-ratelimit memory": _asgi_ratelimit(),
+    }
+    return {name: app for name, app in variants.items() if app is not None}
+
+
+def scope() -> dict[str, Any]:
+    return make_scope()
+
+
+async def _side_by_side(rounds: int, n: int) -> dict[str, float]:
+    variants = apps()
+    samples: dict[str, list[float]] = {name: [] for name in variants}
+    for name, app in variants.items():  # warm up
+        await time_requests(app, 200, scope)
+    for _ in range(rounds):
+        for name, app in variants.items():
+            samples[name].append(await time_requests(app, n, scope) * 1e6)
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def main(argv: list[str]) -> None:
+    rounds = int(argv[1]) if len(argv) > 1 else 15
+    n = int(argv[2]) if len(argv) > 2 else 2000
+    medians = asyncio.run(_side_by_side(rounds, n))
+    bare = medians["bare starlette"]
+    ours = medians["privmw ip + rate limit (memory)"] - bare
+    print(f"{'variant':36} {'µs/req':>8} {'over bare':>10}")
+    for name, value in medians.items():
+        print(f"{name:36} {value:8.2f} {value - bare:10.2f}")
+    for peer in (
+        "slowapi SlowAPIMiddleware",
+        "slowapi SlowAPIASGIMiddleware",
+        "asgi-ratelimit memory",
+    ):
+        if peer in medians and ours > 0:
+            print(f"{peer}: {(medians[peer] - bare) / ours:.1f}× privmw's added cost")
+
+
+if __name__ == "__main__":
+    main(sys.argv)
