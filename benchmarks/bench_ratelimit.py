@@ -90,6 +90,63 @@ async def _side_by_side(rounds: int, n: int) -> dict[str, float]:
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
+async def redis_requests_per_second(n: int = 5000, concurrency: int = 1) -> float | None:
+    """Requests/second through privmw with the Redis backend (starts its own redis-server)."""
+    import shutil
+    import socket
+    import subprocess
+    import tempfile
+    import time
+
+    from privmw import RedisBackend
+
+    if shutil.which("redis-server") is None:
+        return None
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    workdir = tempfile.mkdtemp()
+    proc = subprocess.Popen(
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            workdir,
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(200):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+                break
+            except OSError:
+                time.sleep(0.02)
+        backend = RedisBackend(f"redis://127.0.0.1:{port}/0", secret="x" * 32)
+        app = PrivacyMiddleware(
+            bare_app(), rate_limit=RateLimit(f"{_HUGE}/second", backend=backend)
+        )
+        await time_requests(app, 100, scope)  # connect, load the script
+        per_worker = n // concurrency
+        start = time.perf_counter()
+        await asyncio.gather(*(time_requests(app, per_worker, scope) for _ in range(concurrency)))
+        elapsed = time.perf_counter() - start
+        assert app.limiter is not None
+        await app.limiter.aclose()
+        return per_worker * concurrency / elapsed
+    finally:
+        proc.kill()
+        proc.wait()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
 def main(argv: list[str]) -> None:
     rounds = int(argv[1]) if len(argv) > 1 else 15
     n = int(argv[2]) if len(argv) > 2 else 2000
@@ -106,6 +163,10 @@ def main(argv: list[str]) -> None:
     ):
         if peer in medians and ours > 0:
             print(f"{peer}: {(medians[peer] - bare) / ours:.1f}× privmw's added cost")
+    for concurrency in (1, 32):
+        rps = asyncio.run(redis_requests_per_second(concurrency=concurrency))
+        if rps is not None:
+            print(f"redis backend, {concurrency} concurrent: {rps:,.0f} requests/s")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import gc
 import json
 import logging
@@ -423,3 +424,23 @@ async def test_problem_body_names_no_client() -> None:
         response = await client.get("/")
     assert "203.0.113" not in response.text
     assert json.loads(response.text)["status"] == 429
+
+
+async def test_idle_process_wipes_the_table_when_the_period_ends() -> None:
+    # No request arrives after the period: a loop timer (not a thread) still wipes.
+    lim = Limiter(RateLimit("1/minute", retention=0.2, bans=None))
+    try:
+        assert allowed(lim, "192.0.2.1")
+        assert lim.tracked == 1
+        await asyncio.sleep(0.5)
+        assert lim.tracked == 0
+    finally:
+        await lim.aclose()
+
+
+async def test_route_policy_fields_through_the_middleware() -> None:
+    app = make_app(RateLimit("100/minute", routes=(Route("/", "10/second", name="api"),)))
+    async with client_for(app) as client:
+        response = await client.get("/")
+    assert response.headers["ratelimit-policy"] == '"api";q=10;w=1'
+    assert response.headers["ratelimit"] == '"api";r=9;t=1'

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from privmw import Bans, ConfigurationError, RateLimit, RedisBackend, Route
 from privmw.ratelimit.rules import Networks, parse_rate
@@ -124,3 +126,18 @@ def test_networks_match_v4_v6_and_mapped() -> None:
     assert (6, 0x20010DB9 << 96) not in nets
     assert (4, 0xC0000207) in nets
     assert not Networks([], owner="T", option="o")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=30))
+def test_any_rate_string_parses_or_raises_configuration_error(text: str) -> None:
+    message = ""
+    try:
+        count, period = parse_rate(text)
+    except ConfigurationError as exc:
+        message = str(exc)
+    if message:
+        assert repr(text) in message
+    else:
+        assert count >= 1
+        assert period >= 1

@@ -238,7 +238,7 @@ class Limiter:
             return
         retention = self.hasher.retention
         delay = retention - self._wall() % retention
-        self._timer = loop.call_later(delay + 0.5, self._expire)
+        self._timer = loop.call_later(delay + 0.05, self._expire)
 
     def _expire(self) -> None:
         self._timer = None
