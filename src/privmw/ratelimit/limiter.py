@@ -246,9 +246,10 @@ class Limiter:
             self._rekey()
         self._arm()
 
-    def _prelude(self, address: Address | None, method: str, path: str) -> Verdict | Policy | None:
-        if address is None:
-            return None  # no IP (e.g. a Unix socket without proxy headers): not limited
+    def _prelude(self, address: Address, method: str, path: str) -> Verdict | Policy | None:
+        """The policy to apply; or a final answer (``None``: not limited, or a deny)."""
+        if self._simple:
+            return self.default
         policy = self.select(method, path)
         if policy is None:
             return None
@@ -269,14 +270,16 @@ class Limiter:
 
     def check(self, address: Address | None, method: str, path: str) -> Verdict | None:
         """Decide synchronously (memory backend); ``None`` when not limited at all."""
-        if self._simple and address is not None:  # the common case, without detours
+        if address is None:
+            return None  # no IP (e.g. a Unix socket without proxy headers): not limited
+        if self._simple:  # the common case, without detours
             policy = self.default
         else:
             pre = self._prelude(address, method, path)
-            if pre is None or type(pre) is Verdict:
+            if not isinstance(pre, Policy):
                 return pre
-            policy = pre  # type: ignore[assignment]
-        client = self.client_key(address)  # type: ignore[arg-type]
+            policy = pre
+        client = self.client_key(address)
         now = self._clock()
         table = self.table
         if self._bans:
@@ -293,11 +296,13 @@ class Limiter:
         """Decide with the shared store (Redis); bans stay in this process's memory."""
         if self.store is None:
             return self.check(address, method, path)
+        if address is None:
+            return None
         pre = self._prelude(address, method, path)
-        if pre is None or type(pre) is Verdict:
+        if not isinstance(pre, Policy):
             return pre
-        policy: Policy = pre  # type: ignore[assignment]
-        client = self.client_key(address)  # type: ignore[arg-type]
+        policy = pre
+        client = self.client_key(address)
         now = self._clock()
         if self._bans:
             end = self.table.ban_end(client, now)
