@@ -241,7 +241,7 @@ async def test_server_stopped_fail_closed_and_recovery(
     server: Server, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="privmw.ratelimit")
-    app = middleware(server.url, rate="100/minute", fail_open=False)
+    app = middleware(server.url, rate="100/minute", fail_open=False, probe_interval=0.3)
     try:
         assert (await get(app)).status_code == 200
         server.stop()
@@ -250,7 +250,7 @@ async def test_server_stopped_fail_closed_and_recovery(
         assert responses[0].json()["type"] == REDUCED_CAPACITY
         assert responses[0].headers["retry-after"] == "1"
         server.start()  # the same port: the limiter reconnects by itself
-        await asyncio.sleep(0)
+        await asyncio.sleep(0.35)
         assert (await get(app)).status_code == 200
     finally:
         await close(app)
@@ -258,3 +258,30 @@ async def test_server_stopped_fail_closed_and_recovery(
     assert len(warnings) == 1
     assert "closed" in warnings[0].getMessage()
     assert any("reachable again" in r.getMessage() for r in caplog.records)
+
+
+async def test_unreachable_redis_is_probed_at_most_every_probe_interval(server: Server) -> None:
+    app = middleware(server.url, probe_interval=60)
+    assert app.limiter is not None
+    store = app.limiter.store
+    assert store is not None
+    calls = 0
+    evalsha = store.client.evalsha
+
+    async def counting(*args: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        return await evalsha(*args)
+
+    store.client.evalsha = counting
+    try:
+        assert (await get(app)).status_code == 200
+        assert calls == 2  # NOSCRIPT, SCRIPT LOAD, then EVALSHA again
+        server.stop()
+        calls = 0
+        started = time.monotonic()
+        assert [(await get(app)).status_code for _ in range(10)] == [200] * 10
+        assert time.monotonic() - started < 2
+    finally:
+        await close(app)
+    assert calls == 1  # one failed attempt; the other nine skip Redis

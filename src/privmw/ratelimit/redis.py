@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,6 +76,9 @@ class RedisBackend:
             default) or refuse them with 503 (``False``).
         prefix: key prefix.
         timeout: socket connect/read timeout in seconds.
+        probe_interval: while Redis is unreachable, try it again at most this
+            often (seconds); requests in between get the fail-open/closed answer
+            at once instead of each waiting for a timeout.
     """
 
     url: str
@@ -82,6 +86,7 @@ class RedisBackend:
     fail_open: bool = field(default=True, kw_only=True)
     prefix: str = field(default="privmw:rl:", kw_only=True)
     timeout: float = field(default=0.25, kw_only=True)
+    probe_interval: float = field(default=1.0, kw_only=True)
 
     def __post_init__(self) -> None:
         if not isinstance(self.url, str) or "://" not in self.url:
@@ -107,6 +112,11 @@ class RedisBackend:
             raise ConfigurationError(
                 f"RedisBackend: timeout must be seconds between 0 and 60, got {t!r}"
             )
+        p = self.probe_interval
+        if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p < 3600:
+            raise ConfigurationError(
+                f"RedisBackend: probe_interval must be seconds from 0 to 3600, got {p!r}"
+            )
 
     def __repr__(self) -> str:  # never show the secret
         mode = "open" if self.fail_open else "closed"
@@ -119,6 +129,8 @@ class RedisStore:
     def __init__(self, backend: RedisBackend, retention: float) -> None:
         try:
             import redis.asyncio as aioredis
+            from redis.asyncio.retry import Retry
+            from redis.backoff import NoBackoff
             from redis.exceptions import NoScriptError, RedisError
         except ImportError:  # pragma: no cover - exercised without the extra
             raise ConfigurationError(
@@ -130,11 +142,16 @@ class RedisStore:
         self._ttl_cap = max(1, int(retention * 1000))
         self._noscript: type[Exception] = NoScriptError
         self._errors: tuple[type[BaseException], ...] = (RedisError, OSError)
+        # One retry without backoff (a pooled connection gone stale after a Redis
+        # restart); redis-py's default backs off for seconds, on the request path.
         self.client: Any = aioredis.Redis.from_url(
             backend.url,
             socket_timeout=backend.timeout,
             socket_connect_timeout=backend.timeout,
+            retry=Retry(NoBackoff(), 1),
         )
+        self._probe = backend.probe_interval
+        self._next_probe = 0.0
         self.down = False
 
     def key(self, bucket: bytes) -> bytes:
@@ -143,6 +160,8 @@ class RedisStore:
 
     async def step(self, bucket: bytes, interval: float, burst: int) -> Decision | None:
         """GCRA in one round trip; ``None`` when Redis cannot be reached."""
+        if self.down and time.monotonic() < self._next_probe:
+            return None
         key = self.key(bucket)
         args = (b"%d" % max(1, round(interval * 1e6)), b"%d" % burst, b"%d" % self._ttl_cap)
         try:
@@ -152,6 +171,7 @@ class RedisStore:
                 await self.client.script_load(GCRA_SCRIPT)
                 reply = await self.client.evalsha(_SHA, 1, key, *args)
         except self._errors as exc:
+            self._next_probe = time.monotonic() + self._probe
             if not self.down:
                 self.down = True
                 logger.warning(
