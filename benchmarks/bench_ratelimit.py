@@ -68,6 +68,9 @@ def apps() -> dict[str, ASGIApp]:
         "privmw ip + rate limit (memory)": PrivacyMiddleware(
             bare_app(), rate_limit=RateLimit(f"{_HUGE}/second")
         ),
+        "privmw ip + rate limit (memory, no headers)": PrivacyMiddleware(
+            bare_app(), rate_limit=RateLimit(f"{_HUGE}/second", headers=False)
+        ),
         "slowapi SlowAPIMiddleware": _slowapi(asgi=False),
         "slowapi SlowAPIASGIMiddleware": _slowapi(asgi=True),
         "asgi-ratelimit memory": _asgi_ratelimit(),
@@ -88,6 +91,30 @@ async def _side_by_side(rounds: int, n: int) -> dict[str, float]:
         for name, app in variants.items():
             samples[name].append(await time_requests(app, n, scope) * 1e6)
     return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def bytes_per_client(n: int = 50_000) -> float:
+    """Bytes of memory per tracked client in the in-memory table (``tracemalloc``).
+
+    Drives the real limiter (grouping, keyed hash, table) with ``n`` distinct
+    IPv4 clients and divides the growth of traced memory by ``n``.
+    """
+    import tracemalloc
+
+    from privmw.ratelimit import Limiter
+
+    limiter = Limiter(RateLimit("10/second", max_clients=n))
+    check = limiter.check
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for i in range(n):
+            check((4, 0x0A000000 + i), "GET", "/")
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert limiter.tracked == n
+    return grown / n
 
 
 async def redis_requests_per_second(n: int = 5000, concurrency: int = 1) -> float | None:
@@ -163,6 +190,7 @@ def main(argv: list[str]) -> None:
     ):
         if peer in medians and ours > 0:
             print(f"{peer}: {(medians[peer] - bare) / ours:.1f}× privmw's added cost")
+    print(f"bytes per tracked client: {bytes_per_client():.0f}")
     for concurrency in (1, 32):
         rps = asyncio.run(redis_requests_per_second(concurrency=concurrency))
         if rps is not None:
