@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import statistics
 import sys
+from collections.abc import MutableMapping
 from typing import Any
 
 from benchmarks.common import ASGIApp, bare_app, make_scope, time_requests
@@ -38,7 +39,7 @@ def _slowapi(asgi: bool) -> ASGIApp | None:
     app.state.limiter = Limiter(key_func=get_remote_address, default_limits=[f"{_HUGE}/minute"])
     app.add_exception_handler(RateLimitExceeded, _rate_limit_exceeded_handler)  # type: ignore[arg-type]
     app.add_middleware(SlowAPIASGIMiddleware if asgi else SlowAPIMiddleware)
-    return app  # type: ignore[return-value]
+    return app
 
 
 def _asgi_ratelimit() -> ASGIApp | None:
@@ -49,14 +50,14 @@ def _asgi_ratelimit() -> ASGIApp | None:
     except ImportError:
         return None
 
-    async def client(scope: dict[str, Any]) -> tuple[str, str]:
+    async def client(scope: MutableMapping[str, Any]) -> tuple[str, str]:
         # Its own ``client_ip`` refuses loopback peers; key on the peer like the others.
         return scope["client"][0], "default"
 
-    return RateLimitMiddleware(  # type: ignore[no-any-return]
+    return RateLimitMiddleware(
         bare_app(),
         authenticate=client,
-        backend=MemoryBackend(),
+        backend=MemoryBackend(),  # type: ignore[no-untyped-call]
         config={r"^/": [Rule(second=_HUGE)]},
     )
 
