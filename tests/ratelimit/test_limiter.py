@@ -5,6 +5,7 @@ import gc
 import json
 import logging
 import socket
+import time
 import types
 from typing import Any
 
@@ -444,3 +445,19 @@ async def test_route_policy_fields_through_the_middleware() -> None:
         response = await client.get("/")
     assert response.headers["ratelimit-policy"] == '"api";q=10;w=1'
     assert response.headers["ratelimit"] == '"api";r=9;t=1'
+
+
+def test_cap_holds_under_a_million_distinct_clients_through_the_limiter() -> None:
+    cap = 20_000
+    lim = Limiter(RateLimit("10/second", max_clients=cap))
+    check = lim.check
+    start = time.perf_counter()
+    peak = 0
+    for i in range(500_000):
+        check((4, i), "GET", "/")
+        check((6, (0x20010DB8 << 96) | (i << 64) | 1), "GET", "/")  # a new /64 each time
+        if i % 25_000 == 0:
+            peak = max(peak, lim.tracked)
+    assert lim.tracked == cap
+    assert peak <= cap
+    assert time.perf_counter() - start < 10
