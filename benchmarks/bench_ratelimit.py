@@ -88,9 +88,12 @@ async def _side_by_side(rounds: int, n: int) -> dict[str, float]:
     samples: dict[str, list[float]] = {name: [] for name in variants}
     for app in variants.values():  # warm up
         await time_requests(app, 200, scope)
-    for _ in range(rounds):
-        for name, app in variants.items():
-            samples[name].append(await time_requests(app, n, scope) * 1e6)
+    order = list(variants)
+    for index in range(rounds):
+        # Rotate the order so no variant always runs right after the same neighbour.
+        shift = index % len(order)
+        for name in order[shift:] + order[:shift]:
+            samples[name].append(await time_requests(variants[name], n, scope) * 1e6)
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
