@@ -4,6 +4,12 @@ Modules: ``rules`` (configuration), ``gcra`` (the pure algorithm), ``table``
 (the bounded in-memory table and bans), ``headers`` (IETF RateLimit fields,
 problem bodies), ``redis`` (the shared Redis/Valkey backend, optional) and
 ``limiter`` (the runtime object the middleware builds once).
+
+Several processes: ``uvicorn --workers 4`` gives each worker its own in-memory
+table, so a client may get up to four times the rate; share the limit with
+``RateLimit(..., backend=RedisBackend("redis://...", secret=...))``. Bans are
+kept per process in either case. With Redis, close the connections on shutdown
+with ``await middleware.limiter.aclose()`` (e.g. in the app's lifespan).
 """
 
 from __future__ import annotations
