@@ -11,6 +11,8 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -461,3 +463,17 @@ def test_cap_holds_under_a_million_distinct_clients_through_the_limiter() -> Non
     assert lim.tracked == cap
     assert peak <= cap
     assert time.perf_counter() - start < 10
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.integers(min_value=0, max_value=(1 << 64) - 1),
+    st.integers(min_value=0, max_value=(1 << 64) - 1),
+    st.integers(min_value=0, max_value=(1 << 64) - 1),
+)
+def test_property_same_64_same_key_other_64_other_key(prefix: int, low1: int, low2: int) -> None:
+    lim, _ = limiter()
+    one = lim.client_key((6, (prefix << 64) | low1))
+    assert one == lim.client_key((6, (prefix << 64) | low2))
+    other = ((prefix + 1) % (1 << 64)) << 64
+    assert one != lim.client_key((6, other | low1))
