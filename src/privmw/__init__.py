@@ -16,10 +16,12 @@ from .dependencies import get_privacy
 from .interop import CCCookieReader, CookiebotReader, KlaroReader, TCFReader
 from .logfilter import IPScrubFilter
 from .middleware import PrivacyMiddleware
+from .ratelimit import Bans, RateLimit, RedisBackend, Route
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "Bans",
     "CCCookieReader",
     "ConfigurationError",
     "ConsentPolicy",
@@ -28,6 +30,9 @@ __all__ = [
     "KlaroReader",
     "PrivacyContext",
     "PrivacyMiddleware",
+    "RateLimit",
+    "RedisBackend",
+    "Route",
     "TCFReader",
     "__version__",
     "get_privacy",

@@ -35,6 +35,7 @@ from .clientip import (
 from .consent import ConsentManager, ConsentPolicy
 from .context import PrivacyContext
 from .pseudonym import KeyedHasher, check_retention
+from .ratelimit import Limiter, RateLimit, respond, with_fields
 from .signals import dnt_set, gpc_set
 
 __all__ = ["PrivacyMiddleware"]
@@ -97,6 +98,8 @@ class PrivacyMiddleware:
             endpoints and ``/.well-known/gpc.json`` served, ``Vary`` set.
             ``False`` switches all of that off (``.gpc``/``.dnt`` are still
             read; ``.allows()`` then grants only ``necessary``).
+        rate_limit: a :class:`~privmw.RateLimit` (default ``None``: off). Over
+            the limit, the client gets a 429 before the app runs.
     """
 
     def __init__(
@@ -111,6 +114,7 @@ class PrivacyMiddleware:
         pseudonyms: bool = False,
         pseudonym_retention: float = 86400.0,
         consent: ConsentPolicy | bool | None = None,
+        rate_limit: RateLimit | None = None,
     ) -> None:
         self.app = app
         self.trusted = TrustedProxies(trusted_proxies, owner=_OWNER)
@@ -147,6 +151,11 @@ class PrivacyMiddleware:
         v4 = self.truncator.v4
         self._octets = 4 - v4 // 8 if v4 % 8 == 0 and 8 <= v4 <= 24 else 0
         self._zeros = ".0" * self._octets
+        if rate_limit is not None and not isinstance(rate_limit, RateLimit):
+            raise ConfigurationError(
+                f'{_OWNER}: rate_limit must be RateLimit("120/minute") or None, got {rate_limit!r}'
+            )
+        self.limiter = Limiter(rate_limit) if rate_limit is not None else None
 
     def __repr__(self) -> str:
         return (
@@ -159,7 +168,21 @@ class PrivacyMiddleware:
         if kind != "http" and kind != "websocket":
             await self.app(scope, receive, send)
             return
-        context, _ = self.protect(scope)
+        context, address = self.protect(scope)
+        limiter = self.limiter
+        if limiter is not None:
+            method = scope.get("method", "GET")
+            if limiter.is_async:
+                verdict = await limiter.acheck(address, method, scope["path"])
+            else:
+                verdict = limiter.check(address, method, scope["path"])
+            del address  # the full address is not needed past this point
+            if verdict is not None:
+                if not verdict.allowed:
+                    await respond(limiter, verdict, scope, send)
+                    return
+                if limiter.headers and kind == "http":
+                    send = with_fields(send, limiter.fields(verdict))
         consent = self.consent
         if kind == "http" and consent is not None:
             if consent.handles(scope["path"]):
