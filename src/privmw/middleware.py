@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 
 from ._errors import ConfigurationError
 from ._types import ASGIApp, Receive, Scope, Send
+from .accesslog import AccessLog
 from .clientip import (
     FORWARDING_HEADERS,
     PROXY_HEADERS,
@@ -28,6 +29,8 @@ from .clientip import (
     resolve_client,
 )
 from .context import PrivacyContext
+from .disclosure import Disclosure, disclosure_app
+from .disclosure import disclosure as make_disclosure
 from .pseudonym import KeyedHasher
 
 __all__ = ["PrivacyMiddleware"]
@@ -80,6 +83,10 @@ class PrivacyMiddleware:
             ``request.state.privacy.pseudonym`` (default off).
         pseudonym_retention: seconds after which the pseudonym key is replaced
             (default 24 h); pseudonyms from before cannot be linked to after.
+        access_log: an :class:`~privmw.AccessLog` writing one anonymous record
+            per request and WebSocket session (default off).
+        disclosure_path: serve :meth:`disclosure` as JSON at this path, e.g.
+            ``"/.well-known/privacy-manifest.json"`` (default off).
     """
 
     def __init__(
@@ -93,6 +100,8 @@ class PrivacyMiddleware:
         scrub_headers: bool = True,
         pseudonyms: bool = False,
         pseudonym_retention: float = 86400.0,
+        access_log: AccessLog | None = None,
+        disclosure_path: str | None = None,
     ) -> None:
         self.app = app
         self.trusted = TrustedProxies(trusted_proxies, owner=_OWNER)
@@ -121,6 +130,23 @@ class PrivacyMiddleware:
         self._read_xff = "x-forwarded-for" in order
         self._read_fwd = "forwarded" in order
         self._read_real = "x-real-ip" in order
+        if access_log is not None and not isinstance(access_log, AccessLog):
+            raise ConfigurationError(
+                f"{_OWNER}: access_log must be a privmw.AccessLog, got {access_log!r}"
+            )
+        self.access_log = access_log
+        if disclosure_path is not None and (
+            not isinstance(disclosure_path, str) or not disclosure_path.startswith("/")
+        ):
+            raise ConfigurationError(
+                f"{_OWNER}: disclosure_path must be a path starting with '/', e.g. "
+                f"'/.well-known/privacy-manifest.json', got {disclosure_path!r}"
+            )
+        self.disclosure_path = disclosure_path
+        # Keep this last: it reads every feature's configuration.
+        self._disclosure_app = (
+            disclosure_app(self.disclosure()) if disclosure_path is not None else None
+        )
 
     def __repr__(self) -> str:
         return (
@@ -134,7 +160,18 @@ class PrivacyMiddleware:
             await self.app(scope, receive, send)
             return
         self.protect(scope)
-        await self.app(scope, receive, send)
+        app = self.app
+        if self._disclosure_app is not None and scope["path"] == self.disclosure_path:
+            app = self._disclosure_app
+        if self.access_log is not None:
+            with self.access_log.recorder(scope, send) as recorder:
+                await app(scope, receive, recorder)
+            return
+        await app(scope, receive, send)
+
+    def disclosure(self) -> Disclosure:
+        """What this middleware's configuration processes, for the privacy policy."""
+        return make_disclosure(self)
 
     def protect(self, scope: Scope) -> tuple[PrivacyContext, Address | None]:
         """Resolve, truncate and scrub, in place; return the context and the full address.
