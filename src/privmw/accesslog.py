@@ -77,6 +77,8 @@ _UA_MAX = 512
 _UA_PARSES_PER_SECOND = 200
 #: Records waiting for the writer; beyond it, records are dropped (and reported once).
 _MAX_BACKLOG = 100_000
+#: Seconds the writer lets records gather before writing a batch.
+_LINGER = 0.05
 #: Longest path written (after redaction).
 _PATH_MAX = 1024
 _FILE_RE = re.compile(r"^access-(\d{4}-\d{2}-\d{2})\.log$")
@@ -96,7 +98,9 @@ _REDACT_RE = re.compile(
     r"|(?P<run>(?<![A-Za-z0-9_+=-])[A-Za-z0-9_+=-]{16,})"
 )
 _HEX_RE = re.compile(r"[0-9a-fA-F]+\Z")
-_JSON_SAFE = re.compile(r"[ !#-\[\]-~]*\Z")
+_RUN16 = re.compile(r"[A-Za-z0-9_+=-]{16}").search
+_DOTTED = re.compile(r"\d\.\d{1,3}\.\d").search
+_JSON_SAFE = re.compile(r"[ !#-\[\]-~]*\Z").match
 _CLF_UNSAFE = re.compile(r'[^ !#-\[\]-~]|[\\"]')
 
 
@@ -140,7 +144,14 @@ def redact(text: str) -> str:
     characters become ``[token]``; IPv4 and IPv6 addresses become ``[ip]``.
     Ordinary words, slugs (``2024-annual-report``) and short numbers stay.
     """
-    if len(text) < 16 and "@" not in text and "." not in text and ":" not in text:
+    # Cheap screens first: most paths have no '@', no ':', no 16-character run
+    # and no dotted quad, and skip the full pattern.
+    if (
+        "@" not in text
+        and ":" not in text
+        and _RUN16(text) is None
+        and ("." not in text or _DOTTED(text) is None)
+    ):
         return text
     return _REDACT_RE.sub(_replace, text)
 
@@ -207,7 +218,7 @@ def _ua_clf(info: dict[str, object]) -> str:
 
 
 def _js(text: str) -> str:
-    if _JSON_SAFE.match(text):
+    if _JSON_SAFE(text):
         return f'"{text}"'
     return json.dumps(text)
 
@@ -624,6 +635,7 @@ class _Writer:
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._wake = threading.Event()
         self._combined = config.format == "combined"
         gran = config.timestamp_granularity
         self._step = GRANULARITIES[gran]
@@ -631,6 +643,11 @@ class _Writer:
         self._stamp_key = -1
         self._stamp = ""
         self._ua_cache: LRUCache[str, str] = LRUCache(maxsize=config.ua_cache_size)
+        # The last user agent seen: consecutive records (a page and its assets)
+        # usually share it, and this skips even the LRU's bookkeeping.
+        self._ua_last = ""
+        self._ua_text_last = self._ua_text(_UNKNOWN_UA)
+        self._format = self._format_clf if self._combined else self._format_json
         self._ua_second = -1
         self._ua_parses = 0
         self._directory = os.fspath(config.directory) if config.directory is not None else None
@@ -673,6 +690,7 @@ class _Writer:
             return True
         marker = _Flush()
         self._queue.put(marker)
+        self._wake.set()
         return marker.event.wait(timeout)
 
     def close(self, timeout: float) -> None:
@@ -681,6 +699,7 @@ class _Writer:
             if thread is None:
                 return
             self._queue.put(_STOP)
+            self._wake.set()
             thread.join(timeout)
             self._thread = None
             _LIVE.discard(self)
@@ -699,8 +718,13 @@ class _Writer:
             except queue.Empty:
                 self._guard(self._check_day)
                 continue
+            if isinstance(item, tuple):
+                # Let a batch gather: one wake-up and one write() per batch instead
+                # of per record. flush() and close() cut the wait short.
+                self._wake.wait(_LINGER)
+                self._wake.clear()
             batch = [item]
-            while len(batch) < 4096:
+            while len(batch) < 8192:
                 try:
                     batch.append(q.get_nowait())
                 except queue.Empty:
@@ -711,7 +735,7 @@ class _Writer:
             for entry in batch:
                 if isinstance(entry, tuple):
                     try:
-                        lines.append(self._format(entry))
+                        lines.append(self._format(entry))  # type: ignore[arg-type]
                     except Exception as exc:  # pragma: no cover - a bug must not stop logging
                         self._warn(f"could not format a record: {exc!r}")
                 elif isinstance(entry, _Flush):
@@ -814,17 +838,18 @@ class _Writer:
             return
         # Group consecutive lines by day: one write() per day file per batch, so
         # lines from several worker processes appending (O_APPEND) never interleave.
-        start = 0
-        n = len(lines)
-        while start < n:
-            day = lines[start][0]
-            end = start + 1
-            while end < n and lines[end][0] == day:
-                end += 1
-            if day > self._today - self.config.retention_days or self._today < 0:
-                data = "".join(line + "\n" for _, line in lines[start:end]).encode("utf-8")
-                self._write(day, data)
-            start = end
+        oldest = self._today - self.config.retention_days
+        group: list[str] = []
+        day = lines[0][0]
+        for line_day, line in lines:
+            if line_day != day:
+                if day > oldest:
+                    self._write(day, ("\n".join(group) + "\n").encode("utf-8"))
+                group = []
+                day = line_day
+            group.append(line)
+        if day > oldest:
+            self._write(day, ("\n".join(group) + "\n").encode("utf-8"))
 
     def _write(self, day: int, data: bytes) -> None:
         try:
@@ -864,6 +889,7 @@ class _Writer:
         ua = ua[:_UA_MAX]
         cached = self._ua_cache.get(ua)
         if cached is not None:
+            self._ua_last, self._ua_text_last = ua, cached
             return cached
         second = int(time.monotonic())
         if second != self._ua_second:
@@ -878,6 +904,7 @@ class _Writer:
             info = _UNKNOWN_UA
         text = self._ua_text(info)
         self._ua_cache[ua] = text
+        self._ua_last, self._ua_text_last = ua, text
         return text
 
     def _ua_text(self, info: dict[str, object]) -> str:
@@ -896,27 +923,38 @@ class _Writer:
                 kept.append(quote_plus(name) + sep + quote(value, safe="[]@:/,"))
         return "&".join(kept)
 
-    def _format(self, record: Record) -> tuple[int, str]:
-        wall, kind, method, path, raw_query, version, status, nbytes, dur, client, ua = record
+    def _format_json(self, record: Record) -> tuple[int, str]:
+        wall, kind, method, path, raw_query, _, status, nbytes, dur, client, ua = record
         path = redact(path)
         if len(path) > _PATH_MAX:
             path = path[:_PATH_MAX] + "..."
+        key = int(wall // self._step)
+        if key != self._stamp_key:
+            self._stamp_for(wall)
+        agent = self._ua_text_last if ua == self._ua_last else self._user_agent(ua)
+        if _JSON_SAFE(f"{method}{path}{client}"):  # one check for the usual case
+            m, p, c = f'"{method}"', f'"{path}"', f'"{client}"'
+        else:
+            m, p, c = json.dumps(method), json.dumps(path), json.dumps(client)
+        q = f'"query":{_js(self._query(raw_query))},' if raw_query else ""
+        return int(wall // 86400), (
+            f'{{"time":"{self._stamp}","type":"{kind}","method":{m},"path":{p},{q}'
+            f'"status":{status},"bytes":{nbytes},"duration_us":{int(dur * 1e6)},'
+            f'"client":{c},{agent}}}'
+        )
+
+    def _format_clf(self, record: Record) -> tuple[int, str]:
+        wall, _, method, path, raw_query, version, status, nbytes, _, client, ua = record
+        path = redact(path)
+        if len(path) > _PATH_MAX:
+            path = path[:_PATH_MAX] + "..."
+        target = quote(path, safe="/:@!$&'()*+,;=-._~[]%")
         query = self._query(raw_query) if raw_query else ""
-        day = int(wall // 86400)
-        stamp = self._stamp_for(wall)
-        agent = self._user_agent(ua)
-        if self._combined:
-            target = quote(path, safe="/:@!$&'()*+,;=-._~[]%")
-            if query:
-                target += "?" + query
-            size = str(nbytes) if nbytes else "-"
-            return day, (
-                f'{_clf_escape(client)} - - [{stamp}] "{_clf_escape(method)} {target} '
-                f'HTTP/{_clf_escape(version)}" {status} {size} "-" "{agent}"'
-            )
-        q = f'"query":{_js(query)},' if query else ""
-        return day, (
-            f'{{"time":"{stamp}","type":"{kind}","method":{_js(method)},"path":{_js(path)},'
-            f'{q}"status":{status},"bytes":{nbytes},"duration_ms":{dur * 1000:.3f},'
-            f'"client":{_js(client)},{agent}}}'
+        if query:
+            target += "?" + query
+        size = str(nbytes) if nbytes else "-"
+        agent = self._ua_text_last if ua == self._ua_last else self._user_agent(ua)
+        return int(wall // 86400), (
+            f'{_clf_escape(client)} - - [{self._stamp_for(wall)}] "{_clf_escape(method)} '
+            f'{target} HTTP/{_clf_escape(version)}" {status} {size} "-" "{agent}"'
         )
