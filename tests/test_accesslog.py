@@ -5,6 +5,8 @@ import json
 import logging
 import os
 import re
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+import privmw.accesslog as accesslog
 from privmw import AccessLog, ConfigurationError, PrivacyMiddleware
 from privmw._types import Message
 from privmw.accesslog import coarse_user_agent, redact
@@ -574,3 +577,64 @@ def test_describe_follows_the_options() -> None:
     assert "hour" in json.dumps(handed.describe())
     assert "logs" not in json.dumps(facts)  # the server's paths are not published
     json.dumps(facts)
+
+
+def test_records_are_written_at_interpreter_exit_without_close(tmp_path: Path) -> None:
+    script = f"""
+import asyncio
+from privmw import AccessLog, PrivacyMiddleware
+
+async def app(scope, receive, send):
+    await send({{"type": "http.response.start", "status": 200, "headers": []}})
+    await send({{"type": "http.response.body", "body": b"ok"}})
+
+async def main():
+    mw = PrivacyMiddleware(app, access_log=AccessLog(directory={str(tmp_path)!r}))
+    async def receive():
+        return {{"type": "http.request"}}
+    async def send(message):
+        pass
+    for i in range(50):
+        scope = {{"type": "http", "method": "GET", "path": f"/{{i}}", "headers": [],
+                 "client": ("127.0.0.1", 1), "query_string": b""}}
+        await mw(scope, receive, send)
+
+asyncio.run(main())
+"""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    subprocess.run([sys.executable, "-c", script], check=True, env=env, timeout=60)
+    (name,) = os.listdir(tmp_path)
+    lines = (tmp_path / name).read_text().splitlines()
+    assert [json.loads(line)["path"] for line in lines] == [f"/{i}" for i in range(50)]
+
+
+async def test_backlog_limit_drops_records_and_warns_once(
+    tmp_path: Path,
+    make_log: Callable[..., AccessLog],
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(accesslog, "_MAX_BACKLOG", 0)
+    log = make_log(directory=tmp_path)
+    app = _app(log)
+    with caplog.at_level(logging.WARNING, logger="privmw.accesslog"):
+        for _ in range(3):
+            assert (await _get(app, "/")).status_code == 200
+    assert _lines(tmp_path, log) == []
+    assert len([r for r in caplog.records if r.name == "privmw.accesslog"]) == 1
+
+
+async def test_cold_user_agent_parses_are_rate_limited(
+    tmp_path: Path, make_log: Callable[..., AccessLog], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(accesslog, "_UA_PARSES_PER_SECOND", 1)
+    monkeypatch.setattr(accesslog, "_monotonic", lambda: 1000.0)
+    log = make_log(directory=tmp_path)
+    app = _app(log)
+    for ua in (CHROME, IPHONE):
+        await _get(app, "/", {"user-agent": ua})
+    records = _records(tmp_path, log)
+    assert records[0]["browser"] == "Chrome"
+    # Over budget within the same second: logged as unknown, never as the raw string.
+    assert records[1]["browser"] is None
+    assert records[1]["device"] is None

@@ -472,6 +472,7 @@ class AccessLog:
 
 _UA = b"user-agent"
 _perf = time.perf_counter
+_monotonic = time.monotonic
 # (wall, kind, method, path, query, http_version, status, bytes, duration, client, ua)
 Record = tuple[float, str, str, str, bytes, str, int, int, float, str, str]
 
@@ -515,7 +516,7 @@ class AccessRecorder:
         self._query = scope.get("query_string", b"") if writer.keep_query else b""
         self._version = scope.get("http_version", "1.1")
         client = scope.get("client")
-        self._client = client[0] if client else "-"
+        self._client = str(client[0]) if client else "-"
         ua = ""
         for name, value in scope["headers"]:
             if name == _UA:
@@ -624,6 +625,18 @@ def _close_all() -> None:  # pragma: no cover - runs at interpreter exit
         writer.close(2.0)
 
 
+def _after_fork() -> None:  # pragma: no cover - runs in a forked child
+    # A child (gunicorn --preload, multiprocessing) inherits a writer whose thread
+    # did not survive the fork: give it a fresh queue, lock and file, started lazily.
+    for writer in list(_LIVE):
+        writer._reset()
+    _LIVE.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork)
+
+
 class _Writer:
     """The runtime behind one :class:`AccessLog`: queue, writer thread, cache, file."""
 
@@ -636,6 +649,7 @@ class _Writer:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._wake = threading.Event()
+        self._fd = -1
         self._combined = config.format == "combined"
         gran = config.timestamp_granularity
         self._step = GRANULARITIES[gran]
@@ -653,11 +667,21 @@ class _Writer:
         self._directory = os.fspath(config.directory) if config.directory is not None else None
         logger = config.logger
         self._logger = logging.getLogger(logger) if isinstance(logger, str) else logger
-        self._fd = -1
         self._fd_day = -1
         self._today = -1
         self._warned = False
         self._dropped_warned = False
+
+    def _reset(self) -> None:  # pragma: no cover - after fork only
+        self._queue = queue.SimpleQueue()
+        self._thread = None
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        if self._fd >= 0:  # the child's copy of the parent's descriptor
+            with contextlib.suppress(OSError):
+                os.close(self._fd)
+        self._fd = -1
+        self._fd_day = -1
 
     # hot path (event loop) ---------------------------------------------
 
@@ -735,7 +759,7 @@ class _Writer:
             for entry in batch:
                 if isinstance(entry, tuple):
                     try:
-                        lines.append(self._format(entry))  # type: ignore[arg-type]
+                        lines.append(self._format(entry))
                     except Exception as exc:  # pragma: no cover - a bug must not stop logging
                         self._warn(f"could not format a record: {exc!r}")
                 elif isinstance(entry, _Flush):
@@ -891,7 +915,7 @@ class _Writer:
         if cached is not None:
             self._ua_last, self._ua_text_last = ua, cached
             return cached
-        second = int(time.monotonic())
+        second = int(_monotonic())
         if second != self._ua_second:
             self._ua_second = second
             self._ua_parses = 0
