@@ -54,15 +54,23 @@ def test_function_and_method_agree() -> None:
     [
         (
             {"ipv4_prefix": 24},
-            "first 24 of 32 bits of an IPv4 address (203.0.113.77 becomes 203.0.113.0)",
+            "IPv4 addresses keep their first 24 of 32 bits (203.0.113.77 becomes 203.0.113.0)",
         ),
         (
             {"ipv4_prefix": 16},
-            "first 16 of 32 bits of an IPv4 address (203.0.113.77 becomes 203.0.0.0)",
+            "IPv4 addresses keep their first 16 of 32 bits (203.0.113.77 becomes 203.0.0.0)",
         ),
         ({"ipv4_prefix": 32}, "IPv4 addresses are kept in full"),
-        ({"ipv6_prefix": 48}, "first 48 of 128 bits of an IPv6 address"),
-        ({"ipv6_prefix": 32}, "first 32 of 128 bits of an IPv6 address"),
+        (
+            {"ipv6_prefix": 48},
+            "IPv6 addresses keep their first 48 of 128 bits "
+            "(2001:db8:85a3:8d3:1319:8a2e:370:7348 becomes 2001:db8:85a3::)",
+        ),
+        (
+            {"ipv6_prefix": 32},
+            "IPv6 addresses keep their first 32 of 128 bits "
+            "(2001:db8:85a3:8d3:1319:8a2e:370:7348 becomes 2001:db8::)",
+        ),
         ({"ipv4_prefix": 8}, "are shortened like IPv4 addresses, to 8 bits"),
         ({"trusted_proxies": ["10.0.0.0/8"]}, "forwarded by 1 trusted proxy network "),
         ({"trusted_proxies": ["10.0.0.0/8", "::1", "127.0.0.1"]}, "by 3 trusted proxy networks"),

@@ -143,11 +143,23 @@ def _md_details(value: object, indent: int) -> list[str]:
                 out.append(f"{pad}- {_md(_label(key))}: {_md(_scalar(item))}")
     elif isinstance(value, list):
         for item in value:
-            if isinstance(item, (dict, list)):
-                sub = _md_details(item, indent + 1)
-                if sub:
-                    out.append(f"{pad}- " + sub[0].lstrip()[2:])
-                    out += sub[1:]
+            if isinstance(item, dict) and all(
+                not isinstance(v, (dict, list)) or _is_scalar_list(v) for v in item.values()
+            ):
+                # A flat record (a vendor): one line, "key: value — key: value".
+                parts = [
+                    f"{_md(_label(k))}: "
+                    + (
+                        ", ".join(_md(_scalar(x)) for x in v) or "none"
+                        if isinstance(v, list)
+                        else _md(_scalar(v))
+                    )
+                    for k, v in item.items()
+                ]
+                out.append(f"{pad}- " + " — ".join(parts))
+            elif isinstance(item, (dict, list)):
+                out.append(f"{pad}-")
+                out += _md_details(item, indent + 1)
             else:
                 out.append(f"{pad}- {_md(_scalar(item))}")
     else:
@@ -255,14 +267,14 @@ def _client_section(mw: PrivacyMiddleware) -> Section:
         data.append("IPv4 addresses are kept in full (not shortened)")
     else:
         data.append(
-            f"everywhere else only a shortened address is used: the first {v4} of 32 bits of "
-            f"an IPv4 address (203.0.113.77 becomes {example4})"
+            f"everywhere else only a shortened address: IPv4 addresses keep their first {v4} "
+            f"of 32 bits (203.0.113.77 becomes {example4})"
         )
     if v6 == 128:
         data.append("IPv6 addresses are kept in full (not shortened)")
     else:
         data.append(
-            f"and the first {v6} of 128 bits of an IPv6 address "
+            f"IPv6 addresses keep their first {v6} of 128 bits "
             f"(2001:db8:85a3:8d3:1319:8a2e:370:7348 becomes {example6})"
         )
     data.append(
