@@ -638,3 +638,32 @@ async def test_cold_user_agent_parses_are_rate_limited(
     # Over budget within the same second: logged as unknown, never as the raw string.
     assert records[1]["browser"] is None
     assert records[1]["device"] is None
+
+
+async def test_pathsend_and_client_disconnect(
+    tmp_path: Path, make_log: Callable[..., AccessLog]
+) -> None:
+    async def file_app(scope: Any, receive: Any, send: Any) -> None:
+        headers = [(b"content-length", b"1234")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.pathsend", "path": "/srv/file"})
+
+    async def chunked_app(scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 206, "headers": []})
+        await send({"type": "http.response.body", "body": b"abc", "more_body": True})
+        await send({"type": "http.response.body", "body": b"def", "more_body": True})
+
+    async def send(message: Message) -> None:
+        pass
+
+    async def gone(message: Message) -> None:
+        if message["type"] == "http.response.body":
+            raise OSError("client went away")
+
+    log = make_log(directory=tmp_path)
+    await PrivacyMiddleware(file_app, access_log=log)(_scope(path="/f"), _receive, send)
+    with pytest.raises(OSError, match="went away"):
+        await PrivacyMiddleware(chunked_app, access_log=log)(_scope(path="/c"), _receive, gone)
+    first, second = _records(tmp_path, log)
+    assert (first["path"], first["status"], first["bytes"]) == ("/f", 200, 1234)
+    assert (second["path"], second["status"], second["bytes"]) == ("/c", 206, 3)

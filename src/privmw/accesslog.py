@@ -548,18 +548,23 @@ class AccessRecorder:
         self._submit()
 
     async def __call__(self, message: Message) -> None:
-        await self._send(message)
+        # Count first, send, then submit: if sending fails (the client went
+        # away), __exit__ still writes the record with what was known.
         kind = message["type"]
         if kind == "http.response.body":
             self._bytes += len(message.get("body", b""))
+            await self._send(message)
             if not message.get("more_body", False):
                 self._submit()
-        elif kind == "http.response.start":
+            return
+        if kind == "http.response.start":
             self._status = message["status"]
             self._headers = message.get("headers")
         elif kind == "http.response.pathsend":
             self._bytes = self._content_length()
+            await self._send(message)
             self._submit()
+            return
         elif kind == "websocket.send":
             data = message.get("bytes")
             if data is None:
@@ -576,6 +581,7 @@ class AccessRecorder:
             self._status = message["status"]
         elif kind == "websocket.http.response.body":
             self._bytes += len(message.get("body", b""))
+        await self._send(message)
 
     def _content_length(self) -> int:
         for name, value in self._headers or ():
