@@ -9,7 +9,7 @@ headers or the full address. The query string is dropped unless named in
 ``query_allow``; e-mail addresses, tokens and IP addresses are redacted from
 the path and from kept query values.
 
-The request path only builds a tuple and puts it on a ``queue.SimpleQueue``.
+The request path only builds a tuple and appends it to a list.
 One writer thread, started on the first record (or by :meth:`AccessLog.start`),
 parses user agents behind a bounded LRU cache, formats lines and writes them in
 batches, either to one file per UTC day in a directory (files older than
@@ -31,7 +31,6 @@ import functools
 import json
 import logging
 import os
-import queue
 import re
 import threading
 import time
@@ -101,6 +100,7 @@ _HEX_RE = re.compile(r"[0-9a-fA-F]+\Z")
 _RUN16 = re.compile(r"[A-Za-z0-9_+=-]{16}").search
 _DOTTED = re.compile(r"\d\.\d{1,3}\.\d").search
 _JSON_SAFE = re.compile(r"[ !#-\[\]-~]*\Z").match
+_URL_SAFE = re.compile(r"[A-Za-z0-9/:@!$&'()*+,;=._~\[\]%-]*\Z").match
 _CLF_UNSAFE = re.compile(r'[^ !#-\[\]-~]|[\\"]')
 
 
@@ -651,7 +651,12 @@ class _Writer:
         self.clock = config.clock
         self.keep_query = bool(config.query_allow)
         self._allow = frozenset(config.query_allow)
-        self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
+        # Records, flush markers and the stop marker, in order. Appends (event
+        # loop) and the writer's copy-then-delete of the head are each one C
+        # call under the GIL, so no lock is needed and nothing is lost.
+        self._buf: list[object] = []
+        self._idle = False
+        self._urgent = False
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._wake = threading.Event()
@@ -679,7 +684,8 @@ class _Writer:
         self._dropped_warned = False
 
     def _reset(self) -> None:  # pragma: no cover - after fork only
-        self._queue = queue.SimpleQueue()
+        self._buf = []
+        self._idle = False
         self._thread = None
         self._lock = threading.Lock()
         self._wake = threading.Event()
@@ -694,15 +700,23 @@ class _Writer:
     def submit(self, record: Record) -> None:
         if self._thread is None:
             self.start()
-        q = self._queue
-        if q.qsize() >= _MAX_BACKLOG:
+        buf = self._buf
+        if len(buf) >= _MAX_BACKLOG:
             if not self._dropped_warned:
                 self._dropped_warned = True
                 _log.warning(
                     "access log writer is %d records behind; dropping records", _MAX_BACKLOG
                 )
             return
-        q.put(record)
+        buf.append(record)
+        if self._idle:  # the writer sleeps: wake it (once per batch, not per record)
+            self._idle = False
+            self._wake.set()
+
+    def _put(self, item: object) -> None:
+        self._buf.append(item)
+        self._urgent = True
+        self._wake.set()
 
     # control -------------------------------------------------------------
 
@@ -719,8 +733,7 @@ class _Writer:
         if self._thread is None:
             return True
         marker = _Flush()
-        self._queue.put(marker)
-        self._wake.set()
+        self._put(marker)
         return marker.event.wait(timeout)
 
     def close(self, timeout: float) -> None:
@@ -728,8 +741,7 @@ class _Writer:
             thread = self._thread
             if thread is None:
                 return
-            self._queue.put(_STOP)
-            self._wake.set()
+            self._put(_STOP)
             thread.join(timeout)
             self._thread = None
             _LIVE.discard(self)
@@ -741,24 +753,27 @@ class _Writer:
             self._startup()
         except Exception as exc:  # pragma: no cover - defensive: never kill the thread
             self._warn(f"start-up failed: {exc!r}")
-        q = self._queue
+        wake = self._wake
         while True:
-            try:
-                item = q.get(timeout=self._idle_timeout())
-            except queue.Empty:
-                self._guard(self._check_day)
-                continue
-            if isinstance(item, tuple):
+            if not self._buf:
+                self._idle = True
+                if not self._buf:  # checked again after publishing idle: no lost wake-up
+                    wake.wait(self._idle_timeout())
+                self._idle = False
+                if not self._buf:
+                    self._guard(self._check_day)
+                    continue
+            if not self._urgent:
                 # Let a batch gather: one wake-up and one write() per batch instead
-                # of per record. flush() and close() cut the wait short.
-                self._wake.wait(_LINGER)
-                self._wake.clear()
-            batch = [item]
-            while len(batch) < 8192:
-                try:
-                    batch.append(q.get_nowait())
-                except queue.Empty:
-                    break
+                # of per record, even under load. flush() and close() cut it short.
+                wake.clear()
+                wake.wait(_LINGER)
+            self._urgent = False
+            wake.clear()
+            buf = self._buf
+            n = len(buf)
+            batch = buf[:n]
+            del buf[:n]
             stop = False
             markers: list[_Flush] = []
             lines: list[tuple[int, str]] = []
@@ -978,13 +993,20 @@ class _Writer:
         path = redact(path)
         if len(path) > _PATH_MAX:
             path = path[:_PATH_MAX] + "..."
-        target = quote(path, safe="/:@!$&'()*+,;=-._~[]%")
+        if not _URL_SAFE(path):
+            path = quote(path, safe="/:@!$&'()*+,;=-._~[]%")
+        target = path
         query = self._query(raw_query) if raw_query else ""
         if query:
             target += "?" + query
         size = str(nbytes) if nbytes else "-"
         agent = self._ua_text_last if ua == self._ua_last else self._user_agent(ua)
+        if not _JSON_SAFE(f"{client}{method}{version}"):  # same set: printable, no " or \\
+            client, method, version = _clf_escape(client), _clf_escape(method), _clf_escape(version)
+        key = int(wall // self._step)
+        if key != self._stamp_key:
+            self._stamp_for(wall)
         return int(wall // 86400), (
-            f'{_clf_escape(client)} - - [{self._stamp_for(wall)}] "{_clf_escape(method)} '
-            f'{target} HTTP/{_clf_escape(version)}" {status} {size} "-" "{agent}"'
+            f'{client} - - [{self._stamp}] "{method} {target} HTTP/{version}" '
+            f'{status} {size} "-" "{agent}"'
         )
