@@ -9,10 +9,12 @@ Users import from here only::
 from __future__ import annotations
 
 from ._errors import ConfigurationError
+from .accesslog import AccessLog
 from .clientip import truncate_ip
 from .consent import ConsentPolicy
 from .context import PrivacyContext
 from .dependencies import get_privacy
+from .disclosure import Disclosure, disclosure
 from .interop import CCCookieReader, CookiebotReader, KlaroReader, TCFReader
 from .logfilter import IPScrubFilter
 from .middleware import PrivacyMiddleware
@@ -21,11 +23,13 @@ from .ratelimit import Bans, RateLimit, RedisBackend, Route
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "AccessLog",
     "Bans",
     "CCCookieReader",
     "ConfigurationError",
     "ConsentPolicy",
     "CookiebotReader",
+    "Disclosure",
     "IPScrubFilter",
     "KlaroReader",
     "PrivacyContext",
@@ -35,6 +39,7 @@ __all__ = [
     "Route",
     "TCFReader",
     "__version__",
+    "disclosure",
     "get_privacy",
     "truncate_ip",
 ]

@@ -22,6 +22,7 @@ from socket import inet_pton as _inet_pton
 
 from ._errors import ConfigurationError
 from ._types import ASGIApp, Receive, Scope, Send
+from .accesslog import AccessLog
 from .clientip import (
     FORWARDING_HEADERS,
     PROXY_HEADERS,
@@ -34,6 +35,8 @@ from .clientip import (
 )
 from .consent import ConsentManager, ConsentPolicy
 from .context import PrivacyContext
+from .disclosure import Disclosure, disclosure_app
+from .disclosure import disclosure as make_disclosure
 from .pseudonym import KeyedHasher, check_retention
 from .ratelimit import Limiter, RateLimit, respond, with_fields
 from .signals import dnt_set, gpc_set
@@ -100,6 +103,10 @@ class PrivacyMiddleware:
             read; ``.allows()`` then grants only ``necessary``).
         rate_limit: a :class:`~privmw.RateLimit` (default ``None``: off). Over
             the limit, the client gets a 429 before the app runs.
+        access_log: an :class:`~privmw.AccessLog` writing one anonymous record
+            per request and WebSocket session (default off).
+        disclosure_path: serve :meth:`disclosure` as JSON at this path, e.g.
+            ``"/.well-known/privacy-manifest.json"`` (default off).
     """
 
     def __init__(
@@ -115,6 +122,8 @@ class PrivacyMiddleware:
         pseudonym_retention: float = 86400.0,
         consent: ConsentPolicy | bool | None = None,
         rate_limit: RateLimit | None = None,
+        access_log: AccessLog | None = None,
+        disclosure_path: str | None = None,
     ) -> None:
         self.app = app
         self.trusted = TrustedProxies(trusted_proxies, owner=_OWNER)
@@ -155,7 +164,25 @@ class PrivacyMiddleware:
             raise ConfigurationError(
                 f'{_OWNER}: rate_limit must be RateLimit("120/minute") or None, got {rate_limit!r}'
             )
+        self.rate_limit = rate_limit
         self.limiter = Limiter(rate_limit) if rate_limit is not None else None
+        if access_log is not None and not isinstance(access_log, AccessLog):
+            raise ConfigurationError(
+                f"{_OWNER}: access_log must be a privmw.AccessLog, got {access_log!r}"
+            )
+        self.access_log = access_log
+        if disclosure_path is not None and (
+            not isinstance(disclosure_path, str) or not disclosure_path.startswith("/")
+        ):
+            raise ConfigurationError(
+                f"{_OWNER}: disclosure_path must be a path starting with '/', e.g. "
+                f"'/.well-known/privacy-manifest.json', got {disclosure_path!r}"
+            )
+        self.disclosure_path = disclosure_path
+        # Keep this last: it reads every feature's configuration.
+        self._disclosure_app = (
+            disclosure_app(self.disclosure()) if disclosure_path is not None else None
+        )
 
     def __repr__(self) -> str:
         return (
@@ -169,6 +196,23 @@ class PrivacyMiddleware:
             await self.app(scope, receive, send)
             return
         context, address = self.protect(scope)
+        access_log = self.access_log
+        if access_log is not None:
+            # Outermost, so 429s and privmw's own endpoints are logged too.
+            with access_log.recorder(scope, send) as recorder:
+                await self._handle(scope, receive, recorder, context, address)
+            return
+        await self._handle(scope, receive, send, context, address)
+
+    async def _handle(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        context: PrivacyContext,
+        address: Address | None,
+    ) -> None:
+        kind = scope["type"]
         limiter = self.limiter
         if limiter is not None:
             method = scope.get("method", "GET")
@@ -176,13 +220,16 @@ class PrivacyMiddleware:
                 verdict = await limiter.acheck(address, method, scope["path"])
             else:
                 verdict = limiter.check(address, method, scope["path"])
-            del address  # the full address is not needed past this point
             if verdict is not None:
                 if not verdict.allowed:
                     await respond(limiter, verdict, scope, send)
                     return
                 if limiter.headers and kind == "http":
                     send = with_fields(send, limiter.fields(verdict))
+        del address  # the full address is not needed past this point
+        if self._disclosure_app is not None and scope["path"] == self.disclosure_path:
+            await self._disclosure_app(scope, receive, send)
+            return
         consent = self.consent
         if kind == "http" and consent is not None:
             if consent.handles(scope["path"]):
@@ -190,6 +237,10 @@ class PrivacyMiddleware:
                 return
             send = consent.responder(context, send, scope)
         await self.app(scope, receive, send)
+
+    def disclosure(self) -> Disclosure:
+        """What this middleware's configuration processes, for the privacy policy."""
+        return make_disclosure(self)
 
     def protect(self, scope: Scope) -> tuple[PrivacyContext, Address | None]:
         """Resolve, truncate and scrub, in place; return the context and the full address.

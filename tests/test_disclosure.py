@@ -1,0 +1,286 @@
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import httpx
+import pytest
+
+import privmw
+from privmw import AccessLog, ConfigurationError, Disclosure, PrivacyMiddleware
+from privmw._types import Message
+from privmw.disclosure import Section, human_duration
+
+
+async def _app(scope: Any, receive: Any, send: Any) -> None:
+    await send({"type": "http.response.start", "status": 404, "headers": []})
+    await send({"type": "http.response.body", "body": b"app"})
+
+
+def _text(mw: PrivacyMiddleware) -> str:
+    return mw.disclosure().to_markdown()
+
+
+class Stub:
+    """A feature config answering the describe() contract."""
+
+    def __init__(self, **facts: object) -> None:
+        self.facts = facts
+
+    def describe(self) -> dict[str, object]:
+        return dict(self.facts)
+
+
+def test_default_sections() -> None:
+    d = PrivacyMiddleware(_app).disclosure()
+    assert [s.id for s in d.sections] == ["client", "trackers"]
+    client = d.section("client")
+    assert client is not None
+    assert client.details["ipv4_prefix_bits"] == 24
+    assert client.details["ipv6_prefix_bits"] == 48
+    assert client.details["trusted_proxies"] == 2
+    assert d.section("nope") is None
+
+
+def test_function_and_method_agree() -> None:
+    mw = PrivacyMiddleware(_app, ipv4_prefix=16)
+    assert privmw.disclosure(mw) == mw.disclosure()
+    assert isinstance(mw.disclosure(), Disclosure)
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        (
+            {"ipv4_prefix": 24},
+            "IPv4 addresses keep their first 24 of 32 bits (203.0.113.77 becomes 203.0.113.0)",
+        ),
+        (
+            {"ipv4_prefix": 16},
+            "IPv4 addresses keep their first 16 of 32 bits (203.0.113.77 becomes 203.0.0.0)",
+        ),
+        ({"ipv4_prefix": 32}, "IPv4 addresses are kept in full"),
+        (
+            {"ipv6_prefix": 48},
+            "IPv6 addresses keep their first 48 of 128 bits "
+            "(2001:db8:85a3:8d3:1319:8a2e:370:7348 becomes 2001:db8:85a3::)",
+        ),
+        (
+            {"ipv6_prefix": 32},
+            "IPv6 addresses keep their first 32 of 128 bits "
+            "(2001:db8:85a3:8d3:1319:8a2e:370:7348 becomes 2001:db8::)",
+        ),
+        ({"ipv4_prefix": 8}, "are shortened like IPv4 addresses, to 8 bits"),
+        ({"trusted_proxies": ["10.0.0.0/8"]}, "forwarded by 1 trusted proxy network "),
+        ({"trusted_proxies": ["10.0.0.0/8", "::1", "127.0.0.1"]}, "by 3 trusted proxy networks"),
+        ({"scrub_headers": False}, "passed to the application unchanged"),
+        ({"scrub_headers": True}, "rewritten to the shortened address or removed"),
+        ({"pseudonyms": True}, "replaced every 24 hours"),
+        ({"pseudonyms": True, "pseudonym_retention": 3600}, "replaced every 1 hour"),
+        ({"pseudonyms": True, "pseudonym_retention": 7 * 86400}, "replaced every 7 days"),
+    ],
+)
+def test_client_section_follows_each_option(options: dict[str, Any], expected: str) -> None:
+    text = _text(PrivacyMiddleware(_app, **options))
+    assert expected in text.replace("\\", "")
+
+
+def test_changing_an_option_changes_every_rendering() -> None:
+    a = PrivacyMiddleware(_app, ipv4_prefix=24).disclosure()
+    b = PrivacyMiddleware(_app, ipv4_prefix=16).disclosure()
+    assert a.to_json() != b.to_json()
+    assert a.to_markdown() != b.to_markdown()
+    assert a.to_html() != b.to_html()
+
+
+def test_no_pseudonym_text_when_off() -> None:
+    d = PrivacyMiddleware(_app).disclosure()
+    assert "pseudonym" not in d.to_markdown().split("**Details:**")[0].lower()
+    client = d.section("client")
+    assert client is not None
+    assert client.details["pseudonyms"] is False
+
+
+def test_trusted_networks_are_not_published() -> None:
+    text = PrivacyMiddleware(_app, trusted_proxies=["10.1.2.0/24"]).disclosure().to_json()
+    assert "10.1.2.0" not in text
+
+
+def test_access_log_section_follows_retention() -> None:
+    seven = _text(PrivacyMiddleware(_app, access_log=AccessLog(directory="logs")))
+    three = _text(PrivacyMiddleware(_app, access_log=AccessLog(directory="logs", retention_days=3)))
+    handed = _text(PrivacyMiddleware(_app, access_log=AccessLog(logger="app.access")))
+    assert "## Access log" in seven
+    assert "**Retention:** 7 days" in seven
+    assert "**Retention:** 3 days" in three
+    assert "retention is the operator's" in handed
+    assert "Access log" not in _text(PrivacyMiddleware(_app))
+
+
+def test_trackers_section_groups_vendors_by_category() -> None:
+    d = PrivacyMiddleware(_app).disclosure()
+    trackers = d.section("trackers")
+    assert trackers is not None
+    categories = trackers.details["categories"]
+    assert isinstance(categories, dict)
+    assert set(categories) == {"analytics", "marketing", "preferences"}
+    analytics = {v["vendor"]: v for v in categories["analytics"]}
+    assert analytics["Google Analytics 4 (gtag.js)"]["cookies"][0] == "_ga"
+    assert "Meta Pixel" in json.dumps(categories["marketing"])
+    md = d.to_markdown()
+    assert "\\_ga\\_\\*" in md  # cookie globs are escaped, not italics
+    assert any(line.startswith("analytics: ") for line in trackers.data)
+
+
+def test_feature_sections_come_from_describe() -> None:
+    mw = PrivacyMiddleware(_app)
+    setattr(  # noqa: B010 - the attribute arrives with another feature's branch
+        mw,
+        "rate_limit",
+        Stub(
+            title="Abuse protection",
+            purpose="Limit requests per client.",
+            data=["keyed hashes of client addresses"],
+            retention="wiped on restart; 10 minutes",
+            details={"rate": "120/minute", "bans": (1, 2)},
+        ),
+    )
+    setattr(  # noqa: B010
+        mw,
+        "consent",
+        Stub(
+            title="Consent",
+            purpose="Remember your choice.",
+            data=["your choice per category"],
+            retention="6 months",
+            details={"categories": {"analytics": ["Matomo"], "marketing": ["Ads Co"]}},
+        ),
+    )
+    d = mw.disclosure()
+    assert [s.id for s in d.sections] == ["client", "rate_limit", "consent", "trackers"]
+    md = d.to_markdown()
+    assert "## Abuse protection" in md
+    assert "keyed hashes of client addresses" in md
+    assert "wiped on restart; 10 minutes" in md
+    assert "Ads Co" in md
+    data = d.to_dict()
+    json.dumps(data)
+    sections = data["sections"]
+    assert isinstance(sections, list)
+    assert sections[1]["details"] == {"rate": "120/minute", "bans": [1, 2]}
+
+    setattr(mw, "consent", Stub(title="Consent", retention="13 months"))  # noqa: B010
+    assert "13 months" in mw.disclosure().to_markdown()
+    assert "6 months" not in mw.disclosure().to_markdown()
+
+
+def test_tags_config_replaces_the_registry_section() -> None:
+    mw = PrivacyMiddleware(_app)
+    setattr(mw, "tags", Stub(title="Third-party tags", data=["Vendor X: analytics"]))  # noqa: B010
+    d = mw.disclosure()
+    assert [s.id for s in d.sections] == ["client", "tags"]
+    assert "Vendor X: analytics" in d.to_html()
+
+
+def test_odd_describe_answers_are_tolerated() -> None:
+    section = Section.from_describe("consent", {"data": "one thing", "details": {"s": {3, 1}}})
+    assert section.title == "Consent"
+    assert section.data == ("one thing",)
+    assert section.details == {"s": [1, 3]}
+    mw = PrivacyMiddleware(_app)
+    setattr(mw, "consent", object())  # noqa: B010 - no describe(): no section
+    assert [s.id for s in mw.disclosure().sections] == ["client", "trackers"]
+
+
+def test_html_is_escaped_and_self_contained() -> None:
+    mw = PrivacyMiddleware(_app)
+    evil = "<script>alert('x')</script>"
+    setattr(  # noqa: B010
+        mw,
+        "consent",
+        Stub(
+            title=evil,
+            purpose='a & b "quoted"',
+            data=[evil],
+            retention="<b>6</b> months",
+            details={evil: [evil, {"k": evil}]},
+        ),
+    )
+    out = mw.disclosure().to_html(heading_level=3)
+    assert "<script" not in out
+    assert "&lt;script&gt;" in out
+    assert "a &amp; b &quot;quoted&quot;" in out
+    assert "&lt;b&gt;6&lt;/b&gt; months" in out
+    assert "<h3>" in out
+    assert not re.search(r"<(link|img|style|iframe)\b|\bsrc=|\bhref=", out)
+    md = mw.disclosure().to_markdown()
+    assert "<script>" not in md
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (86400, "24 hours"),
+        (604800, "7 days"),
+        (3600, "1 hour"),
+        (120, "2 minutes"),
+        (90, "90 seconds"),
+        (1, "1 second"),
+    ],
+)
+def test_human_duration(seconds: float, text: str) -> None:
+    assert human_duration(seconds) == text
+
+
+# --- served at disclosure_path -------------------------------------------------------
+
+PATH = "/.well-known/privacy-manifest.json"
+
+
+async def _request(mw: PrivacyMiddleware, method: str, path: str) -> httpx.Response:
+    transport = httpx.ASGITransport(app=mw, client=("203.0.113.9", 4711))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        return await client.request(method, path)
+
+
+async def test_served_as_json_at_the_configured_path() -> None:
+    mw = PrivacyMiddleware(_app, ipv4_prefix=16, disclosure_path=PATH)
+    response = await _request(mw, "GET", PATH)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    assert response.json() == mw.disclosure().to_dict()
+    head = await _request(mw, "HEAD", PATH)
+    assert head.status_code == 200
+    assert head.content == b""
+    post = await _request(mw, "POST", PATH)
+    assert post.status_code == 405
+    assert post.headers["allow"] == "GET, HEAD"
+    other = await _request(mw, "GET", "/other")
+    assert other.content == b"app"
+
+
+async def test_not_served_by_default() -> None:
+    response = await _request(PrivacyMiddleware(_app), "GET", PATH)
+    assert response.content == b"app"
+
+
+async def test_websocket_to_the_disclosure_path_is_closed() -> None:
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    async def receive() -> Message:
+        return {"type": "websocket.connect"}
+
+    mw = PrivacyMiddleware(_app, disclosure_path=PATH)
+    scope = {"type": "websocket", "path": PATH, "headers": [], "client": ("1.2.3.4", 1)}
+    await mw(scope, receive, send)
+    assert sent == [{"type": "websocket.close", "code": 1008}]
+
+
+@pytest.mark.parametrize("bad", ["privacy.json", 5, ""])
+def test_bad_disclosure_path(bad: object) -> None:
+    with pytest.raises(ConfigurationError, match="disclosure_path must be a path"):
+        PrivacyMiddleware(_app, disclosure_path=bad)  # type: ignore[arg-type]
