@@ -169,6 +169,47 @@ class ConsentPolicy:
     tracking_status: str | None = None
     clock: Callable[[], float] = field(default=time.time, repr=False, compare=False)
 
+    def describe(self) -> dict[str, object]:
+        """Facts for :func:`privmw.disclosure` (JSON-able)."""
+        from .disclosure import human_duration
+
+        registry = TrackerRegistry(self.vendors)
+        by_category: dict[str, list[str]] = {}
+        for vendor in registry.vendors:
+            by_category.setdefault(vendor.category, []).append(vendor.label)
+        signals = []
+        if self.gpc_denies:
+            signals.append(
+                "Global Privacy Control (Sec-GPC: 1) is honoured: it refuses "
+                + ", ".join(self.gpc_denies)
+                + " whatever a consent cookie says"
+            )
+        if self.dnt_denies:
+            signals.append(
+                "Do Not Track (DNT: 1) is honoured: it refuses " + ", ".join(self.dnt_denies)
+            )
+        return {
+            "title": "Consent and privacy signals",
+            "purpose": "Asking for, storing and honouring your choice of optional categories: "
+            + ", ".join(self.categories)
+            + ". Strictly necessary processing needs no consent.",
+            "data": [
+                f"a consent cookie ({self.cookie_name}) holding the categories you allowed, the "
+                f"policy revision ({self.revision}) and when you chose"
+                + (", signed so it cannot be forged" if self.secret else ""),
+                *signals,
+            ],
+            "retention": f"The consent cookie lasts {human_duration(self.max_age)}; you can "
+            f"withdraw at any time ({self.path_prefix}). It is stored in your browser only.",
+            "details": {
+                "categories": list(self.categories),
+                "revision": self.revision,
+                "vendors": {k: by_category[k] for k in sorted(by_category)},
+                "gpc_denies": list(self.gpc_denies),
+                "dnt_denies": list(self.dnt_denies),
+            },
+        }
+
     def __post_init__(self) -> None:
         cats = _names(_OWNER, "categories", self.categories)
         if NECESSARY in cats:
@@ -451,6 +492,10 @@ class ConsentManager:
     )
 
     _CACHE_MAX = 4096
+
+    def describe(self) -> dict[str, object]:
+        """The policy's facts, for :func:`privmw.disclosure`."""
+        return self.policy.describe()
 
     def __init__(self, policy: ConsentPolicy | None = None) -> None:
         if policy is None:

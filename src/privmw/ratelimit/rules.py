@@ -303,6 +303,40 @@ class RateLimit:
     count: int = field(init=False, compare=False)
     period: float = field(init=False, compare=False)
 
+    def describe(self) -> dict[str, object]:
+        """Facts for :func:`privmw.disclosure` (JSON-able)."""
+        from privmw.disclosure import human_duration
+
+        shared = self.backend is not None
+        data = [
+            "a keyed hash of the client address (IPv4 first "
+            f"{self.ipv4_group} bits, IPv6 first {self.ipv6_group} bits), never the address",
+            "the time the client's request allowance is next restored (one timestamp)",
+        ]
+        if self.bans is not None:
+            data.append("for clients that keep exceeding the limit: how often, and ban expiry")
+        where = (
+            "a shared Redis/Valkey server; every key expires" if shared else "server memory only"
+        )
+        return {
+            "title": "Abuse protection (rate limiting)",
+            "purpose": "Keeping the site available: separating normal visitors from abusive "
+            f"clients. Limit: {self.count} requests per {human_duration(self.period)}"
+            + "".join(f"; {r.path}: {r.rate}" for r in self.routes)
+            + ".",
+            "data": data,
+            "retention": f"At most {human_duration(self.retention)}: the hash key is random, "
+            f"held in {where}, and replaced every {human_duration(self.retention)}; "
+            + ("" if shared else "everything is wiped when the server restarts."),
+            "details": {
+                "rate": self.rate,
+                "burst": self.burst if self.burst is not None else self.count,
+                "max_clients": self.max_clients,
+                "backend": "redis" if shared else "memory",
+                "bans": self.bans is not None,
+            },
+        }
+
     def __post_init__(self) -> None:
         count, period = parse_rate(self.rate)
         object.__setattr__(self, "count", count)
