@@ -34,7 +34,7 @@ class Stub:
 
 def test_default_sections() -> None:
     d = PrivacyMiddleware(_app).disclosure()
-    assert [s.id for s in d.sections] == ["client", "trackers"]
+    assert [s.id for s in d.sections] == ["client", "consent", "trackers"]
     client = d.section("client")
     assert client is not None
     assert client.details["ipv4_prefix_bits"] == 24
@@ -179,7 +179,7 @@ def test_tags_config_replaces_the_registry_section() -> None:
     mw = PrivacyMiddleware(_app)
     setattr(mw, "tags", Stub(title="Third-party tags", data=["Vendor X: analytics"]))  # noqa: B010
     d = mw.disclosure()
-    assert [s.id for s in d.sections] == ["client", "tags"]
+    assert [s.id for s in d.sections] == ["client", "consent", "tags"]
     assert "Vendor X: analytics" in d.to_html()
 
 
