@@ -94,6 +94,7 @@ def run(quick: bool, only: set[str] | None) -> dict[str, Any]:
         medians = {name: statistics.median(s) for name, s in samples.items()}
         bare = medians.get(BARE)
         group["median_us"] = medians
+        group["reference"] = getattr(module, "REFERENCE", None)
         if bare is not None:
             group["added_us"] = {name: m - bare for name, m in medians.items()}
         if hasattr(module, "throughput"):
@@ -117,12 +118,13 @@ def markdown(report: dict[str, Any]) -> str:
         lines += [
             f"### {name}",
             "",
-            "| variant | µs / request | added over bare | × privmw |",
+            "| variant | µs / request | added over bare | added ÷ privmw's |",
             "|---|---:|---:|---:|",
         ]
         added = group.get("added_us", {})
+        reference = group.get("reference")
         ours = [v for k, v in added.items() if k.startswith("privmw")]
-        ref = min(ours) if ours else None
+        ref = added.get(reference) if reference else (min(ours) if ours else None)
         for variant, median in group["median_us"].items():
             add = added.get(variant)
             ratio = (

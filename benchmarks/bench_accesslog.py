@@ -21,9 +21,12 @@ from typing import Any
 
 from privmw import AccessLog, PrivacyMiddleware
 
+from .bench_ip import ip_only_options
 from .common import ASGIApp, bare_app, make_scope, time_requests
 
 GROUP = "accesslog"
+#: The privmw variant the peers are compared with.
+REFERENCE = "privmw ip + access log (file)"
 
 _LOGS: list[AccessLog] = []
 
@@ -34,6 +37,10 @@ def _cleanup(directory: str) -> None:
     shutil.rmtree(directory, ignore_errors=True)
 
 
+#: Only the features this group measures: no consent, no tag gating.
+IP_ONLY = ip_only_options()
+
+
 def apps() -> dict[str, ASGIApp]:
     directory = tempfile.mkdtemp(prefix="privmw-bench-accesslog-")
     atexit.register(_cleanup, directory)
@@ -42,10 +49,12 @@ def apps() -> dict[str, ASGIApp]:
     _LOGS.extend((json_log, clf_log))
     return {
         "bare starlette": bare_app(),
-        "privmw ip only": PrivacyMiddleware(bare_app()),
-        "privmw ip + access log (file)": PrivacyMiddleware(bare_app(), access_log=json_log),
+        "privmw ip only": PrivacyMiddleware(bare_app(), **IP_ONLY),
+        "privmw ip + access log (file)": PrivacyMiddleware(
+            bare_app(), **IP_ONLY, access_log=json_log
+        ),
         "privmw ip + access log (file, combined)": PrivacyMiddleware(
-            bare_app(), access_log=clf_log
+            bare_app(), **IP_ONLY, access_log=clf_log
         ),
     }
 

@@ -22,6 +22,8 @@ from privmw.consent import encode_consent
 from .common import DEFAULT_HEADERS, ASGIApp, bare_app, make_scope
 
 GROUP = "consent"
+#: The privmw variant the peers are compared with.
+REFERENCE = "privmw default stack (ip + signals + consent + cookie gating)"
 
 _SECRET = "bench-secret-0123456789abcdef"
 _DEFAULT = ConsentPolicy()

@@ -18,6 +18,8 @@ from privmw import PrivacyMiddleware
 from .common import ASGIApp, bare_app
 
 GROUP = "ip"
+#: The privmw variant the peers are compared with.
+REFERENCE = "privmw ip privacy"
 
 
 class NoopASGI:

@@ -19,10 +19,13 @@ import sys
 from collections.abc import MutableMapping
 from typing import Any
 
+from benchmarks.bench_ip import ip_only_options
 from benchmarks.common import ASGIApp, bare_app, make_scope, time_requests
 from privmw import PrivacyMiddleware, RateLimit
 
 GROUP = "ratelimit"
+#: The privmw variant the peers are compared with.
+REFERENCE = "privmw ip + rate limit (memory)"
 
 _HUGE = 1_000_000_000
 
@@ -62,15 +65,19 @@ def _asgi_ratelimit() -> ASGIApp | None:
     )
 
 
+#: Only the features this group measures: no consent, no tag gating.
+IP_ONLY = ip_only_options()
+
+
 def apps() -> dict[str, ASGIApp]:
     variants: dict[str, ASGIApp | None] = {
         "bare starlette": bare_app(),
-        "privmw ip only": PrivacyMiddleware(bare_app()),
+        "privmw ip only": PrivacyMiddleware(bare_app(), **IP_ONLY),
         "privmw ip + rate limit (memory)": PrivacyMiddleware(
-            bare_app(), rate_limit=RateLimit(f"{_HUGE}/second")
+            bare_app(), **IP_ONLY, rate_limit=RateLimit(f"{_HUGE}/second")
         ),
         "privmw ip + rate limit (memory, no headers)": PrivacyMiddleware(
-            bare_app(), rate_limit=RateLimit(f"{_HUGE}/second", headers=False)
+            bare_app(), **IP_ONLY, rate_limit=RateLimit(f"{_HUGE}/second", headers=False)
         ),
         "slowapi SlowAPIMiddleware": _slowapi(asgi=False),
         "slowapi SlowAPIASGIMiddleware": _slowapi(asgi=True),
@@ -162,7 +169,7 @@ async def redis_requests_per_second(n: int = 5000, concurrency: int = 1) -> floa
                 time.sleep(0.02)
         backend = RedisBackend(f"redis://127.0.0.1:{port}/0", secret="x" * 32)
         app = PrivacyMiddleware(
-            bare_app(), rate_limit=RateLimit(f"{_HUGE}/second", backend=backend)
+            bare_app(), **IP_ONLY, rate_limit=RateLimit(f"{_HUGE}/second", backend=backend)
         )
         await time_requests(app, 100, scope)  # connect, load the script
         per_worker = n // concurrency
@@ -176,6 +183,11 @@ async def redis_requests_per_second(n: int = 5000, concurrency: int = 1) -> floa
         proc.kill()
         proc.wait()
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def figures() -> dict[str, float]:
+    """Figures for the report: bytes per tracked client (tracemalloc)."""
+    return {"bytes per tracked client": round(bytes_per_client(20_000), 1)}
 
 
 def main(argv: list[str]) -> None:
