@@ -65,7 +65,9 @@ def _tag_rest(x: bytes = b"", u: bytes = b"", groups: bool = False) -> bytes:
     their place: with both, the regex matches only tags in which no byte
     could spell a vendor host (see ``_Scanner``).
     """
-    cap = (lambda r: b"(" + r + b")") if groups else (lambda r: r)
+
+    def cap(r: bytes) -> bytes:
+        return b"(" + r + b")" if groups else r
 
     def run(cls: bytes, first: bytes | None = None) -> bytes:
         # "(?:[^cls]|u)*" unrolled as "[^cls]*(?:u[^cls]*)*": sre runs a single
@@ -118,7 +120,7 @@ _GATED = (b"script", b"iframe", b"img", b"link", b"embed", b"object", b"base")
 
 
 def _safe_rest(u: bytes) -> bytes:
-    """A stricter, faster tag grammar that only accepts tags naming no vendor host.
+    r"""A stricter, faster tag grammar that only accepts tags naming no vendor host.
 
     Runs of bytes other than ``> " ' =`` and the hint bytes ``. & % \ 0x80-0xff``
     (``u`` lets through a ``.`` not followed by a vendor TLD, and ``&amp;``);
@@ -402,11 +404,9 @@ class HtmlRewriter:
     def _gate(self, tag: bytes, name: bytes) -> tuple[bytes, int, bytes]:
         """Output for a complete gated start tag, the next state and its end-tag name."""
         raw_next = _RAW if name in (b"script", b"iframe") else _DATA
-        attrs: list[tuple[str, str, int, int]] | None = None
-        if name != b"script":
-            # Browsers drop tabs and newlines inside URLs, so look past them.
-            if self._hint.search(tag.lower().translate(None, _TAB_NL)) is None:
-                return tag, raw_next, name
+        # Browsers drop tabs and newlines inside URLs, so look past them.
+        if name != b"script" and self._hint.search(tag.lower().translate(None, _TAB_NL)) is None:
+            return tag, raw_next, name
         attrs = _attrs(tag, 1 + len(name))
         url_attr = _URL_ATTR[name]
         url = None

@@ -29,6 +29,7 @@ from .clientip import (
 )
 from .context import PrivacyContext
 from .pseudonym import KeyedHasher
+from .tags import TagGate, TagRuntime
 
 __all__ = ["PrivacyMiddleware"]
 
@@ -80,6 +81,9 @@ class PrivacyMiddleware:
             ``request.state.privacy.pseudonym`` (default off).
         pseudonym_retention: seconds after which the pseudonym key is replaced
             (default 24 h); pseudonyms from before cannot be linked to after.
+        tags: gate third-party tags in HTML by consent: ``True`` (default)
+            uses ``TagGate()``, a :class:`~privmw.TagGate` configures it,
+            ``False`` or ``None`` switches it off.
     """
 
     def __init__(
@@ -93,6 +97,7 @@ class PrivacyMiddleware:
         scrub_headers: bool = True,
         pseudonyms: bool = False,
         pseudonym_retention: float = 86400.0,
+        tags: TagGate | bool | None = True,
     ) -> None:
         self.app = app
         self.trusted = TrustedProxies(trusted_proxies, owner=_OWNER)
@@ -121,6 +126,13 @@ class PrivacyMiddleware:
         self._read_xff = "x-forwarded-for" in order
         self._read_fwd = "forwarded" in order
         self._read_real = "x-real-ip" in order
+        if tags is True:
+            tags = TagGate()
+        elif tags is not None and tags is not False and not isinstance(tags, TagGate):
+            raise ConfigurationError(
+                f"{_OWNER}: tags must be a privmw.TagGate, True or False, got {tags!r}"
+            )
+        self.tags = TagRuntime(tags) if isinstance(tags, TagGate) and tags.enabled else None
 
     def __repr__(self) -> str:
         return (
@@ -133,7 +145,13 @@ class PrivacyMiddleware:
         if kind != "http" and kind != "websocket":
             await self.app(scope, receive, send)
             return
-        self.protect(scope)
+        context, _ = self.protect(scope)
+        tags = self.tags
+        if tags is not None and kind == "http":
+            if scope.get("path") == tags.script_path:
+                await tags.serve_script(scope, send)
+                return
+            send = tags.wrap(send, context.allows, scope)
         await self.app(scope, receive, send)
 
     def protect(self, scope: Scope) -> tuple[PrivacyContext, Address | None]:

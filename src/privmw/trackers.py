@@ -14,7 +14,7 @@ from __future__ import annotations
 import fnmatch
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
@@ -420,7 +420,7 @@ class TrackerRegistry:
     def __repr__(self) -> str:
         return f"TrackerRegistry({len(self.vendors)} vendors)"
 
-    def __iter__(self) -> Iterable[Vendor]:  # type: ignore[misc]
+    def __iter__(self) -> Iterator[Vendor]:
         return iter(self.vendors)
 
     def categories(self) -> frozenset[str]:

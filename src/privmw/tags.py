@@ -1,0 +1,436 @@
+"""``TagGate``: third-party tags load only with consent.
+
+:class:`TagGate` is the configuration (on by default in
+:class:`~privmw.PrivacyMiddleware`); :class:`TagRuntime` is what the
+middleware builds from it once; :class:`TagResponder` wraps ``send`` for one
+response and streams ``text/html`` bodies through :class:`~privmw.html.HtmlRewriter`.
+
+Compression: privmw rewrites identity-encoded HTML only. Put ``GZipMiddleware``
+*outside* ``PrivacyMiddleware`` (add it after); a body that already carries a
+``Content-Encoding`` passes through untouched.
+
+The activation script
+---------------------
+In ``neutralise`` mode a page with gated tags gets
+``<script src="/privacy/privmw.js" defer>`` (path: ``TagGate.script_path``)
+appended. The script listens for one event on ``document``::
+
+    document.dispatchEvent(new CustomEvent("privmw:consent", {
+        detail: {categories: ["analytics", "marketing"]}   // every allowed category
+    }));
+
+and exposes the same as ``window.privmw.activate(["analytics", ...])``. For
+every neutralised element whose ``data-privmw-category`` is in the list it
+re-creates the ``<script>`` as a live one (its original ``type``, e.g.
+``module``, is restored from ``data-privmw-type``, external ones keep their
+order) and restores ``src``/``srcset``/``href``/``data`` of iframes, images,
+links and objects, in place, without a reload. With Google tags on the page it
+also sends ``gtag('consent', 'update', …)``. When a CSP is configured the
+page's policy was computed for the old consent, so the script reloads the
+page instead (the new response then carries a policy that allows the new
+vendors). The consent endpoints and the example banner dispatch the event.
+
+References: Google tag platform "Consent mode" (``consent default`` before any
+tag, ``consent update`` after the choice); WHATWG HTML (script element,
+``CustomEvent``); RFC 9110 §12.5.5 (``Vary``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from ._errors import ConfigurationError
+from ._types import Message, Scope, Send
+from .context import GOOGLE_CONSENT_TYPES, google_consent_mode
+from .csp import ContentSecurityPolicy, PolicyBuilder, app_nonce, merge_permissions_policy
+from .html import MODES, HtmlRewriter
+from .trackers import TrackerRegistry, Vendor
+
+__all__ = ["TagGate", "TagResponder", "TagRuntime", "merge_vary"]
+
+_VARY_TOKENS = (b"Cookie", b"Sec-GPC", b"DNT")
+_PATH = re.compile(r"^/[A-Za-z0-9._~!$&'()*+,;=:@/-]*$")
+
+
+def merge_vary(existing: bytes | None, tokens: Iterable[bytes] = _VARY_TOKENS) -> bytes:
+    """``existing`` with each of ``tokens`` added once (case-insensitive); ``*`` stays ``*``.
+
+    Idempotent: merging twice, or after another part of privmw merged the
+    same tokens, adds nothing.
+    """
+    if existing is None or not existing.strip():
+        return b", ".join(tokens)
+    present = {t.strip().lower() for t in existing.split(b",")}
+    if b"*" in present:
+        return existing
+    extra = [t for t in tokens if t.lower() not in present]
+    if not extra:
+        return existing
+    return b", ".join([existing.strip().rstrip(b","), *extra])
+
+
+@dataclass(frozen=True, slots=True)
+class TagGate:
+    """Gate third-party tags in HTML responses by the visitor's consent.
+
+    ``PrivacyMiddleware(app)`` uses ``TagGate()``; pass ``tags=False`` (or
+    ``TagGate(enabled=False)``) to switch it off.
+
+    Args:
+        mode: ``"neutralise"`` (default): a non-consented ``<script>`` becomes
+            ``type="text/plain"`` with ``data-privmw-category``/``-vendor`` and
+            its ``src`` in ``data-privmw-src``; iframes and images get their
+            URL in ``data-privmw-src`` and a harmless ``src``; the activation
+            script revives them when consent arrives. ``"remove"`` drops them
+            (scripts and iframes with their content). ``"report-only"`` changes
+            nothing and only counts.
+        csp: a :class:`~privmw.ContentSecurityPolicy` to send a consent-aware
+            CSP (off by default).
+        permissions_policy: add ``Permissions-Policy: browsing-topics=()`` to
+            HTML responses, merged with the app's (default on).
+        vendors: extra :class:`~privmw.Vendor` entries (a vendor with the name
+            of a default one replaces it).
+        consent_mode: inject Google Consent Mode v2 ``consent default`` from
+            the visitor's state before the first Google tag (default on).
+        max_tag_bytes: the most held of one tag or inline script; past it the
+            tag passes through and is counted (default 64 KiB).
+        script_path: where the middleware serves the activation script.
+        enabled: ``False`` turns tag gating off.
+
+    References: see :mod:`privmw.tags`.
+    """
+
+    mode: str = "neutralise"
+    csp: ContentSecurityPolicy | None = None
+    permissions_policy: bool = True
+    vendors: tuple[Vendor, ...] = ()
+    consent_mode: bool = True
+    max_tag_bytes: int = 65536
+    script_path: str = "/privacy/privmw.js"
+    enabled: bool = True
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ConfigurationError(
+                f"TagGate: mode must be one of {', '.join(map(repr, MODES))}, got {self.mode!r}"
+            )
+        if self.csp is not None and not isinstance(self.csp, ContentSecurityPolicy):
+            raise ConfigurationError(
+                f"TagGate: csp must be a privmw.ContentSecurityPolicy or None, got {self.csp!r}"
+            )
+        for option in ("permissions_policy", "consent_mode", "enabled"):
+            value = getattr(self, option)
+            if not isinstance(value, bool):
+                raise ConfigurationError(f"TagGate: {option} must be True or False, got {value!r}")
+        if isinstance(self.vendors, Vendor) or not all(isinstance(v, Vendor) for v in self.vendors):
+            raise ConfigurationError(
+                f"TagGate: vendors must be a tuple of privmw.Vendor, got {self.vendors!r}"
+            )
+        object.__setattr__(self, "vendors", tuple(self.vendors))
+        if (
+            not isinstance(self.max_tag_bytes, int)
+            or isinstance(self.max_tag_bytes, bool)
+            or not 1024 <= self.max_tag_bytes <= 16 * 1024 * 1024
+        ):
+            raise ConfigurationError(
+                f"TagGate: max_tag_bytes must be an int from 1024 to 16777216, "
+                f"got {self.max_tag_bytes!r}"
+            )
+        if not isinstance(self.script_path, str) or not _PATH.match(self.script_path):
+            raise ConfigurationError(
+                f"TagGate: script_path must be an absolute URL path like '/privacy/privmw.js', "
+                f"got {self.script_path!r}"
+            )
+
+
+_SCRIPT = """/* privmw: activates tags neutralised by the server once consent allows them.
+   Contract: document.dispatchEvent(new CustomEvent("privmw:consent",
+   {detail: {categories: ["analytics", ...]}})) or window.privmw.activate([...]). */
+(function () {
+  "use strict";
+  var RELOAD = %(reload)s;
+  var GCM = %(gcm)s;
+  var MOVED = ["src", "srcset", "href", "data", "type", "imagesrcset"];
+  function granted(list, category) {
+    return category === "necessary" || list.indexOf(category) >= 0;
+  }
+  function activate(categories) {
+    var list = [], i;
+    if (categories && typeof categories.length === "number") {
+      for (i = 0; i < categories.length; i++) list.push(String(categories[i]));
+    }
+    var nodes = document.querySelectorAll("[data-privmw-category]"), count = 0;
+    for (i = 0; i < nodes.length; i++) {
+      var el = nodes[i];
+      if (!granted(list, el.getAttribute("data-privmw-category"))) continue;
+      count++;
+      if (RELOAD) continue;
+      if (el.tagName === "SCRIPT") {
+        var s = document.createElement("script"), k, a;
+        for (k = 0; k < el.attributes.length; k++) {
+          a = el.attributes[k];
+          if (a.name === "type" || a.name.indexOf("data-privmw-") === 0) continue;
+          s.setAttribute(a.name, a.value);
+        }
+        var type = el.getAttribute("data-privmw-type");
+        if (type) s.setAttribute("type", type);
+        if (el.nonce) s.nonce = el.nonce;
+        var src = el.getAttribute("data-privmw-src");
+        if (src !== null) {
+          s.async = el.hasAttribute("async");
+          s.src = src;
+        } else {
+          s.text = el.text;
+        }
+        el.parentNode.replaceChild(s, el);
+      } else {
+        for (k = 0; k < MOVED.length; k++) {
+          var v = el.getAttribute("data-privmw-" + MOVED[k]);
+          if (v !== null) {
+            el.setAttribute(MOVED[k], v);
+            el.removeAttribute("data-privmw-" + MOVED[k]);
+          }
+        }
+        el.removeAttribute("data-privmw-category");
+        el.removeAttribute("data-privmw-vendor");
+      }
+    }
+    if (window.dataLayer && typeof window.dataLayer.push === "function") {
+      var state = {};
+      for (var key in GCM) {
+        if (Object.prototype.hasOwnProperty.call(GCM, key)) {
+          state[key] = granted(list, GCM[key]) ? "granted" : "denied";
+        }
+      }
+      (function () { window.dataLayer.push(arguments); })("consent", "update", state);
+    }
+    if (RELOAD && count) window.location.reload();
+    return count;
+  }
+  window.privmw = window.privmw || {};
+  window.privmw.activate = activate;
+  document.addEventListener("privmw:consent", function (event) {
+    var detail = event.detail;
+    activate(detail && detail.categories);
+  });
+})();
+"""
+
+
+def activation_script(reload: bool = False) -> bytes:
+    """The activation script's source (vanilla JS, no third-party assets)."""
+    source = _SCRIPT % {
+        "reload": "true" if reload else "false",
+        "gcm": json.dumps(GOOGLE_CONSENT_TYPES, sort_keys=True),
+    }
+    return source.encode("utf-8")
+
+
+def _header(headers: Iterable[tuple[bytes, bytes]], name: bytes) -> bytes | None:
+    for key, value in headers:
+        if key.lower() == name:
+            return value
+    return None
+
+
+class TagRuntime:
+    """Everything a :class:`TagGate` needs per request, built once."""
+
+    __slots__ = (
+        "_gcm_cache",
+        "_gcm_categories",
+        "_script_headers",
+        "config",
+        "csp",
+        "registry",
+        "script",
+        "script_path",
+    )
+
+    def __init__(self, config: TagGate) -> None:
+        self.config = config
+        self.registry = TrackerRegistry(config.vendors)
+        self.csp = PolicyBuilder(config.csp, self.registry.vendors) if config.csp else None
+        self.script = activation_script(reload=config.csp is not None)
+        self.script_path = config.script_path
+        self._script_headers = [
+            (b"content-type", b"text/javascript; charset=utf-8"),
+            (b"content-length", str(len(self.script)).encode("ascii")),
+            (b"cache-control", b"public, max-age=3600"),
+            (b"x-content-type-options", b"nosniff"),
+        ]
+        self._gcm_categories = tuple(sorted(set(GOOGLE_CONSENT_TYPES.values())))
+        self._gcm_cache: dict[tuple[bool, ...], bytes] = {}
+
+    def __repr__(self) -> str:
+        return f"TagRuntime({self.config!r})"
+
+    def consent_mode_script(self, allows: Callable[[str], bool], nonce: str | None) -> bytes:
+        """``<script>`` with ``gtag('consent','default',…)`` for this visitor's state."""
+        key = tuple(bool(allows(c)) for c in self._gcm_categories)
+        body = self._gcm_cache.get(key)
+        if body is None:
+            table = dict(zip(self._gcm_categories, key, strict=True))
+            state = google_consent_mode(lambda c: table.get(c, False))
+            body = (
+                "window.dataLayer=window.dataLayer||[];function gtag(){dataLayer.push(arguments);}"
+                "gtag('consent','default',"
+                + json.dumps(state, separators=(",", ":"), sort_keys=True)
+                + ");</script>"
+            ).encode("ascii")
+            self._gcm_cache[key] = body
+        if nonce is not None:
+            return b'<script nonce="' + nonce.encode("ascii") + b'">' + body
+        return b"<script>" + body
+
+    def loader(self, nonce: str | None) -> bytes:
+        attrs = b' nonce="' + nonce.encode("ascii") + b'"' if nonce else b""
+        return (
+            b'<script src="' + self.script_path.encode("ascii") + b'" defer' + attrs + b"></script>"
+        )
+
+    async def serve_script(self, scope: Scope, send: Send) -> None:
+        """Answer ``GET``/``HEAD`` of the activation script."""
+        head = scope.get("method") == "HEAD"
+        await send(
+            {"type": "http.response.start", "status": 200, "headers": list(self._script_headers)}
+        )
+        await send({"type": "http.response.body", "body": b"" if head else self.script})
+
+    def wrap(self, send: Send, allows: Callable[[str], bool], scope: Scope) -> TagResponder:
+        return TagResponder(self, send, allows, scope)
+
+
+class TagResponder:
+    """The ``send`` of one response: headers on HTML, body streamed through the rewriter.
+
+    Holds ``http.response.start`` until the first body message (so headers can
+    still change), then forwards each chunk as soon as it is rewritten: the
+    page is never buffered whole. ``Content-Length`` is corrected when the
+    whole body arrives in one message and removed otherwise, if the body may
+    change. Non-HTML, encoded bodies and ``http.response.pathsend`` pass
+    through untouched.
+    """
+
+    __slots__ = ("_allows", "_rewriter", "_rt", "_scope", "_send", "_start", "_state")
+
+    def __init__(
+        self, runtime: TagRuntime, send: Send, allows: Callable[[str], bool], scope: Scope
+    ) -> None:
+        self._rt = runtime
+        self._send = send
+        self._allows = allows
+        self._scope = scope
+        self._start: Message | None = None
+        self._rewriter: HtmlRewriter | None = None
+        self._state = 0  # 0: before start, 1: rewriting, 2: pass through
+
+    async def __call__(self, message: Message) -> None:
+        kind = message["type"]
+        if self._state == 2:
+            await self._send(message)
+        elif kind == "http.response.start":
+            self._on_start(message)
+            if self._state == 2:
+                await self._send(message)
+        elif kind == "http.response.body" and self._state == 1:
+            await self._on_body(message)
+        else:  # pathsend, trailers, or a body before any start: forward as is
+            start, self._start = self._start, None
+            self._state = 2
+            if start is not None:
+                await self._send(start)
+            await self._send(message)
+
+    def _on_start(self, message: Message) -> None:
+        headers = message.get("headers") or []
+        ctype = _header(headers, b"content-type")
+        encoding = _header(headers, b"content-encoding")
+        if (
+            ctype is None
+            or not ctype.lstrip().lower().startswith(b"text/html")
+            or (encoding is not None and encoding.strip().lower() not in (b"", b"identity"))
+            or b"utf-16" in ctype.lower()
+        ):
+            self._state = 2
+            return
+        rt = self._rt
+        config = rt.config
+        allows = self._allows
+        nonce: str | None = None
+        out: list[tuple[bytes, bytes]] = []
+        vary = perms = app_csp = None
+        for name, value in headers:
+            lower = name.lower()
+            if lower == b"vary":
+                vary = value if vary is None else vary + b", " + value
+                continue
+            if lower == b"permissions-policy" and config.permissions_policy:
+                perms = value if perms is None else perms + b", " + value
+                continue
+            if lower == b"content-security-policy" and app_csp is None:
+                app_csp = value
+            out.append((name, value))
+        out.append((b"vary", merge_vary(vary)))
+        if config.permissions_policy:
+            out.append((b"permissions-policy", merge_permissions_policy(perms)))
+        elif perms is not None:
+            out.append((b"permissions-policy", perms))
+        if app_csp is not None:
+            # Reuse the app's nonce so the script privmw injects passes its policy too.
+            nonce = app_nonce(app_csp)
+        if rt.csp is not None:
+            if nonce is None and rt.csp.uses_nonce:
+                nonce = secrets.token_urlsafe(16)
+            out.append((rt.csp.header, rt.csp.build(allows, nonce if rt.csp.uses_nonce else None)))
+        message["headers"] = out
+        self._start = message
+        self._state = 1
+        mode = config.mode
+        self._rewriter = HtmlRewriter(
+            rt.registry,
+            allows,
+            mode=mode,
+            max_tag_bytes=config.max_tag_bytes,
+            consent_mode=rt.consent_mode_script(allows, nonce) if config.consent_mode else None,
+            loader=rt.loader(nonce) if mode == "neutralise" else None,
+        )
+
+    async def _on_body(self, message: Message) -> None:
+        rewriter = self._rewriter
+        if rewriter is None:  # pragma: no cover - state 1 always has one
+            return
+        body = message.get("body", b"")
+        more = bool(message.get("more_body", False))
+        try:
+            out = rewriter.feed(body)
+            if not more:
+                out += rewriter.close()
+        except Exception:  # never 500 on odd HTML: fall back to the original bytes
+            out = body
+        start, self._start = self._start, None
+        if start is not None:
+            headers = start["headers"]
+            if not more:
+                if rewriter.changed:
+                    length = str(len(out)).encode("ascii")
+                    start["headers"] = [
+                        (n, length if n.lower() == b"content-length" else v) for n, v in headers
+                    ]
+            else:
+                start["headers"] = [(n, v) for n, v in headers if n.lower() != b"content-length"]
+            await self._send(start)
+        if not more:
+            self._scope.setdefault("state", {})["privmw.tags"] = {
+                "neutralised": rewriter.neutralised,
+                "removed": rewriter.removed,
+                "reported": rewriter.reported,
+                "kept": rewriter.kept,
+                "overflowed": rewriter.overflowed,
+            }
+        if out or not more:
+            await self._send({"type": "http.response.body", "body": out, "more_body": more})
