@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (the vendors' snippets are quoted verbatim)
 """Realistic pages with the vendors' official snippets, and an independent checker.
 
 The checker uses the stdlib ``html.parser`` (a different tokenizer from the
@@ -36,7 +37,9 @@ GTM_BODY = """<!-- Google Tag Manager (noscript) -->
 height="0" width="0" style="display:none;visibility:hidden"></iframe></noscript>
 <!-- End Google Tag Manager (noscript) -->"""
 
-GTM_SCRIPT = """<script async src="https://www.googletagmanager.com/gtm.js?id=GTM-XXXX123"></script>"""
+GTM_SCRIPT = (
+    """<script async src="https://www.googletagmanager.com/gtm.js?id=GTM-XXXX123"></script>"""
+)
 
 GOOGLE_ADS = """<!-- Google tag (gtag.js) -->
 <script async src="https://www.googleadservices.com/pagead/conversion_async.js"></script>
@@ -150,7 +153,7 @@ def page(names: list[str]) -> str:
     head = "\n".join(SNIPPETS[n][2] for n in names if SNIPPETS[n][1] == "head")
     body = "\n".join(SNIPPETS[n][2] for n in names if SNIPPETS[n][1] == "body")
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n'
         + OWN_HEAD
         + "\n"
         + head
@@ -163,7 +166,11 @@ def page(names: list[str]) -> str:
 
 
 TRACKER_FREE = (
-    "<!DOCTYPE html>\n<html><head>\n" + OWN_HEAD + "\n</head><body>\n" + OWN_BODY + "\n</body></html>\n"
+    "<!DOCTYPE html>\n<html><head>\n"
+    + OWN_HEAD
+    + "\n</head><body>\n"
+    + OWN_BODY
+    + "\n</body></html>\n"
 )
 
 _JS = {
@@ -234,7 +241,9 @@ class ActiveTags(HTMLParser):
             self.found.append(("inline", vendor, text[:40]))
 
 
-def active_vendors(document: bytes, registry: TrackerRegistry) -> list[tuple[str, Vendor | None, str]]:
+def active_vendors(
+    document: bytes, registry: TrackerRegistry
+) -> list[tuple[str, Vendor | None, str]]:
     parser = ActiveTags(registry)
     parser.feed(document.decode("utf-8"))
     parser.close()
