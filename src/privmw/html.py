@@ -160,21 +160,40 @@ def _safe_rest(u: bytes) -> bytes:
 
 _RAW_ALT = rb"script|iframe|style|textarea|title|xmp|noembed|noframes"
 _VOID_ALT = rb"img|link|embed|object|base"
-_SCANNERS: dict[frozenset[bytes], re.Pattern[bytes]] = {}
+# Named character references that cannot help spell a host (they decode to
+# punctuation or spaces that no URL parser drops or maps to letters), so a
+# tag holding them needs no closer look. Soft hyphen and zero-width joiners
+# are absent on purpose: IDNA maps them to nothing.
+_TEXT_ENTITIES = (
+    rb"amp|nbsp|ndash|mdash|hellip|copy|reg|trade|quot|apos|lt|gt|laquo|raquo|lsquo|rsquo"
+    rb"|ldquo|rdquo|bull|middot|times|euro|pound|yen|cent|deg|plusmn|para|sect|thinsp|ensp"
+    rb"|emsp|larr|rarr|uarr|darr|dagger|prime"
+)
+_Patterns = tuple[re.Pattern[bytes], re.Pattern[bytes], re.Pattern[bytes], re.Pattern[bytes]]
+_SCANNERS: dict[frozenset[bytes], _Patterns]
+_SCANNERS = {}
 
 
-def _scanner(tlds: frozenset[bytes]) -> re.Pattern[bytes]:
-    """Where something interesting may start, for a registry with these host TLDs.
+def _scanner(tlds: frozenset[bytes]) -> _Patterns:
+    r"""Compiled scanners for a registry whose hosts end in these TLDs.
 
-    Python's ``re`` finds the literal ``<`` at C speed and only tries the rest
-    there. ``<img``, ``<link``, ``<embed``, ``<object`` and ``<base`` tags are
-    skipped inside the regex when the whole tag (tokenised exactly) holds no
-    ``.`` followed by a vendor TLD and none of ``&`` (but ``&amp;``), ``%``,
-    ``\\`` or non-ASCII, which could spell a host otherwise: a page's hundred
-    ordinary images never reach Python.
+    Returns ``(scan, raw_scan, dot_tld, entity_hint)``:
+
+    * ``scan`` finds where something interesting may start. Python's ``re``
+      finds the literal ``<`` at C speed and only tries the rest there.
+      ``<img``, ``<link``, ``<embed``, ``<object`` and ``<base`` tags are
+      skipped inside the regex when the whole tag (tokenised exactly) holds
+      no ``.`` followed by a vendor TLD and none of ``&`` (but plain-text
+      entities), ``%``, ``\`` or non-ASCII, which could spell a host
+      otherwise: a page's hundred ordinary images never reach Python.
+    * ``raw_scan`` finds only comments and raw-text/script/iframe tags.
+    * ``dot_tld`` and ``entity_hint`` (with ``%``, ``\`` and non-ASCII, checked
+      by the caller) find any byte sequence that could spell a vendor host.
+      A stretch of the page without one holds no gated ``<img>``-like tag,
+      so the rewriter copies it whole up to the next ``raw_scan`` hit.
     """
-    pattern = _SCANNERS.get(tlds)
-    if pattern is None:
+    found = _SCANNERS.get(tlds)
+    if found is None:
         spelled = []
         for tld in sorted(tlds):
             letters = [
@@ -182,16 +201,27 @@ def _scanner(tlds: frozenset[bytes]) -> re.Pattern[bytes]:
                 for c in tld
             ]
             spelled.append(b"[\t\n\r]*".join(letters))
-        safe_dot = rb"\.(?![\t\n\r]*(?:" + b"|".join(spelled) + rb"))" if spelled else rb"\."
-        safe = _safe_rest(safe_dot + rb"|&amp;")
-        pattern = re.compile(
+        tld_alt = b"|".join(spelled) or b"(?!)"
+        safe_dot = rb"\.(?![\t\n\r]*(?:" + tld_alt + rb"))"
+        entity = rb"&(?:" + _TEXT_ENTITIES + rb");"
+        safe = _safe_rest(safe_dot + rb"|" + entity)
+        scan = re.compile(
             rb"<(?=[!sSiIlLeEoObBtTxXnN])(?:!--|(?i:(" + _RAW_ALT + rb")|(" + _VOID_ALT + rb"))"
             rb"(?=[\t\n\f\r />])(?(2)(?!" + safe + rb")))"
         )
-        _SCANNERS[tlds] = pattern
-    return pattern
+        raw_scan = re.compile(
+            rb"<(?=[!sSiItTxXnN])(?:!--|(?i:(" + _RAW_ALT + rb"))(?=[\t\n\f\r />]))"
+        )
+        # Two patterns with a literal first byte (sre scans for those fast;
+        # a leading class like [.&%] is several times slower). "%", "\\"
+        # and non-ASCII are checked with bytes methods by the caller.
+        dot_tld = re.compile(rb"\.[\t\n\r]*(?:" + tld_alt + rb")")
+        entity_hint = re.compile(rb"&(?!(?:" + _TEXT_ENTITIES + rb");)")
+        found = _SCANNERS[tlds] = (scan, raw_scan, dot_tld, entity_hint)
+    return found
 
 
+_NON_ASCII = re.compile(rb"[\x80-\xff]")
 _MAX_PREFIX = 12  # longest "<name" + 1 that a chunk boundary may split
 _END = {name: re.compile(rb"</(?i:" + name + rb")(?=[\t\n\f\r />])") for name in _RAW_NAMES}
 _COMMENT_END = re.compile(rb"--!?>")
@@ -295,7 +325,9 @@ class HtmlRewriter:
     __slots__ = (
         "_allows",
         "_consent_mode",
+        "_dot_tld",
         "_end",
+        "_entity_hint",
         "_held",
         "_hint",
         "_inline_vendors",
@@ -304,6 +336,7 @@ class HtmlRewriter:
         "_max",
         "_mode",
         "_pending",
+        "_raw_scan",
         "_scan",
         "_state",
         "_verdicts",
@@ -330,7 +363,7 @@ class HtmlRewriter:
         self._match_url = registry.match_url
         self._inline_vendors = registry.inline_vendors
         self._hint = registry.url_hint
-        self._scan = _scanner(registry.url_tlds)
+        self._scan, self._raw_scan, self._dot_tld, self._entity_hint = _scanner(registry.url_tlds)
         self._allows = allows
         self._verdicts: dict[str, bool] = {}
         self._mode = mode
@@ -473,6 +506,22 @@ class HtmlRewriter:
 
     # -- the scanner --------------------------------------------------------
 
+    def _first_hint(self, buf: bytes, start: int, end: int) -> int:
+        """Where in ``buf[start:end]`` a vendor host could first be spelled, else ``end``."""
+        for byte in (b"%", b"\\"):
+            found = buf.find(byte, start, end)
+            if found >= 0:
+                end = found
+        if not buf[start:end].isascii():
+            m = _NON_ASCII.search(buf, start, end)
+            if m is not None:
+                end = m.start()
+        for pattern in (self._dot_tld, self._entity_hint):
+            m = pattern.search(buf, start, end)
+            if m is not None:
+                end = m.start()
+        return end
+
     def feed(self, chunk: bytes) -> bytes:
         """Rewrite the next chunk; returns what can be emitted so far."""
         buf = self._pending + chunk if self._pending else bytes(chunk)
@@ -480,10 +529,36 @@ class HtmlRewriter:
         out: list[bytes] = []
         pos = 0
         n = len(buf)
+        checked_to = 0
         while pos < n:
             state = self._state
             if state == _DATA:
-                m = self._scan.search(buf, pos)
+                # Fast path: a stretch up to the next script/iframe/comment in
+                # which nothing could spell a vendor host is copied whole.
+                # Fast path: the stretch up to the next script/iframe/comment
+                # is copied whole when nothing in it could spell a vendor
+                # host; otherwise the exact scan runs only up to the first
+                # such byte, and the stretch after it is checked again.
+                if pos >= checked_to:
+                    r = self._raw_scan.search(buf, pos)
+                    end = n if r is None else r.start()
+                    hint = self._first_hint(buf, pos, end)
+                    if hint < end:
+                        checked_to = hint + 1
+                    elif r is not None:
+                        out.append(buf[pos:end])
+                        pos = checked_to = end
+                    else:
+                        checked_to = n
+                limit = checked_to if checked_to > pos else n
+                m = self._scan.search(buf, pos, limit)
+                if m is None and limit < n:
+                    # Nothing gated starts before the hint: a void tag holding
+                    # it would have been found (its safe check cannot see its
+                    # ">" past ``limit``), and no tag name holds a hint byte.
+                    out.append(buf[pos:limit])
+                    pos = limit
+                    continue
                 if m is None:
                     cut = buf.rfind(b"<", max(pos, n - _MAX_PREFIX))
                     if cut < 0:
