@@ -274,8 +274,21 @@ _GOOGLE = frozenset({"google-analytics", "google-tag-manager", "google-ads"})
 _DATA, _RAW, _COMMENT, _HOLD, _DROP = range(5)
 
 
-def _attrs(tag: bytes, start: int) -> list[tuple[str, str, int, int]]:
-    """``(lower name, decoded value, start, end)`` of each attribute of a complete tag."""
+#: Attributes whose values the rewriter reads; others are only located.
+_READ = frozenset({"src", "href", "data", "type", "srcset", "imagesrcset"})
+_ATTR_CACHE: dict[bytes, tuple[tuple[str, str, int, int], ...]] = {}
+
+
+def _attrs(tag: bytes, start: int) -> tuple[tuple[str, str, int, int], ...]:
+    """``(lower name, decoded value, start, end)`` of each attribute of a complete tag.
+
+    Values are decoded (character references too) only for the attributes the
+    rewriter reads. Recent answers are remembered: a site's pages repeat the
+    same tracker tags on every request.
+    """
+    hit = _ATTR_CACHE.get(tag)
+    if hit is not None:
+        return hit
     out: list[tuple[str, str, int, int]] = []
     seen: set[str] = set()
     end = len(tag) - 1  # the ">"
@@ -287,16 +300,23 @@ def _attrs(tag: bytes, start: int) -> list[tuple[str, str, int, int]]:
         if name in seen:  # the tokenizer keeps the first of duplicate attributes
             continue
         seen.add(name)
-        value_b = m.group(2)
-        if value_b is None:
-            value_b = m.group(3)
+        value = ""
+        if name in _READ:
+            value_b = m.group(2)
             if value_b is None:
-                value_b = m.group(4) or b""
-        value = value_b.decode("utf-8", "replace")
-        if "&" in value:
-            value = _stdhtml.unescape(value)
+                value_b = m.group(3)
+                if value_b is None:
+                    value_b = m.group(4) or b""
+            value = value_b.decode("utf-8", "replace")
+            if "&" in value:
+                value = _stdhtml.unescape(value)
         out.append((name, value, m.start(), m.end()))
-    return out
+    result = tuple(out)
+    if len(tag) <= 4096:
+        if len(_ATTR_CACHE) >= 1024:
+            _ATTR_CACHE.clear()
+        _ATTR_CACHE[tag] = result
+    return result
 
 
 class HtmlRewriter:
@@ -410,7 +430,7 @@ class HtmlRewriter:
         return b""
 
     def _neutral(
-        self, tag: bytes, name: bytes, attrs: list[tuple[str, str, int, int]], vendor: Vendor
+        self, tag: bytes, name: bytes, attrs: tuple[tuple[str, str, int, int], ...], vendor: Vendor
     ) -> bytes:
         """The tag made inert: URL attributes renamed, a harmless placeholder added."""
         self.neutralised += 1
@@ -530,6 +550,7 @@ class HtmlRewriter:
         pos = 0
         n = len(buf)
         checked_to = 0
+        raw_at = -1
         while pos < n:
             state = self._state
             if state == _DATA:
@@ -540,14 +561,15 @@ class HtmlRewriter:
                 # host; otherwise the exact scan runs only up to the first
                 # such byte, and the stretch after it is checked again.
                 if pos >= checked_to:
-                    r = self._raw_scan.search(buf, pos)
-                    end = n if r is None else r.start()
-                    hint = self._first_hint(buf, pos, end)
-                    if hint < end:
+                    if raw_at < pos:
+                        r = self._raw_scan.search(buf, pos)
+                        raw_at = n if r is None else r.start()
+                    hint = self._first_hint(buf, pos, raw_at)
+                    if hint < raw_at:
                         checked_to = hint + 1
-                    elif r is not None:
-                        out.append(buf[pos:end])
-                        pos = checked_to = end
+                    elif raw_at < n:
+                        out.append(buf[pos:raw_at])
+                        pos = checked_to = raw_at
                     else:
                         checked_to = n
                 limit = checked_to if checked_to > pos else n

@@ -23,6 +23,9 @@ from ._errors import ConfigurationError
 __all__ = ["DEFAULT_VENDORS", "TrackerRegistry", "Vendor"]
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+_MISS = object()
+_CACHE_SIZE = 512
+_CACHE_KEY_MAX = 2048
 
 
 @dataclass(frozen=True, slots=True)
@@ -353,7 +356,9 @@ class TrackerRegistry:
         "_cookie_exact",
         "_cookie_globs",
         "_inline",
+        "_inline_cache",
         "_inline_vendor",
+        "_url_cache",
         "url_hint",
         "url_tlds",
         "vendors",
@@ -406,6 +411,10 @@ class TrackerRegistry:
             b"|".join(re.escape(s) for s in ordered) or b"(?!)"
         )
         self._inline_vendor = sigs
+        # Pages repeat their tags on every request: remember recent answers.
+        # Bounded (cleared when full), keys bounded in size.
+        self._url_cache: dict[str, Vendor | None] = {}
+        self._inline_cache: dict[bytes, tuple[Vendor, ...]] = {}
         exact: dict[str, Vendor] = {}
         globs: list[tuple[re.Pattern[str], Vendor]] = []
         for v in self.vendors:
@@ -433,6 +442,18 @@ class TrackerRegistry:
         and ``http://region1.google-analytics.com/g/collect`` all match; a
         look-alike such as ``notfacebook.net`` or ``facebook.net.example`` does not.
         """
+        cache = self._url_cache
+        found = cache.get(url, _MISS)
+        if found is not _MISS:
+            return found  # type: ignore[return-value]
+        vendor = self._match_url(url)
+        if len(url) <= _CACHE_KEY_MAX:
+            if len(cache) >= _CACHE_SIZE:
+                cache.clear()
+            cache[url] = vendor
+        return vendor
+
+    def _match_url(self, url: str) -> Vendor | None:
         hp = _host_path(url)
         if hp is None:
             return None
@@ -474,10 +495,18 @@ class TrackerRegistry:
         vendors (gtag for GA4 and for Google Ads) yields both, so a caller can
         require every one of them to be allowed.
         """
+        cache = self._inline_cache
+        hit = cache.get(text)
+        if hit is not None:
+            return list(hit)
         found: list[Vendor] = []
         table = self._inline_vendor
         for sig in self._inline.findall(text):
             vendor = table[sig]
             if vendor not in found:
                 found.append(vendor)
+        if len(text) <= 16 * _CACHE_KEY_MAX:
+            if len(cache) >= _CACHE_SIZE:
+                cache.clear()
+            cache[text] = tuple(found)
         return found
