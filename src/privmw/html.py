@@ -215,7 +215,11 @@ def _scanner(tlds: frozenset[bytes]) -> _Patterns:
         # Two patterns with a literal first byte (sre scans for those fast;
         # a leading class like [.&%] is several times slower). "%", "\\"
         # and non-ASCII are checked with bytes methods by the caller.
-        dot_tld = re.compile(rb"\.[\t\n\r]*(?:" + tld_alt + rb")")
+        # A one-class look-ahead first: most dots fail there, cheaply.
+        first = b"".join(
+            b"%s%s" % (re.escape(t[:1].lower()), re.escape(t[:1].upper())) for t in sorted(tlds)
+        )
+        dot_tld = re.compile(rb"\.(?=[\t\n\r" + first + rb"])[\t\n\r]*(?:" + tld_alt + rb")")
         entity_hint = re.compile(rb"&(?!(?:" + _TEXT_ENTITIES + rb");)")
         found = _SCANNERS[tlds] = (scan, raw_scan, dot_tld, entity_hint)
     return found
