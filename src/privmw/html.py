@@ -281,6 +281,7 @@ _DATA, _RAW, _COMMENT, _HOLD, _DROP = range(5)
 #: Attributes whose values the rewriter reads; others are only located.
 _READ = frozenset({"src", "href", "data", "type", "srcset", "imagesrcset"})
 _ATTR_CACHE: dict[bytes, tuple[tuple[str, str, int, int], ...]] = {}
+_NEUTRAL_CACHE: dict[tuple[bytes, str], bytes] = {}
 
 
 def _attrs(tag: bytes, start: int) -> tuple[tuple[str, str, int, int], ...]:
@@ -323,6 +324,52 @@ def _attrs(tag: bytes, start: int) -> tuple[tuple[str, str, int, int], ...]:
     return result
 
 
+def _neutral(tag: bytes, name: bytes, vendor: Vendor) -> bytes:
+    """The tag made inert: URL attributes renamed, a harmless placeholder added."""
+    key = (tag, vendor.name)
+    hit = _NEUTRAL_CACHE.get(key)
+    if hit is not None:
+        return hit
+    parts = [tag[: 1 + len(name)]]
+    for attr, _value, s, e in _attrs(tag, 1 + len(name)):
+        if attr.startswith("data-privmw-"):
+            continue  # never let the page pre-set what the activator trusts
+        parts.append(b" ")
+        if attr in _MOVED:
+            parts.append(b"data-privmw-")
+        parts.append(tag[s:e])
+    if name == b"script":
+        parts.append(b' type="text/plain"')
+    placeholder = _PLACEHOLDER.get(name)
+    if placeholder is not None:
+        parts.append(placeholder)
+    parts.append(
+        b' data-privmw-category="%s" data-privmw-vendor="%s"'
+        % (vendor.category.encode(), vendor.name.encode())
+    )
+    parts.append(b" />" if tag.endswith(b"/>") and name != b"script" else b">")
+    out = b"".join(parts)
+    if len(tag) <= 4096:
+        if len(_NEUTRAL_CACHE) >= 1024:
+            _NEUTRAL_CACHE.clear()
+        _NEUTRAL_CACHE[key] = out
+    return out
+
+
+_PASS, _INLINE, _VENDOR = range(3)
+_ANALYSES: dict[int, tuple[TrackerRegistry, dict[bytes, tuple[int, Vendor | None]]]] = {}
+
+
+def _analysis_cache(registry: TrackerRegistry) -> dict[bytes, tuple[int, Vendor | None]]:
+    """A per-registry cache of tag analyses (pages repeat their tags on every request)."""
+    entry = _ANALYSES.get(id(registry))
+    if entry is None or entry[0] is not registry:
+        if len(_ANALYSES) >= 64:
+            _ANALYSES.clear()
+        entry = _ANALYSES[id(registry)] = (registry, {})
+    return entry[1]
+
+
 class HtmlRewriter:
     """Gate third-party tags in one HTML document, fed in chunks.
 
@@ -348,6 +395,7 @@ class HtmlRewriter:
 
     __slots__ = (
         "_allows",
+        "_cache",
         "_consent_mode",
         "_dot_tld",
         "_end",
@@ -387,6 +435,7 @@ class HtmlRewriter:
         self._match_url = registry.match_url
         self._inline_vendors = registry.inline_vendors
         self._hint = registry.url_hint
+        self._cache = _analysis_cache(registry)
         self._scan, self._raw_scan, self._dot_tld, self._entity_hint = _scanner(registry.url_tlds)
         self._allows = allows
         self._verdicts: dict[str, bool] = {}
@@ -433,37 +482,11 @@ class HtmlRewriter:
             return snippet
         return b""
 
-    def _neutral(
-        self, tag: bytes, name: bytes, attrs: tuple[tuple[str, str, int, int], ...], vendor: Vendor
-    ) -> bytes:
-        """The tag made inert: URL attributes renamed, a harmless placeholder added."""
-        self.neutralised += 1
-        parts = [tag[: 1 + len(name)]]
-        for attr, _value, s, e in attrs:
-            if attr.startswith("data-privmw-"):
-                continue  # never let the page pre-set what the activator trusts
-            parts.append(b" ")
-            if attr in _MOVED:
-                parts.append(b"data-privmw-")
-            parts.append(tag[s:e])
-        if name == b"script":
-            parts.append(b' type="text/plain"')
-        placeholder = _PLACEHOLDER.get(name)
-        if placeholder is not None:
-            parts.append(placeholder)
-        parts.append(
-            b' data-privmw-category="%s" data-privmw-vendor="%s"'
-            % (vendor.category.encode(), vendor.name.encode())
-        )
-        parts.append(b" />" if tag.endswith(b"/>") and name != b"script" else b">")
-        return b"".join(parts)
-
-    def _gate(self, tag: bytes, name: bytes) -> tuple[bytes, int, bytes]:
-        """Output for a complete gated start tag, the next state and its end-tag name."""
-        raw_next = _RAW if name in (b"script", b"iframe") else _DATA
+    def _analyse(self, tag: bytes, name: bytes) -> tuple[int, Vendor | None]:
+        """What a gated start tag is: passed through, an inline script, or a vendor's."""
         # Browsers drop tabs and newlines inside URLs, so look past them.
         if name != b"script" and self._hint.search(tag.lower().translate(None, _TAB_NL)) is None:
-            return tag, raw_next, name
+            return _PASS, None
         attrs = _attrs(tag, 1 + len(name))
         url_attr = _URL_ATTR[name]
         url = None
@@ -475,17 +498,33 @@ class HtmlRewriter:
                 type_ = value.strip().lower()
         if name == b"script":
             if type_ not in _JS_TYPES:
-                return tag, _RAW, name  # a data block (ld+json, template, text/plain)
+                return _PASS, None  # a data block (ld+json, template, text/plain)
             if url is None:
-                self._held = bytearray(tag)
-                return b"", _HOLD, name
+                return _INLINE, None
         elif url is None:
             srcset = next((v for a, v, _s, _e in attrs if a in ("srcset", "imagesrcset")), None)
             if srcset is None:
-                return tag, raw_next, name
+                return _PASS, None
             url = srcset.strip().split(" ", 1)[0].rstrip(",")
         vendor = self._match_url(url)
+        return (_PASS, None) if vendor is None else (_VENDOR, vendor)
+
+    def _gate(self, tag: bytes, name: bytes) -> tuple[bytes, int, bytes]:
+        """Output for a complete gated start tag, the next state and its end-tag name."""
+        raw_next = _RAW if name in (b"script", b"iframe") else _DATA
+        cache = self._cache
+        found = cache.get(tag)
+        if found is None:
+            found = self._analyse(tag, name)
+            if len(tag) <= 4096:
+                if len(cache) >= 1024:
+                    cache.clear()
+                cache[tag] = found
+        kind, vendor = found
         if vendor is None:
+            if kind == _INLINE:
+                self._held = bytearray(tag)
+                return b"", _HOLD, name
             return tag, raw_next, name
         allowed = self._allowed(vendor)
         pre = self._preamble(vendor, allowed) if name == b"script" else b""
@@ -498,7 +537,8 @@ class HtmlRewriter:
         if self._mode == "remove":
             self.removed += 1
             return pre, (_DROP if raw_next == _RAW else _DATA), name
-        return pre + self._neutral(tag, name, attrs, vendor), raw_next, name
+        self.neutralised += 1
+        return pre + _neutral(tag, name, vendor), raw_next, name
 
     def _decide_inline(self, held: bytes, complete: bool) -> tuple[bytes, int]:
         """Output for a held inline script (start tag + text); next state."""
@@ -525,8 +565,8 @@ class HtmlRewriter:
         if self._mode == "remove":
             self.removed += 1
             return pre, _DROP
-        tag = held[:tag_end]
-        return pre + self._neutral(tag, b"script", _attrs(tag, 7), blocked) + held[tag_end:], _RAW
+        self.neutralised += 1
+        return pre + _neutral(held[:tag_end], b"script", blocked) + held[tag_end:], _RAW
 
     # -- the scanner --------------------------------------------------------
 
@@ -568,8 +608,11 @@ class HtmlRewriter:
                     if raw_at < pos:
                         r = self._raw_scan.search(buf, pos)
                         raw_at = n if r is None else r.start()
-                    hint = self._first_hint(buf, pos, raw_at)
-                    if hint < raw_at:
+                    # Short stretches (a head full of tags) go straight to the
+                    # exact scan: the check would cost more than it saves.
+                    if raw_at - pos < 512:
+                        checked_to = raw_at
+                    elif (hint := self._first_hint(buf, pos, raw_at)) < raw_at:
                         checked_to = hint + 1
                     elif raw_at < n:
                         out.append(buf[pos:raw_at])
