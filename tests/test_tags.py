@@ -331,3 +331,58 @@ def test_csp_none_is_replaced_not_extended() -> None:
 def test_csp_validation(policy: str, message: str) -> None:
     with pytest.raises(ConfigurationError, match=message):
         ContentSecurityPolicy(policy)
+
+
+# -- the page cache -------------------------------------------------------------
+
+
+async def _through(runtime: TagRuntime, body: bytes, allows: Any) -> tuple[bytes, list[Any]]:
+    messages: list[MutableMapping[str, Any]] = []
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        messages.append(message)
+
+    scope: dict[str, Any] = {"type": "http", "state": {}}
+    responder = runtime.wrap(send, allows, scope)
+    await responder(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-type", b"text/html"), (b"content-length", b"1")],
+        }
+    )
+    await responder({"type": "http.response.body", "body": body})
+    return messages[1]["body"], messages[0]["headers"]
+
+
+async def test_page_cache_is_keyed_by_consent() -> None:
+    runtime = TagRuntime(TagGate())
+    denied, _ = await _through(runtime, DOCUMENT, lambda c: c == "necessary")
+    allowed, _ = await _through(runtime, DOCUMENT, lambda c: True)
+    again, _ = await _through(runtime, DOCUMENT, lambda c: c == "necessary")
+    assert runtime.page_cache is not None
+    assert len(runtime.page_cache) == 2
+    assert again == denied
+    assert allowed != denied
+    assert [v for _, v, _ in active_vendors(denied, REGISTRY) if v] == []
+    assert {v.name for _, v, _ in active_vendors(allowed, REGISTRY) if v} >= {"meta-pixel"}
+
+
+async def test_page_cache_off_gives_the_same_bytes() -> None:
+    cached = TagRuntime(TagGate())
+    uncached = TagRuntime(TagGate())
+    uncached.page_cache = None
+    for allows in (lambda c: c == "necessary", lambda c: c in ("necessary", "analytics")):
+        first, headers = await _through(cached, DOCUMENT, allows)
+        second, _ = await _through(cached, DOCUMENT, allows)
+        plain, _ = await _through(uncached, DOCUMENT, allows)
+        assert first == second == plain
+        assert (b"content-length", str(len(first)).encode()) in headers
+
+
+async def test_pages_with_a_nonce_are_not_cached() -> None:
+    runtime = TagRuntime(TagGate(csp=ContentSecurityPolicy()))
+    one, _ = await _through(runtime, DOCUMENT, lambda c: c == "necessary")
+    two, _ = await _through(runtime, DOCUMENT, lambda c: c == "necessary")
+    assert one != two  # a fresh nonce each time
+    assert runtime.page_cache == {}

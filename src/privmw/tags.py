@@ -53,6 +53,9 @@ from .trackers import TrackerRegistry, Vendor
 __all__ = ["TagGate", "TagResponder", "TagRuntime", "merge_vary"]
 
 _VARY_TOKENS = (b"Cookie", b"Sec-GPC", b"DNT")
+_PAGE_CACHE_SIZE = 64
+_PAGE_CACHE_BODY_MAX = 256 * 1024
+_Result = tuple[bytes, bool, dict[str, int]]
 _PATH = re.compile(r"^/[A-Za-z0-9._~!$&'()*+,;=:@/-]*$")
 
 
@@ -244,8 +247,10 @@ class TagRuntime:
         "_gcm_cache",
         "_gcm_categories",
         "_script_headers",
+        "categories",
         "config",
         "csp",
+        "page_cache",
         "registry",
         "script",
         "script_path",
@@ -265,6 +270,20 @@ class TagRuntime:
         ]
         self._gcm_categories = tuple(sorted(set(GOOGLE_CONSENT_TYPES.values())))
         self._gcm_cache: dict[tuple[bool, ...], bytes] = {}
+        #: Every category whose verdict can change a page's output.
+        self.categories = tuple(sorted(self.registry.categories() | set(self._gcm_categories)))
+        #: Rewritten single-message pages by (body, verdicts); ``None`` disables it.
+        self.page_cache: dict[tuple[bytes, tuple[bool, ...]], _Result] | None = {}
+
+    def verdicts(self, allows: Callable[[str], bool]) -> tuple[bool, ...]:
+        """``allows`` for every category that matters, a broken one counting as no."""
+        out = []
+        for category in self.categories:
+            try:
+                out.append(bool(allows(category)))
+            except Exception:
+                out.append(False)
+        return tuple(out)
 
     def __repr__(self) -> str:
         return f"TagRuntime({self.config!r})"
@@ -316,7 +335,7 @@ class TagResponder:
     through untouched.
     """
 
-    __slots__ = ("_allows", "_rewriter", "_rt", "_scope", "_send", "_start", "_state")
+    __slots__ = ("_allows", "_nonce", "_rewriter", "_rt", "_scope", "_send", "_start", "_state")
 
     def __init__(
         self, runtime: TagRuntime, send: Send, allows: Callable[[str], bool], scope: Scope
@@ -327,6 +346,7 @@ class TagResponder:
         self._scope = scope
         self._start: Message | None = None
         self._rewriter: HtmlRewriter | None = None
+        self._nonce: str | None = None
         self._state = 0  # 0: before start, 1: rewriting, 2: pass through
 
     async def __call__(self, message: Message) -> None:
@@ -390,47 +410,92 @@ class TagResponder:
         message["headers"] = out
         self._start = message
         self._state = 1
-        mode = config.mode
-        self._rewriter = HtmlRewriter(
+        self._nonce = nonce
+
+    def _make_rewriter(self) -> HtmlRewriter:
+        rt = self._rt
+        config = rt.config
+        allows = self._allows
+        nonce = self._nonce
+        return HtmlRewriter(
             rt.registry,
             allows,
-            mode=mode,
+            mode=config.mode,
             max_tag_bytes=config.max_tag_bytes,
             consent_mode=rt.consent_mode_script(allows, nonce) if config.consent_mode else None,
-            loader=rt.loader(nonce) if mode == "neutralise" else None,
+            loader=rt.loader(nonce) if config.mode == "neutralise" else None,
         )
 
+    def _whole(self, body: bytes) -> tuple[bytes, bool, dict[str, int]]:
+        """Rewrite a body that came in one message, through the runtime's page cache.
+
+        The output depends only on the bytes and on the consent verdicts (no
+        nonce is involved here), so a page served again to a visitor with the
+        same choices is answered from the cache.
+        """
+        rt = self._rt
+        cache = rt.page_cache
+        key: tuple[bytes, tuple[bool, ...]] | None = None
+        if cache is not None and self._nonce is None and len(body) <= _PAGE_CACHE_BODY_MAX:
+            key = (body, rt.verdicts(self._allows))
+            hit = cache.get(key)
+            if hit is not None:
+                return hit
+        rewriter = self._make_rewriter()
+        try:
+            out = rewriter.feed(body) + rewriter.close()
+        except Exception:  # never 500 on odd HTML: fall back to the original bytes
+            return body, False, {}
+        result = (out, rewriter.changed, _stats(rewriter))
+        if cache is not None and key is not None:
+            if len(cache) >= _PAGE_CACHE_SIZE:
+                cache.clear()
+            cache[key] = result
+        return result
+
     async def _on_body(self, message: Message) -> None:
-        rewriter = self._rewriter
-        if rewriter is None:  # pragma: no cover - state 1 always has one
-            return
-        body = message.get("body", b"")
+        body = bytes(message.get("body", b""))
         more = bool(message.get("more_body", False))
+        start, self._start = self._start, None
+        if start is not None and not more:
+            out, changed, stats = self._whole(body)
+            if changed:
+                length = str(len(out)).encode("ascii")
+                start["headers"] = [
+                    (n, length if n.lower() == b"content-length" else v)
+                    for n, v in start["headers"]
+                ]
+            self._scope.setdefault("state", {})["privmw.tags"] = stats
+            await self._send(start)
+            await self._send({"type": "http.response.body", "body": out, "more_body": False})
+            return
+        rewriter = self._rewriter
+        if rewriter is None:
+            rewriter = self._rewriter = self._make_rewriter()
         try:
             out = rewriter.feed(body)
             if not more:
                 out += rewriter.close()
-        except Exception:  # never 500 on odd HTML: fall back to the original bytes
+        except Exception:  # never 500 on odd HTML: pass the rest through as it is
+            self._state = 2
             out = body
-        start, self._start = self._start, None
         if start is not None:
-            headers = start["headers"]
-            if not more:
-                if rewriter.changed:
-                    length = str(len(out)).encode("ascii")
-                    start["headers"] = [
-                        (n, length if n.lower() == b"content-length" else v) for n, v in headers
-                    ]
-            else:
-                start["headers"] = [(n, v) for n, v in headers if n.lower() != b"content-length"]
+            # More is coming: the length is not known in advance.
+            start["headers"] = [
+                (n, v) for n, v in start["headers"] if n.lower() != b"content-length"
+            ]
             await self._send(start)
         if not more:
-            self._scope.setdefault("state", {})["privmw.tags"] = {
-                "neutralised": rewriter.neutralised,
-                "removed": rewriter.removed,
-                "reported": rewriter.reported,
-                "kept": rewriter.kept,
-                "overflowed": rewriter.overflowed,
-            }
+            self._scope.setdefault("state", {})["privmw.tags"] = _stats(rewriter)
         if out or not more:
             await self._send({"type": "http.response.body", "body": out, "more_body": more})
+
+
+def _stats(rewriter: HtmlRewriter) -> dict[str, int]:
+    return {
+        "neutralised": rewriter.neutralised,
+        "removed": rewriter.removed,
+        "reported": rewriter.reported,
+        "kept": rewriter.kept,
+        "overflowed": rewriter.overflowed,
+    }
