@@ -595,11 +595,10 @@ class HtmlRewriter:
         n = len(buf)
         checked_to = 0
         raw_at = -1
+        scan = self._scan.search
         while pos < n:
             state = self._state
             if state == _DATA:
-                # Fast path: a stretch up to the next script/iframe/comment in
-                # which nothing could spell a vendor host is copied whole.
                 # Fast path: the stretch up to the next script/iframe/comment
                 # is copied whole when nothing in it could spell a vendor
                 # host; otherwise the exact scan runs only up to the first
@@ -620,7 +619,7 @@ class HtmlRewriter:
                     else:
                         checked_to = n
                 limit = checked_to if checked_to > pos else n
-                m = self._scan.search(buf, pos, limit)
+                m = scan(buf, pos, limit)
                 if m is None and limit < n:
                     # Nothing gated starts before the hint: a void tag holding
                     # it would have been found (its safe check cannot see its
@@ -670,6 +669,13 @@ class HtmlRewriter:
                     emitted, nxt, raw = tag, _RAW, name
                 out.append(emitted)
                 pos = end
+                if nxt == _RAW:
+                    # Skip the raw text right away when its end tag is here.
+                    e = _END[raw].search(buf, pos)
+                    if e is not None:
+                        out.append(buf[pos : e.start()])
+                        pos = e.start()
+                        continue
                 if nxt != _DATA:
                     self._state = nxt
                     self._end = _END[raw]
