@@ -22,11 +22,8 @@ ASGIApp = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
 #: A realistic browser request through a proxy on loopback.
 DEFAULT_HEADERS: list[tuple[bytes, bytes]] = [
     (b"host", b"example.org"),
-    (
-        b"user-agent",
-        b"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
-        b"Chrome/126.0.0.0 Safari/537.36",
-    ),
+    (b"user-agent", b"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+     b"Chrome/126.0.0.0 Safari/537.36"),
     (b"accept", b"text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"),
     (b"accept-encoding", b"gzip, deflate, br"),
     (b"accept-language", b"en-GB,en;q=0.9"),
@@ -77,7 +74,9 @@ async def _send(message: dict[str, Any]) -> None:
     return None
 
 
-async def time_requests(app: ASGIApp, n: int, scope_factory: Callable[[], dict[str, Any]]) -> float:
+async def time_requests(
+    app: ASGIApp, n: int, scope_factory: Callable[[], dict[str, Any]]
+) -> float:
     """Seconds per request, averaged over ``n`` calls (fresh scope each call)."""
     scopes = [scope_factory() for _ in range(n)]
     start = time.perf_counter()

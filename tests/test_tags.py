@@ -139,6 +139,16 @@ async def test_activation_script_is_served() -> None:
     assert int(response.headers["content-length"]) == len(response.content)
 
 
+async def test_activation_script_path_only_answers_get_and_head() -> None:
+    app = PrivacyMiddleware(make_app(), tags=TagGate(script_path="/"))
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.9", 4711))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        head = await client.head("/")
+        post = await client.post("/")
+    assert head.headers["content-type"] == "text/javascript; charset=utf-8"
+    assert post.status_code == 405  # the app's own answer
+
+
 def test_activation_script_reloads_only_with_csp() -> None:
     assert b"var RELOAD = false;" in activation_script()
     assert b"var RELOAD = true;" in activation_script(reload=True)

@@ -241,7 +241,10 @@ class TrustedProxies:
             mask = int(net.netmask)
             if net.version == 4:
                 nets4.append((int(net.network_address), mask))
-            elif net.prefixlen >= 96 and int(net.network_address) >> 32 == _V4_MAPPED_TOP:
+            elif (
+                net.prefixlen >= 96
+                and int(net.network_address) >> 32 == _V4_MAPPED_TOP
+            ):
                 # ::ffff:10.0.0.0/104 names IPv4 peers; parse_ip unwraps them.
                 nets4.append((int(net.network_address) & 0xFFFFFFFF, mask & 0xFFFFFFFF))
             else:
@@ -339,9 +342,7 @@ def parse_node(node: str) -> Address | None:
     return parse_ip(node)
 
 
-def _walk(
-    hops: list[Address | None], trusted: TrustedProxies, peer: Address | None
-) -> Address | None:
+def _walk(hops: list[Address | None], trusted: TrustedProxies, peer: Address | None) -> Address | None:
     """Right to left: the first hop that is not a trusted proxy is the client.
 
     A hop that cannot be read (``unknown``, obfuscated, garbage) ends the walk:

@@ -148,7 +148,7 @@ class PrivacyMiddleware:
         context, _ = self.protect(scope)
         tags = self.tags
         if tags is not None and kind == "http":
-            if scope.get("path") == tags.script_path:
+            if tags.serves(scope):
                 await tags.serve_script(scope, send)
                 return
             send = tags.wrap(send, context.allows, scope)

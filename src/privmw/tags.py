@@ -312,6 +312,10 @@ class TagRuntime:
             b'<script src="' + self.script_path.encode("ascii") + b'" defer' + attrs + b"></script>"
         )
 
+    def serves(self, scope: Scope) -> bool:
+        """Whether this request is a ``GET``/``HEAD`` of the activation script."""
+        return scope.get("path") == self.script_path and scope.get("method") in ("GET", "HEAD")
+
     async def serve_script(self, scope: Scope, send: Send) -> None:
         """Answer ``GET``/``HEAD`` of the activation script."""
         head = scope.get("method") == "HEAD"
