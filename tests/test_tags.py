@@ -396,3 +396,107 @@ async def test_pages_with_a_nonce_are_not_cached() -> None:
     two, _ = await _through(runtime, DOCUMENT, lambda c: c == "necessary")
     assert one != two  # a fresh nonce each time
     assert runtime.page_cache == {}
+
+
+def test_consent_mode_script_reflects_the_state() -> None:
+    runtime = TagRuntime(TagGate())
+    script = runtime.consent_mode_script(lambda c: c in ("necessary", "analytics"), None)
+    assert script.startswith(b"<script>window.dataLayer=window.dataLayer||[];")
+    assert b'"analytics_storage":"granted"' in script
+    assert b'"ad_storage":"denied"' in script
+    assert b'"security_storage":"granted"' in script
+    with_nonce = runtime.consent_mode_script(lambda c: False, "n0nce")
+    assert with_nonce.startswith(b'<script nonce="n0nce">')
+    assert b'"security_storage":"denied"' in with_nonce
+
+
+_FAKE_DOM = r"""
+function El(tag, attrs, text) {
+  this.tagName = tag; this._a = Object.assign({}, attrs); this.text = text || "";
+  this.nonce = ""; this.parentNode = parent;
+}
+El.prototype.getAttribute = function (n) { return n in this._a ? this._a[n] : null; };
+El.prototype.setAttribute = function (n, v) { this._a[n] = String(v); };
+El.prototype.removeAttribute = function (n) { delete this._a[n]; };
+El.prototype.hasAttribute = function (n) { return n in this._a; };
+Object.defineProperty(El.prototype, "attributes", { get: function () {
+  var self = this;
+  return Object.keys(this._a).map(function (k) { return {name: k, value: self._a[k]}; });
+}});
+Object.defineProperty(El.prototype, "src", {
+  set: function (v) { this._a.src = v; }, get: function () { return this._a.src; }
+});
+var live = [];
+var parent = { replaceChild: function (n, o) { live[live.indexOf(o)] = n; } };
+live.push(new El("SCRIPT", {"data-privmw-src": "https://www.googletagmanager.com/gtag/js?id=G-1",
+  "data-privmw-type": "module", "type": "text/plain", "async": "",
+  "data-privmw-category": "analytics", "data-privmw-vendor": "google-analytics"}));
+live.push(new El("SCRIPT", {"type": "text/plain", "data-privmw-category": "marketing",
+  "data-privmw-vendor": "meta-pixel"}, "fbq('init', '1');"));
+live.push(new El("SCRIPT", {"type": "text/plain", "data-privmw-category": "analytics",
+  "data-privmw-vendor": "microsoft-clarity"}, "clarity('x');"));
+live.push(new El("IFRAME", {"src": "about:blank", "data-privmw-src": "https://www.youtube.com/embed/x",
+  "data-privmw-category": "marketing", "data-privmw-vendor": "youtube"}));
+var listeners = {};
+globalThis.window = globalThis;
+window.dataLayer = [];
+var reloaded = false;
+window.location = { reload: function () { reloaded = true; } };
+globalThis.document = {
+  querySelectorAll: function () {
+    return live.filter(function (e) { return e.hasAttribute("data-privmw-category"); });
+  },
+  createElement: function (t) { return new El(t.toUpperCase(), {}); },
+  addEventListener: function (type, fn) { listeners[type] = fn; }
+};
+"""
+
+_REPORT = r"""
+var before = live.slice();
+var n1 = window.privmw.activate(["analytics"]);
+listeners["privmw:consent"]({detail: {categories: ["analytics"]}});
+console.log(JSON.stringify({
+  n1: n1,
+  scripts: live.map(function (e) {
+    return {tag: e.tagName, attrs: e._a, text: e.text, async: e.async};
+  }),
+  replaced: live.map(function (e, i) { return e !== before[i]; }),
+  dataLayer: window.dataLayer.map(function (a) { return Array.prototype.slice.call(a); }),
+  reloaded: reloaded
+}));
+"""
+
+
+@pytest.mark.server
+def test_activation_script_in_node() -> None:
+    import json
+    import shutil
+    import subprocess
+
+    from tests.conftest import require
+
+    node = shutil.which("node")
+    require(node is not None, "node not installed")
+    assert node is not None
+    source = _FAKE_DOM + activation_script().decode() + _REPORT
+    done = subprocess.run(
+        [node, "-e", source], capture_output=True, text=True, timeout=30, check=True
+    )
+    report = json.loads(done.stdout)
+    assert report["n1"] == 2
+    gtag, fbq, clarity, iframe = report["scripts"]
+    # The analytics script is live again: a module with its src, order kept (async as before).
+    assert gtag["attrs"] == {"async": "", "type": "module"} | {
+        "src": "https://www.googletagmanager.com/gtag/js?id=G-1"
+    }
+    assert gtag["async"] is True
+    assert clarity["text"] == "clarity('x');"
+    assert "type" not in clarity["attrs"]
+    # Marketing stays inert.
+    assert fbq["attrs"]["type"] == "text/plain"
+    assert iframe["attrs"]["src"] == "about:blank"
+    assert report["replaced"] == [True, False, True, False]
+    assert report["dataLayer"][0][:2] == ["consent", "update"]
+    assert report["dataLayer"][0][2]["analytics_storage"] == "granted"
+    assert report["dataLayer"][0][2]["ad_storage"] == "denied"
+    assert report["reloaded"] is False
