@@ -15,7 +15,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 from benchmarks.common import ASGIApp, bare_app, make_scope
-from privmw import PrivacyMiddleware
+from privmw import PrivacyMiddleware, TagGate
 from privmw.html import HtmlRewriter
 from privmw.trackers import TrackerRegistry
 
@@ -161,9 +161,7 @@ def apps() -> dict[str, ASGIApp]:
     """
     page = make_page(20_000)
     gated = PrivacyMiddleware(bare_app(html=page))
-    uncached = PrivacyMiddleware(bare_app(html=page))
-    if uncached.tags is not None:
-        uncached.tags.page_cache = None
+    uncached = PrivacyMiddleware(bare_app(html=page), tags=TagGate(page_cache=0))
     return {
         "bare starlette (20 KB html)": bare_app(html=page),
         "privmw tags (20 KB html)": gated,  # type: ignore[dict-item]

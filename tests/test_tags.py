@@ -53,6 +53,7 @@ async def get(app: Any, path: str = "/") -> httpx.Response:
     [
         ({"mode": "block"}, "TagGate: mode must be one of"),
         ({"max_tag_bytes": 10}, "TagGate: max_tag_bytes must be an int from 1024"),
+        ({"page_cache": -1}, "TagGate: page_cache must be an int from 0 to 4096"),
         ({"script_path": "privmw.js"}, "TagGate: script_path must be an absolute URL path"),
         ({"consent_mode": "yes"}, "TagGate: consent_mode must be True or False, got 'yes'"),
         ({"vendors": ("youtube",)}, "TagGate: vendors must be a tuple of privmw.Vendor"),
@@ -380,8 +381,8 @@ async def test_page_cache_is_keyed_by_consent() -> None:
 
 async def test_page_cache_off_gives_the_same_bytes() -> None:
     cached = TagRuntime(TagGate())
-    uncached = TagRuntime(TagGate())
-    uncached.page_cache = None
+    uncached = TagRuntime(TagGate(page_cache=0))
+    assert uncached.page_cache is None
     for allows in (lambda c: c == "necessary", lambda c: c in ("necessary", "analytics")):
         first, headers = await _through(cached, DOCUMENT, allows)
         second, _ = await _through(cached, DOCUMENT, allows)

@@ -53,8 +53,7 @@ from .trackers import TrackerRegistry, Vendor
 __all__ = ["TagGate", "TagResponder", "TagRuntime", "merge_vary"]
 
 _VARY_TOKENS = (b"Cookie", b"Sec-GPC", b"DNT")
-_PAGE_CACHE_SIZE = 64
-_PAGE_CACHE_BODY_MAX = 256 * 1024
+_PAGE_CACHE_BODY_MAX = 128 * 1024
 _Result = tuple[bytes, bool, dict[str, int]]
 _PATH = re.compile(r"^/[A-Za-z0-9._~!$&'()*+,;=:@/-]*$")
 
@@ -102,6 +101,12 @@ class TagGate:
         max_tag_bytes: the most held of one tag or inline script; past it the
             tag passes through and is counted (default 64 KiB).
         script_path: where the middleware serves the activation script.
+        page_cache: how many rewritten pages to remember (default 32, ``0``
+            for none). A body that arrives in one message (``HTMLResponse``,
+            templates) and is served again to a visitor with the same consent
+            verdicts is answered from memory; entries are keyed by the whole
+            body, so one visitor's page is never served to another, and bodies
+            over 128 KiB or carrying a CSP nonce are not kept.
         enabled: ``False`` turns tag gating off.
 
     References: see :mod:`privmw.tags`.
@@ -114,6 +119,7 @@ class TagGate:
     consent_mode: bool = True
     max_tag_bytes: int = 65536
     script_path: str = "/privacy/privmw.js"
+    page_cache: int = 32
     enabled: bool = True
 
     def __post_init__(self) -> None:
@@ -142,6 +148,15 @@ class TagGate:
             raise ConfigurationError(
                 f"TagGate: max_tag_bytes must be an int from 1024 to 16777216, "
                 f"got {self.max_tag_bytes!r}"
+            )
+        if (
+            not isinstance(self.page_cache, int)
+            or isinstance(self.page_cache, bool)
+            or not 0 <= self.page_cache <= 4096
+        ):
+            raise ConfigurationError(
+                f"TagGate: page_cache must be an int from 0 to 4096 (0 turns it off), "
+                f"got {self.page_cache!r}"
             )
         if not isinstance(self.script_path, str) or not _PATH.match(self.script_path):
             raise ConfigurationError(
@@ -273,7 +288,9 @@ class TagRuntime:
         #: Every category whose verdict can change a page's output.
         self.categories = tuple(sorted(self.registry.categories() | set(self._gcm_categories)))
         #: Rewritten single-message pages by (body, verdicts); ``None`` disables it.
-        self.page_cache: dict[tuple[bytes, tuple[bool, ...]], _Result] | None = {}
+        self.page_cache: dict[tuple[bytes, tuple[bool, ...]], _Result] | None = (
+            {} if config.page_cache else None
+        )
 
     def verdicts(self, allows: Callable[[str], bool]) -> tuple[bool, ...]:
         """``allows`` for every category that matters, a broken one counting as no."""
@@ -452,7 +469,7 @@ class TagResponder:
             return body, False, {}
         result = (out, rewriter.changed, _stats(rewriter))
         if cache is not None and key is not None:
-            if len(cache) >= _PAGE_CACHE_SIZE:
+            if len(cache) >= self._rt.config.page_cache:
                 cache.clear()
             cache[key] = result
         return result
