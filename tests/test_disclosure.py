@@ -34,7 +34,7 @@ class Stub:
 
 def test_default_sections() -> None:
     d = PrivacyMiddleware(_app).disclosure()
-    assert [s.id for s in d.sections] == ["client", "consent", "trackers"]
+    assert [s.id for s in d.sections] == ["client", "consent", "tags"]
     client = d.section("client")
     assert client is not None
     assert client.details["ipv4_prefix_bits"] == 24
@@ -119,7 +119,7 @@ def test_access_log_section_follows_retention() -> None:
 
 
 def test_trackers_section_groups_vendors_by_category() -> None:
-    d = PrivacyMiddleware(_app).disclosure()
+    d = PrivacyMiddleware(_app, tags=False).disclosure()  # no tags section to list them
     trackers = d.section("trackers")
     assert trackers is not None
     categories = trackers.details["categories"]
@@ -134,7 +134,7 @@ def test_trackers_section_groups_vendors_by_category() -> None:
 
 
 def test_feature_sections_come_from_describe() -> None:
-    mw = PrivacyMiddleware(_app)
+    mw = PrivacyMiddleware(_app, tags=False)
     setattr(  # noqa: B010 - the attribute arrives with another feature's branch
         mw,
         "rate_limit",
@@ -188,7 +188,7 @@ def test_odd_describe_answers_are_tolerated() -> None:
     assert section.title == "Consent"
     assert section.data == ("one thing",)
     assert section.details == {"s": [1, 3]}
-    mw = PrivacyMiddleware(_app)
+    mw = PrivacyMiddleware(_app, tags=False)
     setattr(mw, "consent", object())  # noqa: B010 - no describe(): no section
     assert [s.id for s in mw.disclosure().sections] == ["client", "trackers"]
 
@@ -284,3 +284,23 @@ async def test_websocket_to_the_disclosure_path_is_closed() -> None:
 def test_bad_disclosure_path(bad: object) -> None:
     with pytest.raises(ConfigurationError, match="disclosure_path must be a path"):
         PrivacyMiddleware(_app, disclosure_path=bad)  # type: ignore[arg-type]
+
+
+def test_tags_section_follows_the_tag_gate() -> None:
+    from privmw import TagGate, Vendor
+
+    default = PrivacyMiddleware(_app).disclosure().section("tags")
+    assert default is not None
+    assert "disabled in the page" in default.purpose
+    assert default.details["mode"] == "neutralise"
+    extra = Vendor(
+        name="acme-stats", label="Acme Stats", category="analytics", urls=("acme.example",)
+    )
+    custom = PrivacyMiddleware(
+        _app, tags=TagGate(mode="report-only", vendors=(extra,))
+    ).disclosure()
+    section = custom.section("tags")
+    assert section is not None
+    assert "NOT blocked" in section.purpose
+    assert "Acme Stats" in custom.to_markdown()
+    assert "Acme Stats" not in PrivacyMiddleware(_app).disclosure().to_markdown()

@@ -13,12 +13,15 @@ from .accesslog import AccessLog
 from .clientip import truncate_ip
 from .consent import ConsentPolicy
 from .context import PrivacyContext
+from .csp import ContentSecurityPolicy
 from .dependencies import get_privacy
 from .disclosure import Disclosure, disclosure
 from .interop import CCCookieReader, CookiebotReader, KlaroReader, TCFReader
 from .logfilter import IPScrubFilter
 from .middleware import PrivacyMiddleware
 from .ratelimit import Bans, RateLimit, RedisBackend, Route
+from .tags import TagGate
+from .trackers import TrackerRegistry, Vendor
 
 __version__ = "0.1.0.dev0"
 
@@ -28,6 +31,7 @@ __all__ = [
     "CCCookieReader",
     "ConfigurationError",
     "ConsentPolicy",
+    "ContentSecurityPolicy",
     "CookiebotReader",
     "Disclosure",
     "IPScrubFilter",
@@ -38,6 +42,9 @@ __all__ = [
     "RedisBackend",
     "Route",
     "TCFReader",
+    "TagGate",
+    "TrackerRegistry",
+    "Vendor",
     "__version__",
     "disclosure",
     "get_privacy",

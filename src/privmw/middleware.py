@@ -40,6 +40,7 @@ from .disclosure import disclosure as make_disclosure
 from .pseudonym import KeyedHasher, check_retention
 from .ratelimit import Limiter, RateLimit, respond, with_fields
 from .signals import dnt_set, gpc_set
+from .tags import TagGate, TagRuntime
 
 __all__ = ["PrivacyMiddleware"]
 
@@ -107,6 +108,9 @@ class PrivacyMiddleware:
             per request and WebSocket session (default off).
         disclosure_path: serve :meth:`disclosure` as JSON at this path, e.g.
             ``"/.well-known/privacy-manifest.json"`` (default off).
+        tags: gate third-party tags in HTML by consent: ``True`` (default)
+            uses ``TagGate()``, a :class:`~privmw.TagGate` configures it,
+            ``False`` or ``None`` switches it off.
     """
 
     def __init__(
@@ -124,6 +128,7 @@ class PrivacyMiddleware:
         rate_limit: RateLimit | None = None,
         access_log: AccessLog | None = None,
         disclosure_path: str | None = None,
+        tags: TagGate | bool | None = True,
     ) -> None:
         self.app = app
         self.trusted = TrustedProxies(trusted_proxies, owner=_OWNER)
@@ -166,6 +171,13 @@ class PrivacyMiddleware:
             )
         self.rate_limit = rate_limit
         self.limiter = Limiter(rate_limit) if rate_limit is not None else None
+        if tags is True:
+            tags = TagGate()
+        elif tags is not None and tags is not False and not isinstance(tags, TagGate):
+            raise ConfigurationError(
+                f"{_OWNER}: tags must be a privmw.TagGate, True or False, got {tags!r}"
+            )
+        self.tags = TagRuntime(tags) if isinstance(tags, TagGate) and tags.enabled else None
         if access_log is not None and not isinstance(access_log, AccessLog):
             raise ConfigurationError(
                 f"{_OWNER}: access_log must be a privmw.AccessLog, got {access_log!r}"
@@ -236,6 +248,12 @@ class PrivacyMiddleware:
                 await consent.serve(scope, receive, send, context)
                 return
             send = consent.responder(context, send, scope)
+        tags = self.tags
+        if tags is not None and kind == "http":
+            if tags.serves(scope):
+                await tags.serve_script(scope, send)
+                return
+            send = tags.wrap(send, context.allows, scope)
         await self.app(scope, receive, send)
 
     def disclosure(self) -> Disclosure:

@@ -13,14 +13,19 @@ from __future__ import annotations
 
 import fnmatch
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from urllib.parse import unquote
 
 from ._errors import ConfigurationError
 
 __all__ = ["DEFAULT_VENDORS", "TrackerRegistry", "Vendor"]
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+_MISS = object()
+_CACHE_SIZE = 512
+_CACHE_KEY_MAX = 2048
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,19 +302,43 @@ DEFAULT_VENDORS: tuple[Vendor, ...] = (
 )
 
 
+# Browsers drop these from anywhere in a URL before parsing it (URL Standard,
+# "remove all ASCII tab or newline"), so "connect.face\nbook.net" loads Facebook.
+_TAB_NL = {9: None, 10: None, 13: None}
+_C0_SPACE = "".join(chr(c) for c in range(0x21))
+
+
 def _host_path(url: str) -> str | None:
-    """``host/path`` of an absolute, protocol-relative or scheme-less URL, lower case."""
-    url = url.strip()
+    """``host/path`` of an absolute, protocol-relative or scheme-less URL, lower case.
+
+    Follows what browsers do with a URL before fetching it, so a tag cannot
+    hide its host: entities are decoded by the caller (HTML), then leading and
+    trailing C0/space are stripped, tabs and newlines removed, ``\\`` read as
+    ``/``, the host percent-decoded, NFKC-normalised and lower-cased, a
+    trailing dot and any userinfo or port dropped.
+
+    References: WHATWG URL Standard, basic URL parser and host parser.
+    """
+    url = url.strip(_C0_SPACE).translate(_TAB_NL).replace("\\", "/")
     lower = url.lower()
     if lower.startswith("//"):
-        rest = lower[2:]
-    elif lower.startswith(("https://", "http://")):
-        rest = lower.split("://", 1)[1]
+        rest = url[2:]
+    elif lower.startswith(("https:", "http:")):
+        rest = url.split(":", 1)[1].lstrip("/")
     else:
         return None
     host, _, path = rest.partition("/")
-    host = host.rsplit("@", 1)[-1].split(":", 1)[0].rstrip(".")
-    path = path.split("?", 1)[0].split("#", 1)[0]
+    host = host.partition("?")[0].partition("#")[0]
+    host = host.rsplit("@", 1)[-1]
+    if host.startswith("["):
+        return None  # an IPv6 literal is no vendor host
+    host = host.split(":", 1)[0]
+    if "%" in host:
+        host = unquote(host, errors="replace")
+    if not host.isascii():
+        host = unicodedata.normalize("NFKC", host)
+    host = host.lower().rstrip(".")
+    path = path.split("?", 1)[0].split("#", 1)[0].lower()
     return f"{host}/{path}" if path else host
 
 
@@ -321,7 +350,19 @@ class TrackerRegistry:
     scratch.
     """
 
-    __slots__ = ("_by_pattern", "_cookie_exact", "_cookie_globs", "vendors")
+    __slots__ = (
+        "_by_host",
+        "_by_pattern",
+        "_cookie_exact",
+        "_cookie_globs",
+        "_inline",
+        "_inline_cache",
+        "_inline_vendor",
+        "_url_cache",
+        "url_hint",
+        "url_tlds",
+        "vendors",
+    )
 
     def __init__(
         self,
@@ -341,6 +382,39 @@ class TrackerRegistry:
         patterns = [(p, v) for v in self.vendors for p in v.urls]
         patterns.sort(key=lambda pv: len(pv[0]), reverse=True)
         self._by_pattern = tuple(patterns)
+        # host -> ((path prefix, vendor), ...), longest prefix first: one dict
+        # lookup per label of the URL's host instead of a walk over every pattern.
+        by_host: dict[str, list[tuple[str, Vendor]]] = {}
+        for pattern, vendor in patterns:
+            p_host, _, p_path = pattern.partition("/")
+            by_host.setdefault(p_host, []).append((p_path, vendor))
+        self._by_host = {h: tuple(v) for h, v in by_host.items()}
+        # A cheap pre-filter for HTML: a lower-cased tag in which no dot is
+        # followed by the last label of a vendor host ("com", "net", "ms"...)
+        # cannot name a vendor URL. Entities, percent-escapes, backslashes and
+        # non-ASCII (which could spell a host without those bytes) also hit, so
+        # the rewriter then parses the tag fully.
+        tlds = sorted({h.rsplit(".", 1)[-1].encode("ascii", "replace") for h in by_host})
+        self.url_tlds = frozenset(tlds)
+        self.url_hint: re.Pattern[bytes] = re.compile(
+            rb"\.(?:" + b"|".join(re.escape(t) for t in tlds) + rb")(?![a-z0-9-])"
+            rb"|&(?!amp;)|%|\\|[\x80-\xff]"
+        )
+        # Inline signatures as one alternation, longest first so that at one
+        # position "gtag('config', 'AW-" wins over "gtag(".
+        sigs: dict[bytes, Vendor] = {}
+        for v in self.vendors:
+            for sig in v.signatures:
+                sigs.setdefault(sig.encode("utf-8"), v)
+        ordered = sorted(sigs, key=len, reverse=True)
+        self._inline: re.Pattern[bytes] = re.compile(
+            b"|".join(re.escape(s) for s in ordered) or b"(?!)"
+        )
+        self._inline_vendor = sigs
+        # Pages repeat their tags on every request: remember recent answers.
+        # Bounded (cleared when full), keys bounded in size.
+        self._url_cache: dict[str, Vendor | None] = {}
+        self._inline_cache: dict[bytes, tuple[Vendor, ...]] = {}
         exact: dict[str, Vendor] = {}
         globs: list[tuple[re.Pattern[str], Vendor]] = []
         for v in self.vendors:
@@ -362,21 +436,39 @@ class TrackerRegistry:
         return frozenset(v.category for v in self.vendors)
 
     def match_url(self, url: str) -> Vendor | None:
-        """The vendor a tag URL belongs to, or ``None`` (same-origin, relative, unknown)."""
+        """The vendor a tag URL belongs to, or ``None`` (same-origin, relative, unknown).
+
+        ``HTTPS://WWW.GoogleTagManager.com/gtm.js``, ``//connect.facebook.net/x``
+        and ``http://region1.google-analytics.com/g/collect`` all match; a
+        look-alike such as ``notfacebook.net`` or ``facebook.net.example`` does not.
+        """
+        cache = self._url_cache
+        found = cache.get(url, _MISS)
+        if found is not _MISS:
+            return found  # type: ignore[return-value]
+        vendor = self._match_url(url)
+        if len(url) <= _CACHE_KEY_MAX:
+            if len(cache) >= _CACHE_SIZE:
+                cache.clear()
+            cache[url] = vendor
+        return vendor
+
+    def _match_url(self, url: str) -> Vendor | None:
         hp = _host_path(url)
         if hp is None:
             return None
-        host = hp.split("/", 1)[0]
-        for pattern, vendor in self._by_pattern:
-            p_host, _, p_path = pattern.partition("/")
-            if host != p_host and not host.endswith("." + p_host):
-                continue
-            if not p_path:
-                return vendor
-            path = hp[len(host) + 1 :] if "/" in hp else ""
-            if path.startswith(p_path):
-                return vendor
-        return None
+        host, _, path = hp.partition("/")
+        by_host = self._by_host
+        while True:
+            entries = by_host.get(host)
+            if entries is not None:
+                for p_path, vendor in entries:
+                    if not p_path or path.startswith(p_path):
+                        return vendor
+            dot = host.find(".")
+            if dot < 0:
+                return None
+            host = host[dot + 1 :]
 
     def match_cookie(self, name: str) -> Vendor | None:
         """The vendor that sets a cookie of this name, or ``None``."""
@@ -395,3 +487,26 @@ class TrackerRegistry:
                 if signature in text:
                     return vendor
         return None
+
+    def inline_vendors(self, text: bytes) -> list[Vendor]:
+        """Every vendor whose signature appears in (UTF-8) inline script bytes, in order.
+
+        One compiled alternation over the text; a snippet that carries two
+        vendors (gtag for GA4 and for Google Ads) yields both, so a caller can
+        require every one of them to be allowed.
+        """
+        cache = self._inline_cache
+        hit = cache.get(text)
+        if hit is not None:
+            return list(hit)
+        found: list[Vendor] = []
+        table = self._inline_vendor
+        for sig in self._inline.findall(text):
+            vendor = table[sig]
+            if vendor not in found:
+                found.append(vendor)
+        if len(text) <= 16 * _CACHE_KEY_MAX:
+            if len(cache) >= _CACHE_SIZE:
+                cache.clear()
+            cache[text] = tuple(found)
+        return found

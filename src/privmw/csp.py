@@ -1,0 +1,221 @@
+"""A consent-aware Content-Security-Policy and the ``Permissions-Policy`` opt-out.
+
+:class:`ContentSecurityPolicy` is the opt-in configuration
+(``TagGate(csp=ContentSecurityPolicy(...))``). Per response privmw sends the
+app's *base* policy with the sources of the vendors the visitor consented to
+added to the fetch directives they need (``script-src``, ``img-src``,
+``connect-src``, ``frame-src``, ...). Sources of vendors without consent are
+never added, so a tag a tag manager injects later is blocked by the browser
+too.
+
+Merging with a policy the app sets itself: privmw does not edit the app's
+``Content-Security-Policy`` header, it sends its own as an *additional*
+header. Browsers enforce every policy they receive and a load must pass all
+of them (CSP Level 3, §8.1 "multiple policies"), so the combination is the
+intersection: it can only be stricter than the app's own policy, never
+looser. When the app's header carries a ``'nonce-…'`` in ``script-src``,
+privmw reuses that nonce for the inline script it injects, so that script
+passes both policies.
+
+References: W3C Content Security Policy Level 3 (directives, source lists,
+nonces, §8.1 multiple policies); W3C Permissions Policy and the Topics API
+(``browsing-topics``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from ._errors import ConfigurationError
+from .trackers import Vendor
+
+__all__ = [
+    "ContentSecurityPolicy",
+    "PolicyBuilder",
+    "app_nonce",
+    "merge_permissions_policy",
+    "parse_policy",
+    "serialize_policy",
+]
+
+_DIRECTIVE = re.compile(r"^[a-z][a-z0-9-]*$")
+_NONCE = re.compile(rb"'nonce-([A-Za-z0-9+/_=-]+)'")
+_SCRIPT_SRC = re.compile(rb"(?:^|;)\s*script-src(?:-elem)?\s([^;]*)", re.IGNORECASE)
+#: Fetch directives and what they fall back to when absent (CSP3 §6.8.3).
+_FALLBACK = {
+    "script-src": ("default-src",),
+    "style-src": ("default-src",),
+    "img-src": ("default-src",),
+    "connect-src": ("default-src",),
+    "font-src": ("default-src",),
+    "media-src": ("default-src",),
+    "object-src": ("default-src",),
+    "frame-src": ("child-src", "default-src"),
+    "child-src": ("default-src",),
+    "worker-src": ("child-src", "script-src", "default-src"),
+    "manifest-src": ("default-src",),
+}
+
+
+def parse_policy(text: str) -> dict[str, list[str]]:
+    """A serialized policy as ``{directive: [sources]}``; the first of duplicates wins."""
+    out: dict[str, list[str]] = {}
+    for part in text.split(";"):
+        tokens = part.split()
+        if not tokens:
+            continue
+        name = tokens[0].lower()
+        if name not in out:
+            out[name] = tokens[1:]
+    return out
+
+
+def serialize_policy(policy: dict[str, list[str]]) -> str:
+    return "; ".join(" ".join([name, *sources]) for name, sources in policy.items())
+
+
+def _effective(policy: dict[str, list[str]], directive: str) -> list[str] | None:
+    if directive in policy:
+        return policy[directive]
+    for fallback in _FALLBACK.get(directive, ()):
+        if fallback in policy:
+            return policy[fallback]
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class ContentSecurityPolicy:
+    """Opt-in consent-aware CSP for :class:`~privmw.TagGate`.
+
+    Args:
+        policy: the app's base policy, as a header value. Vendor sources are
+            added to it per response, only for consented vendors. Default
+            ``"default-src 'self'"``.
+        report_only: send ``Content-Security-Policy-Report-Only`` instead of
+            enforcing (put a ``report-to``/``report-uri`` in ``policy``).
+        nonce: add a per-response ``'nonce-…'`` to ``script-src`` for the
+            inline script privmw injects (Consent Mode defaults). Skipped when
+            the base ``script-src`` allows ``'unsafe-inline'`` without a nonce
+            or hash, since a nonce would switch ``'unsafe-inline'`` off.
+    """
+
+    policy: str = "default-src 'self'"
+    report_only: bool = False
+    nonce: bool = True
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.policy, str) or not self.policy.strip():
+            raise ConfigurationError(
+                f"ContentSecurityPolicy: policy must be a non-empty header value like "
+                f"\"default-src 'self'\", got {self.policy!r}"
+            )
+        if any(ord(c) < 0x20 or ord(c) > 0x7E for c in self.policy):
+            raise ConfigurationError(
+                f"ContentSecurityPolicy: policy must be printable ASCII on one line, "
+                f"got {self.policy!r}"
+            )
+        for name in parse_policy(self.policy):
+            if not _DIRECTIVE.match(name):
+                raise ConfigurationError(
+                    f"ContentSecurityPolicy: policy has a malformed directive {name!r}; "
+                    f"write directives like \"script-src 'self' https://cdn.example\""
+                )
+        for option in ("report_only", "nonce"):
+            value = getattr(self, option)
+            if not isinstance(value, bool):
+                raise ConfigurationError(
+                    f"ContentSecurityPolicy: {option} must be True or False, got {value!r}"
+                )
+
+
+class PolicyBuilder:
+    """Builds the header value per consent state; everything else is done once.
+
+    ``build(allows, nonce)`` costs a dict lookup once a consent state has
+    been seen (at most 2**categories states are cached).
+    """
+
+    __slots__ = ("_cache", "_categories", "_use_nonce", "_vendors", "base", "header")
+
+    def __init__(self, config: ContentSecurityPolicy, vendors: Iterable[Vendor]) -> None:
+        self.base = parse_policy(config.policy)
+        self.header = (
+            b"content-security-policy-report-only"
+            if config.report_only
+            else b"content-security-policy"
+        )
+        self._vendors = tuple(v for v in vendors if v.csp)
+        self._categories = tuple(sorted({v.category for v in self._vendors}))
+        script = _effective(self.base, "script-src") or []
+        lowered = [s.lower() for s in script]
+        has_nonce_or_hash = any(s.startswith(("'nonce-", "'sha")) for s in lowered)
+        self._use_nonce = config.nonce and not (
+            "'unsafe-inline'" in lowered and not has_nonce_or_hash
+        )
+        self._cache: dict[tuple[bool, ...], tuple[bytes, bytes, bytes]] = {}
+
+    @property
+    def uses_nonce(self) -> bool:
+        return self._use_nonce
+
+    def policy_for(self, allowed: Iterable[str]) -> dict[str, list[str]]:
+        """The base policy plus the sources of vendors in the ``allowed`` categories."""
+        allowed = set(allowed)
+        policy = {k: list(v) for k, v in self.base.items()}
+        for vendor in self._vendors:
+            if vendor.category not in allowed:
+                continue
+            for directive, sources in vendor.csp.items():
+                current = policy.get(directive)
+                if current is None:
+                    inherited = _effective(policy, directive)
+                    if inherited is None:
+                        continue  # nothing restricts this directive: no need to allow
+                    current = policy[directive] = list(inherited)
+                if "'none'" in (s.lower() for s in current):
+                    current[:] = [s for s in current if s.lower() != "'none'"]
+                for source in sources:
+                    if source not in current:
+                        current.append(source)
+        return policy
+
+    def build(self, allows: Callable[[str], bool], nonce: str | None) -> bytes:
+        """The header value for this visitor (``nonce`` added to ``script-src``)."""
+        key = tuple(bool(allows(c)) for c in self._categories)
+        cached = self._cache.get(key)
+        if cached is None:
+            policy = self.policy_for(c for c, ok in zip(self._categories, key, strict=True) if ok)
+            plain = serialize_policy(policy).encode("ascii")
+            # The same policy with a nonce slot in script-src, split around it.
+            script = policy.get("script-src")
+            if script is None:
+                script = list(_effective(policy, "script-src") or ["'self'"])
+            with_slot = {**policy, "script-src": [*script, "'nonce-\x00'"]}
+            head, _, tail = serialize_policy(with_slot).partition("\x00")
+            cached = self._cache[key] = (plain, head.encode("ascii"), tail.encode("ascii"))
+        if self._use_nonce and nonce is not None:
+            return cached[1] + nonce.encode("ascii") + cached[2]
+        return cached[0]
+
+
+def app_nonce(value: bytes) -> str | None:
+    """The nonce in an app's CSP header value's ``script-src``, if any."""
+    m = _SCRIPT_SRC.search(value)
+    if m is None:
+        return None
+    n = _NONCE.search(m.group(1))
+    return n.group(1).decode("ascii") if n else None
+
+
+def merge_permissions_policy(existing: bytes | None) -> bytes:
+    """``browsing-topics=()`` added to an app's ``Permissions-Policy``, unless it sets one.
+
+    The app's own ``browsing-topics`` choice wins; its other features stay.
+    """
+    if not existing or not existing.strip():
+        return b"browsing-topics=()"
+    if re.search(rb"(?:^|,)\s*browsing-topics\s*=", existing, re.IGNORECASE):
+        return existing
+    return existing.rstrip().rstrip(b",") + b", browsing-topics=()"

@@ -1,0 +1,381 @@
+"""The streaming tag rewriter: corpus × consent, tricky markup, chunking, garbage."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from privmw.html import HtmlRewriter
+from privmw.trackers import TrackerRegistry
+from tests.tag_corpus import (
+    OWN_BODY,
+    OWN_HEAD,
+    SNIPPETS,
+    TRACKER_FREE,
+    active_vendors,
+    allowing,
+    page,
+)
+
+REGISTRY = TrackerRegistry()
+GCM = b"<script>/*gcm*/</script>"
+LOADER = b'<script src="/privacy/privmw.js" defer></script>'
+CATEGORY_SETS = [
+    (),
+    ("analytics",),
+    ("marketing",),
+    ("preferences",),
+    ("analytics", "marketing"),
+    ("analytics", "marketing", "preferences"),
+]
+VENDOR_CATEGORY = {v.name: v.category for v in REGISTRY.vendors}
+
+
+DENY_ALL = allowing()
+
+
+def rewrite(
+    data: bytes,
+    allows: Callable[[str], bool] = DENY_ALL,
+    *,
+    mode: str = "neutralise",
+    chunks: list[int] | None = None,
+    max_tag_bytes: int = 65536,
+    gcm: bytes | None = None,
+) -> tuple[bytes, HtmlRewriter]:
+    rw = HtmlRewriter(
+        REGISTRY, allows, mode=mode, max_tag_bytes=max_tag_bytes, consent_mode=gcm, loader=LOADER
+    )
+    out: list[bytes] = []
+    pos = 0
+    for size in chunks or []:
+        out.append(rw.feed(data[pos : pos + size]))
+        pos += size
+    out.append(rw.feed(data[pos:]))
+    out.append(rw.close())
+    return b"".join(out), rw
+
+
+# -- the corpus -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(SNIPPETS))
+@pytest.mark.parametrize("categories", CATEGORY_SETS, ids=lambda c: "+".join(c) or "none")
+@pytest.mark.parametrize("mode", ["neutralise", "remove"])
+def test_no_active_tag_without_consent(name: str, categories: tuple[str, ...], mode: str) -> None:
+    document = page([name]).encode()
+    vendors, _, _snippet = SNIPPETS[name]
+    before = {v.name for _, v, _ in active_vendors(document, REGISTRY) if v}
+    assert vendors <= before, "the corpus page must contain the snippet's vendors"
+    out, rw = rewrite(document, allowing(*categories), mode=mode)
+    after = active_vendors(out, REGISTRY)
+    leaked = [(kind, v.name, url) for kind, v, url in after if v and v.category not in categories]
+    assert leaked == []
+    if all(VENDOR_CATEGORY[v] in categories for v in vendors):
+        assert out == document  # consented: byte for byte (no GCM snippet configured)
+        assert not rw.changed
+    else:
+        assert out != document
+        # The app's own markup is untouched.
+        assert OWN_HEAD.encode() in out
+        assert OWN_BODY.encode() in out
+
+
+@pytest.mark.parametrize("categories", CATEGORY_SETS, ids=lambda c: "+".join(c) or "none")
+def test_full_page_with_every_vendor(categories: tuple[str, ...]) -> None:
+    document = page(sorted(SNIPPETS)).encode()
+    out, rw = rewrite(document, allowing(*categories))
+    after = active_vendors(out, REGISTRY)
+    assert [v.name for _, v, _ in after if v and v.category not in categories] == []
+    kept = {v.name for _, v, _ in after if v}
+    expected = {n for n, c in VENDOR_CATEGORY.items() if c in categories}
+    assert kept == expected
+    for name, (vendors, _, snippet) in SNIPPETS.items():
+        if all(VENDOR_CATEGORY[v] in categories for v in vendors):
+            assert snippet.encode() in out, name  # consented snippets survive unchanged
+    assert out.endswith(LOADER) == bool(rw.neutralised)
+
+
+def test_tracker_free_page_is_byte_identical() -> None:
+    document = TRACKER_FREE.encode()
+    out, rw = rewrite(document, gcm=GCM)
+    assert out == document
+    assert (rw.neutralised, rw.removed, rw.kept, rw.overflowed) == (0, 0, 0, 0)
+
+
+def test_report_only_changes_nothing_and_counts() -> None:
+    document = page(sorted(SNIPPETS)).encode()
+    out, rw = rewrite(document, mode="report-only", gcm=GCM)
+    assert out == document
+    assert rw.reported >= 14
+    assert rw.neutralised == rw.removed == 0
+
+
+# -- what a regex over the page gets wrong -----------------------------------
+
+FB = "https://connect.facebook.net/en_US/fbevents.js"
+CASES: list[tuple[str, str, str]] = [
+    # (id, input, expected output in neutralise mode with nothing allowed)
+    (
+        "comment hides a tag",
+        f'<!-- <script src="{FB}"></script> --><p>x</p>',
+        f'<!-- <script src="{FB}"></script> --><p>x</p>',
+    ),
+    (
+        "closed-empty comment",
+        f'<!--><script src="{FB}"></script>',
+        f'<!--><script data-privmw-src="{FB}" type="text/plain" data-privmw-category="marketing"'
+        ' data-privmw-vendor="meta-pixel"></script>',
+    ),
+    (
+        "end tag inside script string is data",
+        '<script>var a = "</scr" + "ipt>"; var b = "<script src=//cdn.example.org/x.js>";'
+        "</script><p>after</p>",
+        '<script>var a = "</scr" + "ipt>"; var b = "<script src=//cdn.example.org/x.js>";'
+        "</script><p>after</p>",
+    ),
+    (
+        "upper case, unquoted",
+        "<SCRIPT SRC=//CONNECT.FACEBOOK.NET/x.js ASYNC></SCRIPT>",
+        '<SCRIPT data-privmw-SRC=//CONNECT.FACEBOOK.NET/x.js ASYNC type="text/plain"'
+        ' data-privmw-category="marketing" data-privmw-vendor="meta-pixel"></SCRIPT>',
+    ),
+    (
+        "module type is kept aside",
+        f'<script type="module" src="{FB}"></script>',
+        f'<script data-privmw-type="module" data-privmw-src="{FB}" type="text/plain"'
+        ' data-privmw-category="marketing" data-privmw-vendor="meta-pixel"></script>',
+    ),
+    (
+        "ld+json is a data block",
+        '<script type="application/ld+json">{"fbq(": "https://connect.facebook.net"}</script>',
+        '<script type="application/ld+json">{"fbq(": "https://connect.facebook.net"}</script>',
+    ),
+    (
+        "textarea is raw text",
+        f'<textarea><script src="{FB}"></script></textarea>',
+        f'<textarea><script src="{FB}"></script></textarea>',
+    ),
+    (
+        "gt inside a quoted value",
+        '<img alt="a > b" src="https://www.facebook.com/tr?id=1">',
+        '<img alt="a > b" data-privmw-src="https://www.facebook.com/tr?id=1"'
+        ' src="data:image/gif;base64,R0lGODlhAQABAAAAACH5BAEKAAEALAAAAAABAAEAAAICTAEAOw=="'
+        ' data-privmw-category="marketing" data-privmw-vendor="meta-pixel">',
+    ),
+    (
+        "first duplicate attribute wins",
+        f'<script src="/app.js" src="{FB}"></script>',
+        f'<script src="/app.js" src="{FB}"></script>',
+    ),
+    (
+        "entities in the URL",
+        '<script src="https:&#x2F;&#x2F;connect.facebook&period;net/x.js"></script>',
+        '<script data-privmw-src="https:&#x2F;&#x2F;connect.facebook&period;net/x.js"'
+        ' type="text/plain" data-privmw-category="marketing" data-privmw-vendor="meta-pixel">'
+        "</script>",
+    ),
+    (
+        "newline inside the host",
+        '<iframe src="https://www.you\ntube.com/embed/x"></iframe>',
+        '<iframe data-privmw-src="https://www.you\ntube.com/embed/x" src="about:blank"'
+        ' data-privmw-category="marketing" data-privmw-vendor="youtube"></iframe>',
+    ),
+    (
+        "template content is gated",
+        '<template><iframe src="https://player.vimeo.com/video/1"></iframe></template>',
+        '<template><iframe data-privmw-src="https://player.vimeo.com/video/1" src="about:blank"'
+        ' data-privmw-category="marketing" data-privmw-vendor="vimeo"></iframe></template>',
+    ),
+    (
+        "look-alike host",
+        '<script src="https://connect.facebook.net.example.org/x.js"></script>'
+        '<img src="https://notfacebook.com/tr">',
+        '<script src="https://connect.facebook.net.example.org/x.js"></script>'
+        '<img src="https://notfacebook.com/tr">',
+    ),
+    (
+        "already neutralised script is left alone",
+        '<script type="text/plain" data-category="marketing">fbq("init")</script>',
+        '<script type="text/plain" data-category="marketing">fbq("init")</script>',
+    ),
+    (
+        "preconnect link",
+        '<link rel="preconnect" href="https://www.googletagmanager.com">',
+        '<link rel="preconnect" data-privmw-href="https://www.googletagmanager.com"'
+        ' data-privmw-category="analytics" data-privmw-vendor="google-tag-manager">',
+    ),
+]
+
+
+@pytest.mark.parametrize(("source", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_tricky_markup(source: str, expected: str) -> None:
+    out, rw = rewrite(source.encode())
+    want = expected.encode()
+    if rw.neutralised:
+        want += LOADER
+    assert out == want
+    # ...and the same at every two-chunk split.
+    data = source.encode()
+    for cut in range(1, len(data)):
+        assert rewrite(data, chunks=[cut])[0] == out, cut
+
+
+def test_remove_mode_drops_content_and_end_tags() -> None:
+    source = (
+        f'<p>a</p><script src="{FB}">ignored</script><iframe src="https://www.youtube.com/embed/x">'
+        "fallback</iframe><script>fbq('init', '1');</script><img src=https://www.facebook.com/tr>"
+        "<p>b</p>"
+    )
+    out, rw = rewrite(source.encode(), mode="remove")
+    assert out == b"<p>a</p><p>b</p>"
+    assert rw.removed == 4
+
+
+def test_consent_mode_injected_once_before_first_google_tag() -> None:
+    document = page(["ga4", "gtm", "meta-pixel"]).encode()
+    out, rw = rewrite(document, allowing("analytics"), gcm=GCM)
+    assert out.count(GCM) == 1
+    after = out[out.index(GCM) + len(GCM) :]
+    assert after.startswith(b'<script async src="https://www.googletagmanager.com/gtag/js')
+    assert out.index(GCM) > out.index(OWN_HEAD.encode())
+    assert rw.injected
+    # Without Google tags on the page nothing is injected.
+    plain, rw2 = rewrite(page(["meta-pixel"]).encode(), allowing("marketing"), gcm=GCM)
+    assert GCM not in plain
+    assert not rw2.injected
+    # Report-only changes nothing, not even this.
+    same, _ = rewrite(document, mode="report-only", gcm=GCM)
+    assert same == document
+
+
+def test_overflowing_tag_passes_through_and_is_counted() -> None:
+    big = b'<img alt="' + b"x" * 5000 + b'" src="https://www.facebook.com/tr">'
+    out, rw = rewrite(big, max_tag_bytes=1024, chunks=[100] * 60)
+    assert out == big
+    assert rw.overflowed == 1
+
+
+def test_overflowing_inline_script_is_decided_on_what_was_seen() -> None:
+    tracker = b"<script>fbq('init','1');" + b"/*" + b"x" * 5000 + b"*/</script><p>"
+    out, rw = rewrite(tracker, max_tag_bytes=1024, chunks=[200] * 30)
+    assert b'type="text/plain"' in out
+    assert rw.neutralised == 1
+    own = b"<script>var a=1;" + b"/*" + b"x" * 5000 + b"*/fbq('init')</script>"
+    out2, rw2 = rewrite(own, max_tag_bytes=1024, chunks=[200] * 30)
+    assert out2 == own
+    assert rw2.overflowed == 1
+
+
+def test_broken_allows_means_no_consent() -> None:
+    def boom(category: str) -> bool:
+        raise RuntimeError("consent store down")
+
+    out, rw = rewrite(f'<script src="{FB}"></script>'.encode(), boom)
+    assert rw.neutralised == 1
+    assert b'type="text/plain"' in out
+
+
+def test_held_memory_is_bounded() -> None:
+    rw = HtmlRewriter(REGISTRY, allowing(), max_tag_bytes=2048)
+    rw.feed(b"<img ")
+    for _ in range(200):
+        rw.feed(b'a="' + b"y" * 100 + b'" ')
+        assert len(rw._pending) + len(rw._held) <= 2048 + 200
+    assert rw.overflowed >= 1
+
+
+# -- properties ---------------------------------------------------------------
+
+CORPUS_PAGES = [page(sorted(SNIPPETS)).encode(), page(["ga4", "youtube"]).encode()]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    which=st.sampled_from(range(len(CORPUS_PAGES))),
+    cuts=st.lists(st.integers(min_value=0, max_value=20000), max_size=12),
+    categories=st.sampled_from(CATEGORY_SETS),
+    mode=st.sampled_from(["neutralise", "remove", "report-only"]),
+)
+def test_any_chunking_gives_the_same_output(
+    which: int, cuts: list[int], categories: tuple[str, ...], mode: str
+) -> None:
+    document = CORPUS_PAGES[which]
+    whole, _ = rewrite(document, allowing(*categories), mode=mode, gcm=GCM)
+    points = sorted({c % (len(document) + 1) for c in cuts})
+    sizes = [b - a for a, b in itertools.pairwise([0, *points])]
+    assert rewrite(document, allowing(*categories), mode=mode, gcm=GCM, chunks=sizes)[0] == whole
+
+
+_PIECES = [
+    "<",
+    ">",
+    "</",
+    "/>",
+    "<!--",
+    "-->",
+    "--!>",
+    "<script",
+    "</script>",
+    "<SCRIPT",
+    "<img",
+    "<iframe",
+    "</iframe>",
+    "<link",
+    "<textarea>",
+    "</textarea>",
+    "<template>",
+    "<noscript>",
+    '"',
+    "'",
+    "=",
+    " ",
+    "\n",
+    "src",
+    "href",
+    "type=module",
+    "/app.js",
+    "https://cdn.example.org/a.png",
+    "&amp;",
+    "text",
+    "é",
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    pieces=st.lists(st.sampled_from(_PIECES), max_size=60),
+    cuts=st.lists(st.integers(min_value=0, max_value=400), max_size=6),
+    mode=st.sampled_from(["neutralise", "remove", "report-only"]),
+)
+def test_pages_without_trackers_are_byte_identical(
+    pieces: list[str], cuts: list[int], mode: str
+) -> None:
+    document = "".join(pieces).encode()
+    points = sorted({c % (len(document) + 1) for c in cuts})
+    sizes = [b - a for a, b in itertools.pairwise([0, *points])]
+    out, rw = rewrite(document, mode=mode, gcm=GCM, chunks=sizes)
+    assert out == document
+    assert not rw.changed
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    data=st.binary(max_size=600)
+    | st.lists(st.sampled_from([*_PIECES, FB, "fbq(", "https://www.youtube.com/embed/x"])).map(
+        lambda p: "".join(p).encode()
+    ),
+    cuts=st.lists(st.integers(min_value=0, max_value=700), max_size=6),
+    mode=st.sampled_from(["neutralise", "remove", "report-only"]),
+)
+def test_garbage_never_raises_and_chunking_is_irrelevant(
+    data: bytes, cuts: list[int], mode: str
+) -> None:
+    whole, _ = rewrite(data, mode=mode, gcm=GCM, max_tag_bytes=1024)
+    points = sorted({c % (len(data) + 1) for c in cuts})
+    sizes = [b - a for a, b in itertools.pairwise([0, *points])]
+    assert rewrite(data, mode=mode, gcm=GCM, max_tag_bytes=1024, chunks=sizes)[0] == whole

@@ -1,0 +1,65 @@
+"""Registry lookups the tag gate relies on: URLs and inline signatures."""
+
+from __future__ import annotations
+
+import pytest
+
+from privmw.trackers import TrackerRegistry
+
+REGISTRY = TrackerRegistry()
+
+URLS = [
+    ("https://www.googletagmanager.com/gtag/js?id=G-1", "google-analytics"),
+    ("HTTPS://WWW.GOOGLETAGMANAGER.COM/gtm.js?id=GTM-1", "google-tag-manager"),
+    ("//www.googletagmanager.com/ns.html?id=GTM-1", "google-tag-manager"),
+    ("http://region1.google-analytics.com/g/collect", "google-analytics"),
+    ("https://pagead2.googlesyndication.com/pagead/js/adsbygoogle.js", "google-ads"),
+    ("https://googleads.g.doubleclick.net/pagead/viewthroughconversion/1/", "google-ads"),
+    ("https://connect.facebook.net/en_US/fbevents.js", "meta-pixel"),
+    ("https://www.facebook.com/tr?id=1&ev=PageView", "meta-pixel"),
+    ("https://static.hotjar.com/c/hotjar-1.js?sv=6", "hotjar"),
+    ("https://www.clarity.ms/tag/abc", "microsoft-clarity"),
+    ("//bat.bing.com/bat.js", "microsoft-uet"),
+    ("https://client.crisp.chat/l.js", "crisp"),
+    ("https://www.youtube-nocookie.com/embed/x", "youtube"),
+    ("https://player.vimeo.com/video/1", "vimeo"),
+    ("https://connect.facebook.net./x.js", "meta-pixel"),  # trailing dot
+    ("https://user@connect.facebook.net:443/x.js", "meta-pixel"),
+    ("  https://connect.face\tbook.net/x.js", "meta-pixel"),  # browsers drop tabs/newlines
+    ("https:\\\\connect.facebook.net\\x.js", "meta-pixel"),  # backslashes are slashes
+    ("https://connect.%66acebook.net/x.js", "meta-pixel"),  # percent-encoded host
+    ("https://ｃonnect.facebook.net/x.js", "meta-pixel"),  # fullwidth, NFKC
+    # Must not match:
+    ("/static/app.js", None),
+    ("app.js", None),
+    ("https://notfacebook.net/x.js", None),
+    ("https://connect.facebook.net.example.org/x.js", None),
+    ("https://www.facebook.com/acme", None),  # a page link, not the pixel
+    ("https://example.org/?u=https://connect.facebook.net/", None),
+    ("https://[2001:db8::1]/x.js", None),
+    ("data:text/html,<script src=https://connect.facebook.net>", None),
+]
+
+
+@pytest.mark.parametrize(("url", "vendor"), URLS)
+def test_match_url(url: str, vendor: str | None) -> None:
+    found = REGISTRY.match_url(url)
+    assert (found.name if found else None) == vendor
+
+
+def test_inline_vendors_lists_every_vendor_once() -> None:
+    text = b"gtag('js', new Date()); gtag('config', 'AW-1'); gtag('config', 'G-1'); fbq('init')"
+    assert [v.name for v in REGISTRY.inline_vendors(text)] == [
+        "google-analytics",
+        "google-ads",
+        "meta-pixel",
+    ]
+    assert REGISTRY.inline_vendors(b"var a = 1;") == []
+
+
+def test_url_hint_sees_vendor_tlds_and_obfuscation() -> None:
+    hint = REGISTRY.url_hint
+    assert hint.search(b'<img src="https://x.facebook.com/tr">')
+    assert hint.search(b"<img src=a&#46;b>")
+    assert hint.search(b"<img src=%2e>")
+    assert hint.search(b'<img src="/logo.png" alt="x">') is None
