@@ -1,36 +1,119 @@
 """The privmw example site: ``make demo``, then open http://127.0.0.1:8000/.
 
-In-memory everything, no Redis, no files outside ``logs/`` when the access
-log is switched on. The same code as the README's quickstart.
+A small but realistic site: the home and article pages carry the official
+snippets of Google tag (GA4), Google Tag Manager, Meta Pixel, Hotjar and a
+YouTube embed, exactly as their vendors publish them; privmw neutralises them
+until the visitor consents. The consent banner posts to privmw's own consent
+endpoints, works without JavaScript and activates tags in place with it.
+
+Embedded default configuration, in-memory everything (no Redis). The only
+files written are the anonymous access log's, in ``logs/`` next to this file,
+deleted after 7 days.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.types import Receive, Scope, Send
 
-from privmw import IPScrubFilter, PrivacyContext, PrivacyMiddleware
+from privmw import (
+    AccessLog,
+    ConsentPolicy,
+    IPScrubFilter,
+    PrivacyContext,
+    PrivacyMiddleware,
+    RateLimit,
+    Route,
+)
+from privmw.trackers import TrackerRegistry
 
 HERE = Path(__file__).resolve().parent
+LOG_DIR = HERE / "logs"  # gitignored
+LOG_DIR.mkdir(exist_ok=True)
+
 templates = Jinja2Templates(directory=HERE / "templates")
 
-app = FastAPI(title="privmw example")
-app.add_middleware(
-    PrivacyMiddleware,
-    trusted_proxies=["127.0.0.1", "::1"],  # a local reverse proxy, if you put one in front
-    ipv4_prefix=24,
-    ipv6_prefix=48,
-    pseudonyms=True,
+#: The consent policy: the default categories; a signing key from the
+#: environment, else a fresh one per process (choices then last until restart).
+CONSENT = ConsentPolicy(
+    revision="2026-01",
+    secret=os.environ.get("PRIVMW_CONSENT_SECRET") or secrets.token_urlsafe(32),
+    cookies={"demo_session": "necessary"},
 )
+
+#: A generous site-wide limit, and a strict one for login attempts.
+RATE_LIMIT = RateLimit(
+    "600/minute",
+    routes=(Route("/login", "5/minute", methods=("POST",)),),
+    exempt=("/static/", "/privacy/privmw.js"),
+)
+
+#: One anonymous JSON line per request, daily files kept 7 days.
+ACCESS_LOG = AccessLog(directory=LOG_DIR, retention_days=7)
+
+SETTINGS: dict[str, Any] = {
+    "trusted_proxies": ["127.0.0.1", "::1"],  # a local reverse proxy, if you put one in front
+    "ipv4_prefix": 24,
+    "ipv6_prefix": 48,
+    "pseudonyms": True,
+    "consent": CONSENT,
+    "rate_limit": RATE_LIMIT,
+    "access_log": ACCESS_LOG,
+    "disclosure_path": "/.well-known/privacy-manifest.json",
+}
+
+
+@asynccontextmanager
+async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    yield
+    ACCESS_LOG.close()  # flush the last records
+
+
+app = FastAPI(title="privmw example", lifespan=lifespan)
+app.add_middleware(PrivacyMiddleware, **SETTINGS)
+app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+
+async def _unused(scope: Scope, receive: Receive, send: Send) -> None:  # pragma: no cover
+    raise RuntimeError("only used to describe the configuration")
+
+
+#: The privacy policy's "what we collect" section, generated from the very
+#: configuration the middleware runs with.
+DISCLOSURE_HTML = PrivacyMiddleware(_unused, **SETTINGS).disclosure().to_html(heading_level=3)
 
 # Belt and braces: uvicorn's own log lines go through the same truncation.
 for name in ("uvicorn.access", "uvicorn.error"):
     logging.getLogger(name).addFilter(IPScrubFilter())
+
+_REGISTRY = TrackerRegistry(CONSENT.vendors)
+CATEGORY_TEXT = {
+    "preferences": "Remembers your settings, such as the chat window.",
+    "analytics": "Audience measurement: Google Analytics, Google Tag Manager, Hotjar.",
+    "marketing": "Advertising and embedded videos: Meta Pixel, YouTube.",
+}
+
+ARTICLES = {
+    "truncated-addresses": {
+        "title": "Why we truncate your IP address",
+        "lead": "An address cut to its /24 still tells us your region, never your house.",
+    },
+    "consent-that-means-something": {
+        "title": "Consent that means something",
+        "lead": "No tracker loads before you say yes, and saying no is one click.",
+    },
+}
 
 
 def privacy(request: Request) -> PrivacyContext:
@@ -41,28 +124,118 @@ def privacy(request: Request) -> PrivacyContext:
 Privacy = Annotated[PrivacyContext, Depends(privacy)]
 
 
+def page(request: Request, template: str, title: str, **extra: Any) -> HTMLResponse:
+    """Render ``template`` with what every page needs for the banner and footer."""
+    ctx: PrivacyContext = request.state.privacy
+    reopen = request.query_params.get("privacy-settings") == "1"
+    context = {
+        "title": title,
+        "privacy": ctx,
+        "categories": [
+            {
+                "name": name,
+                "label": name.capitalize(),
+                "text": CATEGORY_TEXT.get(name, ""),
+                "checked": ctx.consent is not None and name in ctx.consent,
+                "denied": name in ctx.denied,
+            }
+            for name in CONSENT.categories
+        ],
+        "allowed": [c for c in CONSENT.categories if ctx.allows(c)],
+        "show_banner": reopen or not ctx.decided,
+        "consent_endpoint": CONSENT.path_prefix,
+        **extra,
+    }
+    return templates.TemplateResponse(request, template, context)
+
+
 @app.get("/", response_class=HTMLResponse)
 async def home(request: Request) -> HTMLResponse:
-    return templates.TemplateResponse(request, "index.html", {"title": "Home"})
+    return page(request, "index.html", "Home", articles=ARTICLES)
+
+
+@app.get("/articles/{slug}", response_class=HTMLResponse)
+async def article(request: Request, slug: str) -> HTMLResponse:
+    found = ARTICLES.get(slug)
+    if found is None:
+        response = page(request, "notfound.html", "Not found")
+        response.status_code = 404
+        return response
+    return page(request, "article.html", found["title"], article=found)
 
 
 @app.get("/visitor", response_class=HTMLResponse)
 async def visitor(request: Request, ctx: Privacy) -> HTMLResponse:
+    def onoff(value: bool) -> str:
+        return "on" if value else "off"
+
     facts: dict[str, Any] = {
         "Your address, as this app sees it": ctx.client,
-        "Global Privacy Control": "on" if ctx.gpc else "off",
-        "Do Not Track": "on" if ctx.dnt else "off",
+        "Global Privacy Control (Sec-GPC)": onoff(ctx.gpc),
+        "Do Not Track (DNT)": onoff(ctx.dnt),
+        "Consent given": "not decided yet"
+        if ctx.consent is None
+        else (", ".join(sorted(ctx.consent)) or "none (rejected all)"),
+        "Categories allowed now": ", ".join(c for c in CONSENT.categories if ctx.allows(c))
+        or "none",
+        "Refused by your browser's signals": ", ".join(sorted(ctx.denied)) or "none",
+        "Google Consent Mode": ", ".join(f"{k}={v}" for k, v in ctx.consent_mode.items()),
         "Visitor pseudonym (rotates daily)": ctx.pseudonym or "off",
         "Forwarding headers the app received": ", ".join(
             f"{k}: {v}" for k, v in request.headers.items() if "forward" in k or "real-ip" in k
         )
         or "none",
     }
-    return templates.TemplateResponse(
-        request, "visitor.html", {"title": "What we know about you", "facts": facts}
-    )
+    return page(request, "visitor.html", "What we know about you", facts=facts)
 
 
 @app.get("/api/visitor")
 async def visitor_json(ctx: Privacy) -> dict[str, Any]:
-    return {"client": ctx.client, "gpc": ctx.gpc, "dnt": ctx.dnt, "pseudonym": ctx.pseudonym}
+    return {
+        "client": ctx.client,
+        "gpc": ctx.gpc,
+        "dnt": ctx.dnt,
+        "pseudonym": ctx.pseudonym,
+        "consent": None if ctx.consent is None else sorted(ctx.consent),
+        "allowed": [c for c in CONSENT.categories if ctx.allows(c)],
+        "consent_mode": ctx.consent_mode,
+    }
+
+
+@app.get("/privacy", response_class=HTMLResponse)
+async def privacy_policy(request: Request) -> HTMLResponse:
+    vendors: dict[str, list[str]] = {}
+    for vendor in _REGISTRY.vendors:
+        vendors.setdefault(vendor.category, []).append(vendor.label)
+    return page(
+        request,
+        "privacy.html",
+        "Privacy policy",
+        disclosure_html=DISCLOSURE_HTML,
+        vendors=vendors,
+    )
+
+
+@app.get("/login", response_class=HTMLResponse)
+async def login_form(request: Request) -> HTMLResponse:
+    return page(request, "login.html", "Sign in", error=None)
+
+
+@app.post("/login", response_class=HTMLResponse)
+async def login(
+    request: Request,
+    username: Annotated[str, Form(max_length=100)] = "",
+    password: Annotated[str, Form(max_length=200)] = "",
+) -> HTMLResponse:
+    # A demo: no account exists. privmw refuses the 6th attempt a minute with 429
+    # before this handler runs; the password is never logged or kept.
+    del password
+    response = page(
+        request,
+        "login.html",
+        "Sign in",
+        error="Unknown user name or wrong password.",
+        username=username,
+    )
+    response.status_code = 401
+    return response
