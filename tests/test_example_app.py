@@ -1,22 +1,139 @@
-"""The example app serves its pages and shows only truncated addresses."""
+"""The example app: pages, tracker gating, the no-JavaScript consent path, login limit."""
 
 from __future__ import annotations
 
+import re
+
 import httpx
-from examples.fastapi_app.app import app
+from examples.fastapi_app.app import LOG_DIR, app
+
+GTAG_LIVE = '<script async src="https://www.googletagmanager.com/gtag/js'
+GTAG_GATED = 'data-privmw-src="https://www.googletagmanager.com/gtag/js'
+PIXEL_GATED = 'data-privmw-src="https://www.facebook.com/tr?'
+YOUTUBE_LIVE = '<iframe width="560" height="315" src="https://www.youtube.com/embed/'
+
+
+def client(address: str = "127.0.0.1") -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(app=app, client=(address, 5123))
+    return httpx.AsyncClient(transport=transport, base_url="http://testserver")
+
+
+def banner_hidden(page: str) -> bool:
+    match = re.search(r'<section id="privacy-banner"[^>]*>', page)
+    assert match is not None, "no consent banner on the page"
+    return re.search(r"\shidden(?=[\s>])", match.group(0)) is not None
 
 
 async def test_example_pages() -> None:
-    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 5123))
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        home = await client.get("/")
-        visitor = await client.get("/visitor", headers={"X-Forwarded-For": "203.0.113.77"})
-        api = await client.get("/api/visitor", headers={"X-Forwarded-For": "2001:db8:5:6::1"})
+    async with client() as c:
+        home = await c.get("/")
+        visitor = await c.get("/visitor", headers={"X-Forwarded-For": "203.0.113.77"})
+        api = await c.get("/api/visitor", headers={"X-Forwarded-For": "2001:db8:5:6::1"})
+        article = await c.get("/articles/consent-that-means-something")
+        missing = await c.get("/articles/nope")
     assert home.status_code == 200
     assert "PrivacyMiddleware" in home.text
     assert visitor.status_code == 200
     assert "203.0.113.0" in visitor.text
     assert "203.0.113.77" not in visitor.text
+    assert "analytics_storage=denied" in visitor.text
     data = api.json()
     assert data["client"] == "2001:db8:5::"
     assert len(data["pseudonym"]) == 24
+    assert data["consent"] is None
+    assert data["allowed"] == []
+    assert article.status_code == 200
+    assert missing.status_code == 404
+
+
+async def test_trackers_are_neutralised_and_banner_shown_without_consent() -> None:
+    async with client() as c:
+        page = (await c.get("/")).text
+    assert GTAG_GATED in page
+    assert GTAG_LIVE not in page
+    assert PIXEL_GATED in page
+    assert YOUTUBE_LIVE not in page
+    assert '<script src="/privacy/privmw.js" defer' in page
+    assert not banner_hidden(page)
+    assert '<form id="privacy-form" method="post" action="/privacy/consent">' in page
+    for name in ("preferences", "analytics", "marketing"):
+        assert f'<label for="consent-{name}">' in page
+        assert f'id="consent-{name}" name="{name}"' in page
+    # No live third-party URL anywhere: only the neutralised data-privmw-src copies.
+    assert re.search(r'(?<![-\w])(?:src|href)="https?://', page) is None
+
+
+async def test_form_post_then_server_renders_allowed_tags() -> None:
+    async with client("198.51.100.20") as c:
+        saved = await c.post(
+            "/privacy/consent",
+            data={"action": "save", "analytics": "on", "next": "/articles/truncated-addresses"},
+            headers={"Origin": "http://testserver"},
+        )
+        assert saved.status_code == 303
+        assert saved.headers["location"] == "/articles/truncated-addresses"
+        page = (await c.get("/articles/truncated-addresses")).text
+        reopened = (await c.get("/?privacy-settings=1")).text
+        visitor = (await c.get("/api/visitor")).json()
+    assert GTAG_LIVE in page
+    assert PIXEL_GATED in page  # marketing still gated
+    assert YOUTUBE_LIVE not in page
+    assert banner_hidden(page)
+    assert not banner_hidden(reopened)
+    assert 'value="withdraw"' in reopened
+    assert visitor["allowed"] == ["analytics"]
+    assert visitor["consent_mode"]["analytics_storage"] == "granted"
+
+
+async def test_gpc_denies_marketing_after_accept_all() -> None:
+    async with client("198.51.100.21") as c:
+        c.headers["Sec-GPC"] = "1"
+        saved = await c.post(
+            "/privacy/consent",
+            data={"action": "accept-all", "next": "/"},
+            headers={"Origin": "http://testserver"},
+        )
+        assert saved.status_code == 303
+        page = (await c.get("/")).text
+    assert GTAG_LIVE in page
+    assert PIXEL_GATED in page
+    assert YOUTUBE_LIVE not in page
+    assert "Global Privacy Control" in page
+
+
+async def test_cross_site_consent_post_is_refused() -> None:
+    async with client("198.51.100.22") as c:
+        response = await c.post(
+            "/privacy/consent",
+            data={"action": "accept-all", "next": "/"},
+            headers={"Origin": "https://evil.example"},
+        )
+    assert response.status_code == 403
+
+
+async def test_privacy_policy_is_the_generated_disclosure() -> None:
+    async with client() as c:
+        page = (await c.get("/privacy")).text
+        manifest = (await c.get("/.well-known/privacy-manifest.json")).json()
+    assert '<div class="privmw-disclosure">' in page
+    for section in ("client", "rate_limit", "consent", "access_log"):
+        assert f'id="privacy-{section}"' in page
+    assert "7 days" in page
+    assert "Meta Pixel (Facebook)" in page
+    assert manifest
+
+
+async def test_sixth_login_attempt_in_a_minute_gets_429() -> None:
+    statuses = []
+    async with client("198.51.100.23") as c:
+        for _ in range(6):
+            response = await c.post("/login", data={"username": "alice", "password": "secret"})
+            statuses.append(response.status_code)
+        other = await c.get("/login")
+    assert statuses == [401] * 5 + [429]
+    assert other.status_code == 200  # only POST /login is that strict
+
+
+def test_access_log_directory_exists() -> None:
+    assert LOG_DIR.is_dir()
+    assert LOG_DIR.name == "logs"

@@ -114,16 +114,19 @@ class Site:
         return context, requests
 
 
+# The fixtures below are module-scoped, not session-scoped: while the sync
+# Playwright runs, its event loop counts as running in this thread, and the
+# pytest-asyncio tests of later modules could not start theirs.
+
+
 def _playwright_missing() -> bool:
     return sync_playwright is None
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def playwright_instance() -> Iterator[Playwright]:
     require(not _playwright_missing(), "playwright is not installed (pip install playwright)")
-    require(
-        os.access(CHROMIUM, os.X_OK), f"{CHROMIUM} is missing (apt-get install chromium)"
-    )
+    require(os.access(CHROMIUM, os.X_OK), f"{CHROMIUM} is missing (apt-get install chromium)")
     assert sync_playwright is not None
     manager = sync_playwright().start()
     try:
@@ -132,7 +135,7 @@ def playwright_instance() -> Iterator[Playwright]:
         manager.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright_instance: Playwright) -> Iterator[Browser]:
     # Debian's Chromium, never a downloaded one (there is no network for it).
     browser = playwright_instance.chromium.launch(
@@ -144,7 +147,7 @@ def browser(playwright_instance: Playwright) -> Iterator[Browser]:
         browser.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def server_url(playwright_instance: Playwright) -> Iterator[str]:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with uvicorn_server(APP, log_path=ARTIFACTS / "example-app-uvicorn.log") as port:
