@@ -137,3 +137,26 @@ async def test_sixth_login_attempt_in_a_minute_gets_429() -> None:
 def test_access_log_directory_exists() -> None:
     assert LOG_DIR.is_dir()
     assert LOG_DIR.name == "logs"
+
+
+async def test_withdraw_form_on_the_policy_page_expires_tracker_cookies() -> None:
+    async with client("198.51.100.24") as c:
+        await c.post(
+            "/privacy/consent",
+            data={"action": "accept-all", "next": "/privacy"},
+            headers={"Origin": "http://testserver"},
+        )
+        c.cookies.set("_ga", "GA1.1.1.1")
+        c.cookies.set("_fbp", "fb.1.1.1")
+        policy = (await c.get("/privacy")).text
+        assert 'id="withdraw-form"' in policy
+        withdrawn = await c.post(
+            "/privacy/consent/withdraw",
+            data={"action": "withdraw", "next": "/privacy"},
+            headers={"Origin": "http://testserver"},
+        )
+    assert withdrawn.status_code == 303
+    assert withdrawn.headers["location"] == "/privacy"
+    expired = withdrawn.headers.get_list("set-cookie")
+    for name in ("privmw_consent", "_ga", "_fbp"):
+        assert any(h.startswith(f"{name}=") and "Max-Age=0" in h for h in expired), expired

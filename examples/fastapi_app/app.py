@@ -36,7 +36,6 @@ from privmw import (
     RateLimit,
     Route,
 )
-from privmw.trackers import TrackerRegistry
 
 HERE = Path(__file__).resolve().parent
 LOG_DIR = HERE / "logs"  # gitignored
@@ -97,7 +96,6 @@ DISCLOSURE_HTML = PrivacyMiddleware(_unused, **SETTINGS).disclosure().to_html(he
 for name in ("uvicorn.access", "uvicorn.error"):
     logging.getLogger(name).addFilter(IPScrubFilter())
 
-_REGISTRY = TrackerRegistry(CONSENT.vendors)
 CATEGORY_TEXT = {
     "preferences": "Remembers your settings, such as the chat window.",
     "analytics": "Audience measurement: Google Analytics, Google Tag Manager, Hotjar.",
@@ -204,16 +202,7 @@ async def visitor_json(ctx: Privacy) -> dict[str, Any]:
 
 @app.get("/privacy", response_class=HTMLResponse)
 async def privacy_policy(request: Request) -> HTMLResponse:
-    vendors: dict[str, list[str]] = {}
-    for vendor in _REGISTRY.vendors:
-        vendors.setdefault(vendor.category, []).append(vendor.label)
-    return page(
-        request,
-        "privacy.html",
-        "Privacy policy",
-        disclosure_html=DISCLOSURE_HTML,
-        vendors=vendors,
-    )
+    return page(request, "privacy.html", "Privacy policy", disclosure_html=DISCLOSURE_HTML)
 
 
 @app.get("/login", response_class=HTMLResponse)
