@@ -1,16 +1,23 @@
 """``PrivacyMiddleware``: one pure ASGI layer; the logic lives in plain modules.
 
-The request flow (see the design notes in the README):
+The request flow:
 
 1. lifespan and other scope types pass straight through;
-2. the client is resolved through trusted proxies (``clientip``);
+2. one pass over the headers resolves the client through trusted proxies
+   (``clientip``) and reads ``Sec-GPC``, ``DNT`` and ``Cookie``;
 3. ``scope["client"]`` is truncated *in place* and every forwarding header is
    rewritten or removed, before anything else sees the request: uvicorn and
    hypercorn build their access-log line from this same dict;
-4. ``request.state.privacy`` gets a :class:`~privmw.PrivacyContext`;
-5. the built-in consent routes and ``/.well-known/gpc.json`` are answered;
-6. the app runs, its responses passed through the consent responder
-   (``Set-Cookie`` gating, expiry of denied tracker cookies, ``Vary``).
+4. ``request.state.privacy`` gets a :class:`~privmw.PrivacyContext` (signals,
+   consent);
+5. the rate limiter (if any) keys on a keyed hash of the full address, which
+   is then dropped; over the limit, the 429 goes out here;
+6. privmw's own routes are answered: consent endpoints, ``gpc.json``, the tag
+   activation script, the disclosure;
+7. the app runs behind one send wrapper (:class:`~privmw._responder.Responder`)
+   that adds the RateLimit fields, gates ``Set-Cookie``, expires denied tracker
+   cookies, merges ``Vary`` and streams HTML through the tag rewriter; the
+   access log (if any) wraps it all, so privmw's own answers are logged too.
 """
 
 from __future__ import annotations
