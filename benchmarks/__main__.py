@@ -150,6 +150,39 @@ def markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def chart(report: dict[str, Any], path: Path) -> bool:
+    """A PNG of the time each variant adds over bare Starlette, one panel per group."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("matplotlib is not installed (pip install '.[bench]'): no chart", file=sys.stderr)
+        return False
+    groups = [(n, g) for n, g in report["groups"].items() if g.get("added_us")]
+    if not groups:
+        return False
+    heights = [max(1.5, 0.45 * len(g["added_us"])) for _, g in groups]
+    fig, axes = plt.subplots(len(groups), 1, figsize=(9, sum(heights) + 1), squeeze=False)
+    for ax, (name, group) in zip(axes[:, 0], groups, strict=True):
+        items = [(k, v) for k, v in group["added_us"].items() if k != BARE]
+        labels = [k for k, _ in items]
+        values = [max(v, 0.01) for _, v in items]
+        colours = ["#2b7a3d" if k.startswith("privmw") else "#8a8a8a" for k in labels]
+        ax.barh(labels, values, color=colours)
+        ax.set_xscale("log")
+        ax.invert_yaxis()
+        ax.set_title(f"{name}: µs added per request over bare Starlette (log scale)", fontsize=9)
+        ax.tick_params(labelsize=8)
+        for y, v in enumerate(values):
+            ax.text(v, y, f" {v:.1f}", va="center", fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer rounds and requests")
@@ -163,6 +196,7 @@ def main(argv: list[str] | None = None) -> int:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(report, indent=2) + "\n")
         args.json.with_suffix(".md").write_text(text + "\n")
+        chart(report, args.json.with_suffix(".png"))
     return 0
 
 

@@ -55,7 +55,7 @@ def test_disclosure_follows_rate_limit_and_consent_options() -> None:
         )
     )
     assert "rate limiting" not in without.lower()
-    assert "30 requests per 1 minute" in limited
+    assert "30 requests per minute" in limited
     assert "/login: 5/minute" in limited
     assert "2 hours" in limited
     custom = text(
@@ -65,3 +65,16 @@ def test_disclosure_follows_rate_limit_and_consent_options() -> None:
     assert "30 days" in custom
     assert "revision (1)" in without
     assert "Consent and privacy signals" not in text(consent=False)
+
+
+def test_disclosure_of_a_redis_backend_says_where_the_key_lives() -> None:
+    from privmw import RedisBackend
+
+    backend = RedisBackend("redis://127.0.0.1:1/0", secret="s" * 32)
+    mw = PrivacyMiddleware(_ok, rate_limit=RateLimit("5/second", backend=backend))  # type: ignore[arg-type]
+    section = mw.disclosure().section("rate_limit")
+    assert section is not None
+    assert "derived from a shared secret" in section.retention
+    assert "Redis/Valkey" in section.retention
+    assert "random" not in section.retention
+    assert "5 requests per second" in section.purpose

@@ -650,6 +650,12 @@ class ConsentManager:
 
     def responder(self, context: PrivacyContext, send: Send, scope: Scope) -> Send:
         """The ``send`` wrapper for one request: cookie gating, expiries, ``Vary``, ``Tk``."""
+        return cookie_responder(send, self.gate, context.allows, self.extra_headers(context, scope))
+
+    def extra_headers(
+        self, context: PrivacyContext, scope: Scope
+    ) -> list[tuple[bytes, bytes]] | None:
+        """Headers every response to this request gets: tracker-cookie expiries, ``Tk``."""
         extra: list[tuple[bytes, bytes]] | None = None
         if context.stale_cookies:
             extra = expiry_headers(
@@ -657,7 +663,12 @@ class ConsentManager:
             )
         if self._tk is not None:
             extra = [*(extra or ()), self._tk]
-        return cookie_responder(send, self.gate, context.allows, extra)
+        return extra
+
+    @property
+    def routes(self) -> frozenset[str]:
+        """The paths :meth:`serve` answers."""
+        return self._routes
 
     def _expiry_domain(self, scope: Scope) -> str | None:
         if self.policy.cookie_domain:

@@ -3,7 +3,7 @@
 Each reader turns another manager's cookie into privmw categories, so privmw
 can sit behind an existing banner::
 
-    ConsentPolicy(readers=[CookieConsentReader(), KlaroReader()])
+    ConsentPolicy(readers=[CCCookieReader(), KlaroReader()])
 
 Readers are consulted in order, only when privmw's own cookie gives no valid
 answer. A reader returns ``None`` for "no decision" (absent, unreadable,

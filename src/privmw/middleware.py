@@ -1,26 +1,34 @@
 """``PrivacyMiddleware``: one pure ASGI layer; the logic lives in plain modules.
 
-The request flow (see the design notes in the README):
+The request flow:
 
 1. lifespan and other scope types pass straight through;
-2. the client is resolved through trusted proxies (``clientip``);
+2. one pass over the headers resolves the client through trusted proxies
+   (``clientip``) and reads ``Sec-GPC``, ``DNT`` and ``Cookie``;
 3. ``scope["client"]`` is truncated *in place* and every forwarding header is
    rewritten or removed, before anything else sees the request: uvicorn and
    hypercorn build their access-log line from this same dict;
-4. ``request.state.privacy`` gets a :class:`~privmw.PrivacyContext`;
-5. the built-in consent routes and ``/.well-known/gpc.json`` are answered;
-6. the app runs, its responses passed through the consent responder
-   (``Set-Cookie`` gating, expiry of denied tracker cookies, ``Vary``).
+4. ``request.state.privacy`` gets a :class:`~privmw.PrivacyContext` (signals,
+   consent);
+5. the rate limiter (if any) keys on a keyed hash of the full address, which
+   is then dropped; over the limit, the 429 goes out here;
+6. privmw's own routes are answered: consent endpoints, ``gpc.json``, the tag
+   activation script, the disclosure;
+7. the app runs behind one send wrapper (:class:`~privmw._responder.Responder`)
+   that adds the RateLimit fields, gates ``Set-Cookie``, expires denied tracker
+   cookies, merges ``Vary`` and streams HTML through the tag rewriter; the
+   access log (if any) wraps it all, so privmw's own answers are logged too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Iterable, Sequence
 from socket import AF_INET as _AF_INET
 from socket import inet_ntop as _inet_ntop
 from socket import inet_pton as _inet_pton
 
 from ._errors import ConfigurationError
+from ._responder import Responder
 from ._types import ASGIApp, Receive, Scope, Send
 from .accesslog import AccessLog
 from .clientip import (
@@ -38,7 +46,8 @@ from .context import PrivacyContext
 from .disclosure import Disclosure, disclosure_app
 from .disclosure import disclosure as make_disclosure
 from .pseudonym import KeyedHasher, check_retention
-from .ratelimit import Limiter, RateLimit, respond, with_fields
+from .ratelimit import Limiter, RateLimit, respond
+from .ratelimit.limiter import Verdict
 from .signals import dnt_set, gpc_set
 from .tags import TagGate, TagRuntime
 
@@ -191,6 +200,15 @@ class PrivacyMiddleware:
                 f"'/.well-known/privacy-manifest.json', got {disclosure_path!r}"
             )
         self.disclosure_path = disclosure_path
+        # Paths privmw answers itself: one set lookup per request finds them.
+        builtin: set[str] = set()
+        if self.consent is not None:
+            builtin |= self.consent.routes
+        if self.tags is not None:
+            builtin.add(self.tags.script_path)
+        if disclosure_path is not None:
+            builtin.add(disclosure_path)
+        self._builtin = frozenset(builtin)
         # Keep this last: it reads every feature's configuration.
         self._disclosure_app = (
             disclosure_app(self.disclosure()) if disclosure_path is not None else None
@@ -208,53 +226,66 @@ class PrivacyMiddleware:
             await self.app(scope, receive, send)
             return
         context, address = self.protect(scope)
-        access_log = self.access_log
-        if access_log is not None:
-            # Outermost, so 429s and privmw's own endpoints are logged too.
-            with access_log.recorder(scope, send) as recorder:
-                await self._handle(scope, receive, recorder, context, address)
-            return
-        await self._handle(scope, receive, send, context, address)
-
-    async def _handle(
-        self,
-        scope: Scope,
-        receive: Receive,
-        send: Send,
-        context: PrivacyContext,
-        address: Address | None,
-    ) -> None:
-        kind = scope["type"]
         limiter = self.limiter
+        verdict: Verdict | None = None
         if limiter is not None:
             method = scope.get("method", "GET")
             if limiter.is_async:
                 verdict = await limiter.acheck(address, method, scope["path"])
             else:
                 verdict = limiter.check(address, method, scope["path"])
-            if verdict is not None:
-                if not verdict.allowed:
-                    await respond(limiter, verdict, scope, send)
-                    return
-                if limiter.headers and kind == "http":
-                    send = with_fields(send, limiter.fields(verdict))
         del address  # the full address is not needed past this point
-        if self._disclosure_app is not None and scope["path"] == self.disclosure_path:
-            await self._disclosure_app(scope, receive, send)
+        access_log = self.access_log
+        if access_log is None:
+            await self._dispatch(scope, receive, send, context, verdict)
             return
+        # Outermost, so 429s and privmw's own endpoints are logged too.
+        with access_log.recorder(scope, send) as recorder:
+            await self._dispatch(scope, receive, recorder, context, verdict)
+
+    def _dispatch(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        context: PrivacyContext,
+        verdict: Verdict | None,
+    ) -> Awaitable[None]:
+        """What answers the request, as an awaitable for ``__call__`` to await.
+
+        A plain function, not a coroutine: the common case hands back the app's
+        own coroutine, so privmw adds no frame of its own around the app.
+        """
+        fields = None
+        limiter = self.limiter
+        if verdict is not None and limiter is not None:
+            if not verdict.allowed:
+                return respond(limiter, verdict, scope, send)
+            if limiter.headers and scope["type"] == "http":
+                fields = limiter.fields(verdict)
+        path = scope["path"]
+        if path in self._builtin and path == self.disclosure_path and self._disclosure_app:
+            return self._disclosure_app(scope, receive, send)
+        if scope["type"] != "http":
+            return self.app(scope, receive, send)
         consent = self.consent
-        if kind == "http" and consent is not None:
-            if consent.handles(scope["path"]):
-                await consent.serve(scope, receive, send, context)
-                return
-            send = consent.responder(context, send, scope)
         tags = self.tags
-        if tags is not None and kind == "http":
-            if tags.serves(scope):
-                await tags.serve_script(scope, send)
-                return
-            send = tags.wrap(send, context.allows, scope)
-        await self.app(scope, receive, send)
+        if path in self._builtin:
+            if tags is not None and tags.serves(scope):
+                return tags.serve_script(scope, send)
+            if consent is not None and consent.handles(path):
+                return consent.serve(scope, receive, send, context)
+        if fields is not None or consent is not None or tags is not None:
+            send = Responder(
+                send,
+                scope,
+                context.allows,
+                fields=fields,
+                gate=consent.gate if consent is not None else None,
+                extra=consent.extra_headers(context, scope) if consent is not None else None,
+                tags=tags,
+            )
+        return self.app(scope, receive, send)
 
     def disclosure(self) -> Disclosure:
         """What this middleware's configuration processes, for the privacy policy."""

@@ -380,6 +380,22 @@ class TagRuntime:
         return TagResponder(self, send, allows, scope)
 
 
+def rewritable(headers: Iterable[tuple[bytes, bytes]]) -> bool:
+    """Whether a response with these headers is HTML privmw rewrites.
+
+    Only ``text/html`` (not UTF-16) with no ``Content-Encoding`` other than
+    ``identity``: compressed bodies pass through untouched.
+    """
+    ctype = _header(headers, b"content-type")
+    if ctype is None:
+        return False
+    lowered = ctype.lstrip().lower()
+    if not lowered.startswith(b"text/html") or b"utf-16" in lowered:
+        return False
+    encoding = _header(headers, b"content-encoding")
+    return encoding is None or encoding.strip().lower() in (b"", b"identity")
+
+
 class TagResponder:
     """The ``send`` of one response: headers on HTML, body streamed through the rewriter.
 
@@ -424,14 +440,7 @@ class TagResponder:
 
     def _on_start(self, message: Message) -> None:
         headers = message.get("headers") or []
-        ctype = _header(headers, b"content-type")
-        encoding = _header(headers, b"content-encoding")
-        if (
-            ctype is None
-            or not ctype.lstrip().lower().startswith(b"text/html")
-            or (encoding is not None and encoding.strip().lower() not in (b"", b"identity"))
-            or b"utf-16" in ctype.lower()
-        ):
+        if not rewritable(headers):
             self._state = 2
             return
         rt = self._rt

@@ -225,7 +225,7 @@ async def test_ban_gets_abnormal_usage_problem() -> None:
         response = await client.get("/")
     assert response.status_code == 429
     assert response.json()["type"] == ABNORMAL_USAGE
-    assert int(response.headers["retry-after"]) in (599, 600)
+    assert 590 <= int(response.headers["retry-after"]) <= 600  # base 600 s, no jitter
 
 
 async def test_deny_list_gets_403() -> None:

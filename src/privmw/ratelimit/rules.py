@@ -271,7 +271,8 @@ class RateLimit:
         max_clients: hard cap on tracked buckets (least recently used evicted).
         bans: :class:`Bans` settings, or ``None`` for no bans.
         allow: CIDR networks never limited.
-        deny: CIDR networks always refused (403).
+        deny: CIDR networks refused (403) on every path not in ``exempt``;
+            an address in both ``allow`` and ``deny`` is allowed.
         headers: send ``RateLimit``/``RateLimit-Policy`` on allowed responses.
         legacy_headers: also send ``X-RateLimit-Limit/Remaining/Reset``.
         backend: ``None`` for the in-process table, or a
@@ -315,19 +316,29 @@ class RateLimit:
         ]
         if self.bans is not None:
             data.append("for clients that keep exceeding the limit: how often, and ban expiry")
-        where = (
-            "a shared Redis/Valkey server; every key expires" if shared else "server memory only"
-        )
+        period = human_duration(self.period)
+        per = "per " + (period[2:] if period.startswith("1 ") else period)
+        every = human_duration(self.retention)
+        if shared:
+            retention = (
+                f"At most {every}: the hash key is derived from a shared secret and replaced "
+                f"every {every}; the hashed entries are held in a Redis/Valkey server and "
+                "every one of them expires by then."
+            )
+        else:
+            retention = (
+                f"At most {every}: the hash key is random, held in server memory only and "
+                f"replaced every {every}, when the table is wiped; everything is wiped when "
+                "the server restarts."
+            )
         return {
             "title": "Abuse protection (rate limiting)",
             "purpose": "Keeping the site available: separating normal visitors from abusive "
-            f"clients. Limit: {self.count} requests per {human_duration(self.period)}"
+            f"clients. Limit: {self.count} requests {per}"
             + "".join(f"; {r.path}: {r.rate}" for r in self.routes)
             + ".",
             "data": data,
-            "retention": f"At most {human_duration(self.retention)}: the hash key is random, "
-            f"held in {where}, and replaced every {human_duration(self.retention)}; "
-            + ("" if shared else "everything is wiped when the server restarts."),
+            "retention": retention,
             "details": {
                 "rate": self.rate,
                 "burst": self.burst if self.burst is not None else self.count,
