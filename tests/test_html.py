@@ -422,11 +422,13 @@ _IN_ATTRIBUTES = [
     ("after a hint byte", '<div title="see www.facebook.com <script>">'),
     ("long tag past the fast path", '<div title="' + "x" * 700 + '<script>">'),
     ("long text then tag", "<p>" + "y" * 700 + '</p><div title="<script>">'),
-    ("nested quote styles", "<div a='\"' b=\"<script>\">"),
+    ("nested quote styles", '<div a=\'"\' b="<script>">'),
 ]
 
 
-@pytest.mark.parametrize("prefix", [c[1] for c in _IN_ATTRIBUTES], ids=[c[0] for c in _IN_ATTRIBUTES])
+@pytest.mark.parametrize(
+    "prefix", [c[1] for c in _IN_ATTRIBUTES], ids=[c[0] for c in _IN_ATTRIBUTES]
+)
 def test_markup_inside_attribute_values_does_not_hide_real_tags(prefix: str) -> None:
     document = (prefix + "\n" + _REAL_TRACKERS + "\n" + _CLOSERS).encode()
     before = {v.name for _, v, _ in active_vendors(document, REGISTRY) if v}

@@ -124,6 +124,36 @@ _CONSTRUCT = re.compile(_CONSTRUCT_ALT)
 #: (before ``endpos``) a construct starts that does not end before ``endpos``.
 _DATA_RUN = re.compile(rb"[^<]*(?:(?:" + _CONSTRUCT_ALT + rb")[^<]*)*")
 
+
+def _data_end(buf: bytes, start: int, end: int) -> int:
+    """Where the exact data-state run from ``start`` stops before ``end``."""
+    m = _DATA_RUN.match(buf, start, end)
+    return start if m is None else m.end()  # it always matches, if only ""
+
+
+# The common constructs in a stricter grammar that sre checks fast, without a
+# repeat across tags: quotes only right after "name=" and holding no ">", an
+# unquoted value ending at whitespace or ">", no "=" or quote anywhere else.
+# What it accepts ends where the tokenizer ends it. ``_UNUSUAL`` finds the
+# first "<" that does not start such a construct (ending before ``endpos``):
+# when there is none, every construct from a data-state position up to
+# ``endpos`` is read, so ``endpos`` is in the data state too (a "<" inside a
+# value is checked as well; a false alarm only costs the exact run).
+_GENERAL = rb"[^>\"'=]*"
+_SAFE_VALUE = (
+    rb"(?<=[^\t\n\f\r /=>\"'])=[\t\n\f\r ]*"
+    rb"(?:\"[^\">]*\"|'[^'>]*'|[^\t\n\f\r >\"'=]+(?=[\t\n\f\r >]))"
+)
+_UNUSUAL = re.compile(
+    rb"<(?!/?"
+    + _TAG_NAME
+    + _GENERAL
+    + rb"(?:"
+    + _SAFE_VALUE
+    + _GENERAL
+    + rb")*>|!(?!--)[^>]*>|\?[^>]*>|/(?=[^a-zA-Z])[^>]*>|(?=[^a-zA-Z/!?]))"
+)
+
 _RAW_NAMES = (
     b"script",
     b"style",
@@ -658,7 +688,10 @@ class HtmlRewriter:
                 if m is None:
                     # Hold back whatever the end of the buffer cuts (a tag, or
                     # the start of one), so the next chunk is read in context.
-                    cut = _DATA_RUN.match(buf, data_at).end()
+                    if _UNUSUAL.search(buf, data_at) is None:
+                        out.append(buf[pos:])
+                        return b"".join(out)
+                    cut = _data_end(buf, data_at, n)
                     if cut == n:
                         out.append(buf[pos:])
                         return b"".join(out)
@@ -669,7 +702,9 @@ class HtmlRewriter:
                     return self._hold(out, buf, pos, cut)
                 start = m.start()
                 if start > data_at:
-                    cut = _DATA_RUN.match(buf, data_at, start).end()
+                    cut = start
+                    if _UNUSUAL.search(buf, data_at, start) is not None:
+                        cut = _data_end(buf, data_at, start)
                     if cut < start:
                         # A tag (or bogus comment) starting at ``cut`` does not
                         # end before the candidate: find where it really ends.
