@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from privmw import html as html_mod
 from privmw.html import HtmlRewriter
 from privmw.trackers import TrackerRegistry
 from tests.tag_corpus import (
@@ -525,3 +526,41 @@ def test_no_active_tracker_after_markup_in_attributes(pieces: list[str], cuts: l
     out, _ = rewrite(document, chunks=sizes)
     assert [(k, v.name) for k, v, _ in active_vendors(out, REGISTRY) if v] == []
     assert rewrite(document)[0] == out
+
+
+_GRAMMAR_PIECES = [
+    "<a",
+    "<t",
+    "</a",
+    "<!",
+    "<?",
+    "</",
+    "<",
+    ">",
+    " ",
+    "\n",
+    "/",
+    "=",
+    '"',
+    "'",
+    "x",
+    "href",
+    "<script",
+    "<!--",
+    "-->",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(pieces=st.lists(st.sampled_from(_GRAMMAR_PIECES), max_size=30))
+def test_fast_prefilter_never_disagrees_with_the_exact_grammar(pieces: list[str]) -> None:
+    # Where the fast check finds nothing unusual, the exact tokenizer run
+    # reads the whole text as data-state constructs too.
+    data = "".join(pieces).encode()
+    if html_mod._UNUSUAL.search(data) is None:
+        assert html_mod._data_end(data, 0, len(data)) == len(data)
+
+
+@pytest.mark.parametrize("source", ['<t="a b=\'c">', '<a x"y="z>', '<a b ="c>">', '<a x=b="c>">'])
+def test_fast_prefilter_sends_ambiguous_tags_to_the_exact_path(source: str) -> None:
+    assert html_mod._UNUSUAL.search(source.encode()) is not None

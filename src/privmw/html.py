@@ -140,12 +140,15 @@ def _data_end(buf: bytes, start: int, end: int) -> int:
 # ``endpos`` is read, so ``endpos`` is in the data state too (a "<" inside a
 # value is checked as well; a false alarm only costs the exact run).
 _GENERAL = rb"[^>\"'=]*"
-_SAFE_VALUE = (
-    rb"(?<=[^\t\n\f\r /=>\"'])=[\t\n\f\r ]*"
-    rb"(?:\"[^\">]*\"|'[^'>]*'|[^\t\n\f\r >\"'=]+(?=[\t\n\f\r >]))"
+_SAFE_VALUE = (  # ='"..."' first: by far the most common
+    rb"(?<=[^\t\n\f\r /=>\"'])=(?:\"[^\">]*\"|[\t\n\f\r ]*"
+    rb"(?:\"[^\">]*\"|'[^'>]*'|[^\t\n\f\r >\"'=]+(?=[\t\n\f\r >])))"
 )
+# An accepted construct holds one ">", its last byte, and quotes only in
+# pairs that the tokenizer opens too (the tag name is delimited first, as the
+# tokenizer reads quotes and "=" in a tag name as part of it).
 _UNUSUAL = re.compile(
-    rb"<(?!/?"
+    rb"<(?![a-zA-Z/][^<>\"'=]*>|/?"
     + _TAG_NAME
     + _GENERAL
     + rb"(?:"
