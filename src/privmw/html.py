@@ -16,6 +16,11 @@ What it gets right that a regex over the whole page does not:
 * script text is data: ``"</scr" + "ipt>"`` or ``"<script src=…>"`` inside a
   script does not start or end anything; only ``</script`` followed by
   whitespace, ``/`` or ``>`` ends it;
+* markup-like text inside an attribute value is data: in
+  ``<div title="<script>">`` nothing starts. Every hit of the fast scan is
+  confirmed by a tokenizer run from the last position known to be in the
+  data state (ordinary tags read exactly, attributes and all); one inside an
+  ordinary tag is copied as part of it;
 * ``<noscript>`` and ``<template>`` content is gated too: with scripting off
   (or once a template is cloned) it is live markup (GTM's ``ns.html`` iframe,
   Meta's ``facebook.com/tr`` pixel);
