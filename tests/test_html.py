@@ -564,3 +564,14 @@ def test_fast_prefilter_never_disagrees_with_the_exact_grammar(pieces: list[str]
 @pytest.mark.parametrize("source", ['<t="a b=\'c">', '<a x"y="z>', '<a b ="c>">', '<a x=b="c>">'])
 def test_fast_prefilter_sends_ambiguous_tags_to_the_exact_path(source: str) -> None:
     assert html_mod._UNUSUAL.search(source.encode()) is not None
+
+
+def test_gtag_with_an_ads_id_needs_marketing_consent() -> None:
+    tag = b'<script async src="https://www.googletagmanager.com/gtag/js?id=AW-123"></script>'
+    out, rw = rewrite(tag, allowing("analytics"))
+    assert b'data-privmw-vendor="google-ads"' in out
+    assert b'data-privmw-category="marketing"' in out
+    assert rw.neutralised == 1
+    kept, rw2 = rewrite(tag, allowing("marketing"))
+    assert kept == tag
+    assert rw2.kept == 1
