@@ -162,6 +162,29 @@ _UNUSUAL = re.compile(
     + rb")*>|!(?!--)[^>]*>|\?[^>]*>|/(?=[^a-zA-Z])[^>]*>|(?=[^a-zA-Z/!?]))"
 )
 
+
+def _data_cut(buf: bytes, at: int, end: int) -> int:
+    """Where reading ``buf`` from the data-state position ``at`` stops before ``end``.
+
+    ``end`` when ``end`` is in the data state too; else the start of the
+    construct (tag, bogus comment...) that does not end before ``end``.
+    The fast check runs first; the exact grammar only reads from the last
+    ">" before the first unusual "<": every construct before it ends at its
+    only ">", so the byte after that ">" is in the data state.
+    """
+    while True:
+        u = _UNUSUAL.search(buf, at, end)
+        if u is None:
+            return end
+        first = u.start()
+        gt = buf.rfind(b">", at, first)
+        q = _data_end(buf, at if gt < 0 else gt + 1, first)
+        c = _CONSTRUCT.match(buf, q, end)
+        if c is None:
+            return q
+        at = c.end()
+
+
 _RAW_NAMES = (
     b"script",
     b"style",
@@ -696,10 +719,7 @@ class HtmlRewriter:
                 if m is None:
                     # Hold back whatever the end of the buffer cuts (a tag, or
                     # the start of one), so the next chunk is read in context.
-                    if _UNUSUAL.search(buf, data_at) is None:
-                        out.append(buf[pos:])
-                        return b"".join(out)
-                    cut = _data_end(buf, data_at, n)
+                    cut = _data_cut(buf, data_at, n)
                     if cut == n:
                         out.append(buf[pos:])
                         return b"".join(out)
@@ -710,9 +730,7 @@ class HtmlRewriter:
                     return self._hold(out, buf, pos, cut)
                 start = m.start()
                 if start > data_at:
-                    cut = start
-                    if _UNUSUAL.search(buf, data_at, start) is not None:
-                        cut = _data_end(buf, data_at, start)
+                    cut = _data_cut(buf, data_at, start)
                     if cut < start:
                         # A tag (or bogus comment) starting at ``cut`` does not
                         # end before the candidate: find where it really ends.
