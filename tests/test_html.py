@@ -577,3 +577,20 @@ def test_gtag_with_an_ads_id_needs_marketing_consent() -> None:
     kept, rw2 = rewrite(tag, allowing("marketing"))
     assert kept == tag
     assert rw2.kept == 1
+
+
+def test_long_ordinary_tag_with_markup_inside_is_skipped_whole() -> None:
+    # Longer than max_tag_bytes but whole in the buffer: still read exactly.
+    big = '<div title="' + "x" * 3000 + '<script>">'
+    document = (big + "\n" + _REAL_TRACKERS + "\n" + _CLOSERS).encode()
+    out, _ = rewrite(document, max_tag_bytes=1024)
+    assert [v.name for _, v, _ in active_vendors(out, REGISTRY) if v] == []
+    assert out.startswith(big.encode())
+
+
+def test_ordinary_tag_past_max_tag_bytes_across_chunks_is_counted() -> None:
+    big = b'<div title="' + b"x" * 5000 + b'">'
+    document = big + b"<p>after</p>"
+    out, rw = rewrite(document, max_tag_bytes=1024, chunks=[100] * 60)
+    assert out == document
+    assert rw.overflowed >= 1

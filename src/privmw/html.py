@@ -723,10 +723,8 @@ class HtmlRewriter:
                     if cut == n:
                         out.append(buf[pos:])
                         return b"".join(out)
-                    if n - cut > self._max:  # too big to hold: read on as text, counted
-                        self.overflowed += 1
-                        data_at = cut + 1
-                        continue
+                    if n - cut > self._max:
+                        return self._overflow(out, buf, pos)
                     return self._hold(out, buf, pos, cut)
                 start = m.start()
                 if start > data_at:
@@ -737,9 +735,7 @@ class HtmlRewriter:
                         c = _CONSTRUCT.match(buf, cut)
                         if c is None:  # cut by the end of the buffer
                             if n - cut > self._max:
-                                self.overflowed += 1
-                                data_at = cut + 1
-                                continue
+                                return self._overflow(out, buf, pos)
                             return self._hold(out, buf, pos, cut)
                         if c.end() > start:  # the candidate is attribute data
                             out.append(buf[pos : c.end()])
@@ -844,6 +840,20 @@ class HtmlRewriter:
                 pos = data_at = t.end()
                 self._state = _DATA
         return b"".join(out)
+
+    def _overflow(self, out: list[bytes], buf: bytes, pos: int) -> bytes:
+        """End a :meth:`feed` inside a construct too big to hold: pass it on, counted.
+
+        The next chunk is read as if in the data state (only a tag name cut
+        at the very end is held), as for an overflowing gated tag.
+        """
+        self.overflowed += 1
+        n = len(buf)
+        cut = buf.rfind(b"<", max(pos, n - _MAX_PREFIX))
+        if cut < 0:
+            out.append(buf[pos:])
+            return b"".join(out)
+        return self._hold(out, buf, pos, cut)
 
     def _hold(self, out: list[bytes], buf: bytes, pos: int, cut: int) -> bytes:
         """End a :meth:`feed` at an incomplete construct starting at ``cut``.
