@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Callable
 
 import pytest
@@ -594,3 +595,22 @@ def test_ordinary_tag_past_max_tag_bytes_across_chunks_is_counted() -> None:
     out, rw = rewrite(document, max_tag_bytes=1024, chunks=[100] * 60)
     assert out == document
     assert rw.overflowed >= 1
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        b"<a x='" + b'<b y="' * 20000,
+        b'<b y="' * 20000,
+        b'<div title="' + b"<script>" * 20000,
+        b'<div title="<script>">' * 5000,
+    ],
+    ids=["nested", "open values", "unterminated", "many"],
+)
+def test_pathological_markup_is_linear(document: bytes) -> None:
+    # No regex here may backtrack into other splits of the same bytes.
+    start = time.perf_counter()
+    for size in (len(document), 4096):
+        out, _ = rewrite(document, chunks=[size] * (len(document) // size), max_tag_bytes=16384)
+        assert out == document
+    assert time.perf_counter() - start < 5

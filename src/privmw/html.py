@@ -145,9 +145,11 @@ def _data_end(buf: bytes, start: int, end: int) -> int:
 # ``endpos`` is read, so ``endpos`` is in the data state too (a "<" inside a
 # value is checked as well; a false alarm only costs the exact run).
 _GENERAL = rb"[^>\"'=]*"
-_SAFE_VALUE = (  # ='"..."' first: by far the most common
-    rb"(?<=[^\t\n\f\r /=>\"'])=(?:\"[^\">]*\"|[\t\n\f\r ]*"
-    rb"(?:\"[^\">]*\"|'[^'>]*'|[^\t\n\f\r >\"'=]+(?=[\t\n\f\r >])))"
+# Each item has one way to match (no backtracking into another split, so a
+# failure costs linear time).
+_SAFE_VALUE = (
+    rb"(?<=[^\t\n\f\r /=>\"'])=[\t\n\f\r ]*"
+    rb"(?:\"[^\">]*\"|'[^'>]*'|[^\t\n\f\r >\"'=]+(?=[\t\n\f\r >]))"
 )
 # An accepted construct holds one ">", its last byte, and quotes only in
 # pairs that the tokenizer opens too (the tag name is delimited first, as the
