@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Callable
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from privmw import html as html_mod
 from privmw.html import HtmlRewriter
 from privmw.trackers import TrackerRegistry
 from tests.tag_corpus import (
+    GA4,
+    META_PIXEL,
     OWN_BODY,
     OWN_HEAD,
     SNIPPETS,
     TRACKER_FREE,
+    YOUTUBE,
     active_vendors,
     allowing,
     page,
@@ -379,3 +384,233 @@ def test_garbage_never_raises_and_chunking_is_irrelevant(
     points = sorted({c % (len(data) + 1) for c in cuts})
     sizes = [b - a for a, b in itertools.pairwise([0, *points])]
     assert rewrite(data, mode=mode, gcm=GCM, max_tag_bytes=1024, chunks=sizes)[0] == whole
+
+
+# -- markup-like text inside attribute values ----------------------------------
+#
+# The scanner jumps to "<script", "<iframe", "<!--"... without reading the
+# attributes of ordinary tags; such text inside an attribute value must not be
+# taken for a tag start (which would swallow the real tracker tags after it
+# as "script text" or "comment").
+
+_REAL_TRACKERS = YOUTUBE + "\n" + GA4 + "\n" + META_PIXEL
+# Real closers later on the page, so a wrongly opened raw-text or comment
+# state ends and the page looks "recovered" after the trackers were missed.
+_CLOSERS = (
+    "<script>var own = 1;</script><!-- own -->"
+    "<p>x</p></textarea></style></title></xmp></iframe><p>end</p>"
+)
+_IN_ATTRIBUTES = [
+    ("double-quoted script", '<div data-html="<script>">'),
+    ("single-quoted script", "<div data-html='<script>'>"),
+    ("unquoted script", "<div data-html=<script>>"),
+    ("unquoted script, space", "<div data-html=<script title=x>"),
+    ("quoted script with src", '<div data-x="<script src=/own.js>">'),
+    ("iframe", '<span title="<iframe>">'),
+    ("comment open", '<div title="<!--">'),
+    ("unquoted comment open", "<div title=<!-- >"),
+    ("style", "<div title='<style>'>"),
+    ("textarea", '<div title="<textarea>">'),
+    ("title", "<p title=<title>>"),
+    ("xmp", '<p title="<xmp>">'),
+    ("noembed", '<p title="<noembed>">'),
+    ("upper case", '<DIV TITLE="<SCRIPT>">'),
+    ("img skipped in the scan", '<img alt="<script /" src="/a.png">'),
+    ("link skipped in the scan", '<link rel=icon title="<script /" href="/f.ico">'),
+    ("end tag attribute", '</div title="<script>">'),
+    ("processing instruction", "<?php echo '<script>'; ?>"),
+    ("bogus comment", "<!x <script>>"),
+    ("doctype", '<!DOCTYPE html "<script>">'),
+    ("after a hint byte", '<div title="see www.facebook.com <script>">'),
+    ("long tag past the fast path", '<div title="' + "x" * 700 + '<script>">'),
+    ("long text then tag", "<p>" + "y" * 700 + '</p><div title="<script>">'),
+    ("nested quote styles", '<div a=\'"\' b="<script>">'),
+]
+
+
+@pytest.mark.parametrize(
+    "prefix", [c[1] for c in _IN_ATTRIBUTES], ids=[c[0] for c in _IN_ATTRIBUTES]
+)
+def test_markup_inside_attribute_values_does_not_hide_real_tags(prefix: str) -> None:
+    document = (prefix + "\n" + _REAL_TRACKERS + "\n" + _CLOSERS).encode()
+    before = {v.name for _, v, _ in active_vendors(document, REGISTRY) if v}
+    assert {"google-analytics", "meta-pixel", "youtube"} <= before  # the case is real
+    whole, rw = rewrite(document)
+    assert [v.name for _, v, _ in active_vendors(whole, REGISTRY) if v] == []
+    assert rw.neutralised >= 4
+    assert whole.startswith(prefix.encode())  # the attribute itself is left alone
+    for cut in range(1, len(document), 7):
+        assert rewrite(document, chunks=[cut])[0] == whole, cut
+    assert rewrite(document, chunks=[1] * len(document))[0] == whole
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        '<div title="<img src=https://www.facebook.com/tr>">',
+        "<div title='<iframe src=\"https://www.youtube.com/embed/x\"></iframe>'>",
+        '<div data-x="<script src=https://connect.facebook.net/x.js></script>">',
+        '<a title="<!-- <script src=https://connect.facebook.net/x.js> -->">x</a>',
+    ],
+)
+def test_tracker_markup_inside_an_attribute_is_data(source: str) -> None:
+    # Text in an attribute value loads nothing: it is copied byte for byte,
+    # never "neutralised" (which would insert quotes into the value).
+    data = source.encode()
+    out, rw = rewrite(data)
+    assert out == data
+    assert not rw.changed
+    for cut in range(1, len(data)):
+        assert rewrite(data, chunks=[cut])[0] == data, cut
+
+
+_ATTR_VALUES = [
+    "<script>",
+    "<script",
+    "<SCRIPT src=/a.js>",
+    "<iframe>",
+    "<!--",
+    "<!-- x",
+    "-->",
+    "<style>",
+    "<textarea>",
+    "<title>",
+    "<xmp>",
+    "<img src=https://www.facebook.com/tr>",
+    "</script>",
+    "a > b",
+    "x.facebook.com",
+    "plain",
+    "",
+]
+_ORDINARY = st.builds(
+    lambda name, attrs: f"<{name}{''.join(attrs)}>",
+    st.sampled_from(["div", "p", "span", "a", "img", "link", "input", "section"]),
+    st.lists(
+        st.one_of(
+            st.sampled_from(_ATTR_VALUES).map(lambda v: f' data-a="{v}"'),
+            st.sampled_from(_ATTR_VALUES).map(lambda v: f" title='{v}'"),
+            st.sampled_from([v for v in _ATTR_VALUES if v and not any(c in v for c in " >")]).map(
+                lambda v: f" alt={v}"
+            ),
+            st.just(" hidden"),
+        ),
+        max_size=3,
+    ),
+)
+_REAL = st.sampled_from(
+    [
+        GA4,
+        META_PIXEL,
+        YOUTUBE,
+        "<p>text</p>",
+        "</div>",
+        "<script>var own = 1;</script>",
+        "<!-- c -->",
+        "-->",
+        "</script>",
+        "</textarea>",
+        "\n",
+    ]
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    pieces=st.lists(st.one_of(_ORDINARY, _REAL), min_size=1, max_size=14),
+    cuts=st.lists(st.integers(min_value=0, max_value=6000), max_size=8),
+)
+def test_no_active_tracker_after_markup_in_attributes(pieces: list[str], cuts: list[int]) -> None:
+    document = "".join(pieces).encode()
+    points = sorted({c % (len(document) + 1) for c in cuts})
+    sizes = [b - a for a, b in itertools.pairwise([0, *points])]
+    out, _ = rewrite(document, chunks=sizes)
+    assert [(k, v.name) for k, v, _ in active_vendors(out, REGISTRY) if v] == []
+    assert rewrite(document)[0] == out
+    if not any(p in (GA4, META_PIXEL, YOUTUBE) for p in pieces):
+        assert out == document  # markup in attribute values is never rewritten
+
+
+_GRAMMAR_PIECES = [
+    "<a",
+    "<t",
+    "</a",
+    "<!",
+    "<?",
+    "</",
+    "<",
+    ">",
+    " ",
+    "\n",
+    "/",
+    "=",
+    '"',
+    "'",
+    "x",
+    "href",
+    "<script",
+    "<!--",
+    "-->",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(pieces=st.lists(st.sampled_from(_GRAMMAR_PIECES), max_size=30))
+def test_fast_prefilter_never_disagrees_with_the_exact_grammar(pieces: list[str]) -> None:
+    # Where the fast check finds nothing unusual, the exact tokenizer run
+    # reads the whole text as data-state constructs too.
+    data = "".join(pieces).encode()
+    if html_mod._UNUSUAL.search(data) is None:
+        assert html_mod._data_end(data, 0, len(data)) == len(data)
+
+
+@pytest.mark.parametrize("source", ['<t="a b=\'c">', '<a x"y="z>', '<a b ="c>">', '<a x=b="c>">'])
+def test_fast_prefilter_sends_ambiguous_tags_to_the_exact_path(source: str) -> None:
+    assert html_mod._UNUSUAL.search(source.encode()) is not None
+
+
+def test_gtag_with_an_ads_id_needs_marketing_consent() -> None:
+    tag = b'<script async src="https://www.googletagmanager.com/gtag/js?id=AW-123"></script>'
+    out, rw = rewrite(tag, allowing("analytics"))
+    assert b'data-privmw-vendor="google-ads"' in out
+    assert b'data-privmw-category="marketing"' in out
+    assert rw.neutralised == 1
+    kept, rw2 = rewrite(tag, allowing("marketing"))
+    assert kept == tag
+    assert rw2.kept == 1
+
+
+def test_long_ordinary_tag_with_markup_inside_is_skipped_whole() -> None:
+    # Longer than max_tag_bytes but whole in the buffer: still read exactly.
+    big = '<div title="' + "x" * 3000 + '<script>">'
+    document = (big + "\n" + _REAL_TRACKERS + "\n" + _CLOSERS).encode()
+    out, _ = rewrite(document, max_tag_bytes=1024)
+    assert [v.name for _, v, _ in active_vendors(out, REGISTRY) if v] == []
+    assert out.startswith(big.encode())
+
+
+def test_ordinary_tag_past_max_tag_bytes_across_chunks_is_counted() -> None:
+    big = b'<div title="' + b"x" * 5000 + b'">'
+    document = big + b"<p>after</p>"
+    out, rw = rewrite(document, max_tag_bytes=1024, chunks=[100] * 60)
+    assert out == document
+    assert rw.overflowed >= 1
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        b"<a x='" + b'<b y="' * 20000,
+        b'<b y="' * 20000,
+        b'<div title="' + b"<script>" * 20000,
+        b'<div title="<script>">' * 5000,
+    ],
+    ids=["nested", "open values", "unterminated", "many"],
+)
+def test_pathological_markup_is_linear(document: bytes) -> None:
+    # No regex here may backtrack into other splits of the same bytes.
+    start = time.perf_counter()
+    for size in (len(document), 4096):
+        out, _ = rewrite(document, chunks=[size] * (len(document) // size), max_tag_bytes=16384)
+        assert out == document
+    assert time.perf_counter() - start < 5

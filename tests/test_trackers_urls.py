@@ -63,3 +63,42 @@ def test_url_hint_sees_vendor_tlds_and_obfuscation() -> None:
     assert hint.search(b"<img src=a&#46;b>")
     assert hint.search(b"<img src=%2e>")
     assert hint.search(b'<img src="/logo.png" alt="x">') is None
+
+
+@pytest.mark.parametrize(
+    ("url", "vendor"),
+    [
+        ("https://www.googletagmanager.com/gtag/js?id=AW-123456789", "google-ads"),
+        ("https://www.googletagmanager.com/gtag/js?id=DC-1234567", "google-ads"),
+        ("https://www.googletagmanager.com/gtag/js?id=aw-1", "google-ads"),
+        ("https://www.googletagmanager.com/gtag/js?l=dataLayer&id=AW-1", "google-ads"),
+        ("https://www.googletagmanager.com/gtag/js?id=%41W-1", "google-ads"),  # %41 = "A"
+        ("https://www.googletagmanager.com/gtag/js?i\td=AW-1", "google-ads"),  # tab dropped
+        ("//www.googletagmanager.com/gtag/js?id=AW-1#x", "google-ads"),
+        ("https://www.googletagmanager.com/gtag/js?id=G-ABC", "google-analytics"),
+        ("https://www.googletagmanager.com/gtag/js?id=UA-1-1", "google-analytics"),
+        ("https://www.googletagmanager.com/gtag/js?id=GTM-XYZ", "google-tag-manager"),
+        ("https://www.googletagmanager.com/gtag/js", "google-analytics"),
+        ("https://www.googletagmanager.com/gtag/js?id=", "google-analytics"),
+        ("https://www.googletagmanager.com/gtag/js?id=XX-1", "google-analytics"),
+        ("https://www.googletagmanager.com/gtag/js?xid=AW-1", "google-analytics"),
+        ("https://www.googletagmanager.com/gtm.js?id=AW-1", "google-tag-manager"),
+    ],
+)
+def test_gtag_id_names_the_product(url: str, vendor: str) -> None:
+    found = REGISTRY.match_url(url)
+    assert found is not None
+    assert found.name == vendor
+
+
+def test_gtag_ads_id_is_marketing() -> None:
+    found = REGISTRY.match_url("https://www.googletagmanager.com/gtag/js?id=AW-1")
+    assert found is not None
+    assert found.category == "marketing"
+
+
+def test_gtag_id_routes_only_to_vendors_the_registry_has() -> None:
+    without_ads = TrackerRegistry(vendors=[v for v in REGISTRY if v.name != "google-ads"])
+    found = without_ads.match_url("https://www.googletagmanager.com/gtag/js?id=AW-1")
+    assert found is not None
+    assert found.name == "google-analytics"

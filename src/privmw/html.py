@@ -16,6 +16,11 @@ What it gets right that a regex over the whole page does not:
 * script text is data: ``"</scr" + "ipt>"`` or ``"<script src=…>"`` inside a
   script does not start or end anything; only ``</script`` followed by
   whitespace, ``/`` or ``>`` ends it;
+* markup-like text inside an attribute value is data: in
+  ``<div title="<script>">`` nothing starts. Every hit of the fast scan is
+  confirmed by a tokenizer run from the last position known to be in the
+  data state (ordinary tags read exactly, attributes and all); one inside an
+  ordinary tag is copied as part of it;
 * ``<noscript>`` and ``<template>`` content is gated too: with scripting off
   (or once a template is cloned) it is live markup (GTM's ``ns.html`` iframe,
   Meta's ``facebook.com/tr`` pixel);
@@ -105,6 +110,82 @@ def _tag_rest(x: bytes = b"", u: bytes = b"", groups: bool = False) -> bytes:
 
 _TAG_REST = re.compile(rb"(?:" + _tag_rest() + rb")*>")
 _ATTRS = re.compile(_tag_rest(groups=True))
+
+# One thing the tokenizer reads from the data state, whole: a start or end tag
+# (attributes tokenised exactly; the look-ahead after the name stops a failed
+# match from retrying with a shorter name), "</>", a bogus comment, doctype or
+# processing instruction (up to the first ">"), a comment, or a "<" that
+# starts nothing. Incomplete, it matches nothing.
+_TAG_NAME = rb"[a-zA-Z][^\t\n\f\r />]*(?=[\t\n\f\r />])"
+_CONSTRUCT_ALT = (
+    rb"</?" + _TAG_NAME + rb"(?:" + _tag_rest() + rb")*>"
+    rb"|</>"
+    rb"|<(?:!(?!--)|\?|/(?=[^a-zA-Z>]))[^>]*>"
+    rb"|<!--(?:-?>|[\s\S]*?--!?>)"
+    rb"|<(?=[^a-zA-Z/!?])"
+)
+_CONSTRUCT = re.compile(_CONSTRUCT_ALT)
+#: Text and whole constructs from a data-state position: where it stops
+#: (before ``endpos``) a construct starts that does not end before ``endpos``.
+_DATA_RUN = re.compile(rb"[^<]*(?:(?:" + _CONSTRUCT_ALT + rb")[^<]*)*")
+
+
+def _data_end(buf: bytes, start: int, end: int) -> int:
+    """Where the exact data-state run from ``start`` stops before ``end``."""
+    m = _DATA_RUN.match(buf, start, end)
+    return start if m is None else m.end()  # it always matches, if only ""
+
+
+# The common constructs in a stricter grammar that sre checks fast, without a
+# repeat across tags: quotes only right after "name=" and holding no ">", an
+# unquoted value ending at whitespace or ">", no "=" or quote anywhere else.
+# What it accepts ends where the tokenizer ends it. ``_UNUSUAL`` finds the
+# first "<" that does not start such a construct (ending before ``endpos``):
+# when there is none, every construct from a data-state position up to
+# ``endpos`` is read, so ``endpos`` is in the data state too (a "<" inside a
+# value is checked as well; a false alarm only costs the exact run).
+_GENERAL = rb"[^>\"'=]*"
+# Each item has one way to match (no backtracking into another split, so a
+# failure costs linear time).
+_SAFE_VALUE = (
+    rb"(?<=[^\t\n\f\r /=>\"'])=[\t\n\f\r ]*"
+    rb"(?:\"[^\">]*\"|'[^'>]*'|[^\t\n\f\r >\"'=]+(?=[\t\n\f\r >]))"
+)
+# An accepted construct holds one ">", its last byte, and quotes only in
+# pairs that the tokenizer opens too (the tag name is delimited first, as the
+# tokenizer reads quotes and "=" in a tag name as part of it).
+_UNUSUAL = re.compile(
+    rb"<(?![a-zA-Z/][^<>\"'=]*>|/?"
+    + _TAG_NAME
+    + _GENERAL
+    + rb"(?:"
+    + _SAFE_VALUE
+    + _GENERAL
+    + rb")*>|!(?!--)[^>]*>|\?[^>]*>|/(?=[^a-zA-Z])[^>]*>|(?=[^a-zA-Z/!?]))"
+)
+
+
+def _data_cut(buf: bytes, at: int, end: int) -> int:
+    """Where reading ``buf`` from the data-state position ``at`` stops before ``end``.
+
+    ``end`` when ``end`` is in the data state too; else the start of the
+    construct (tag, bogus comment...) that does not end before ``end``.
+    The fast check runs first; the exact grammar only reads from the last
+    ">" before the first unusual "<": every construct before it ends at its
+    only ">", so the byte after that ">" is in the data state.
+    """
+    while True:
+        u = _UNUSUAL.search(buf, at, end)
+        if u is None:
+            return end
+        first = u.start()
+        gt = buf.rfind(b">", at, first)
+        q = _data_end(buf, at if gt < 0 else gt + 1, first)
+        c = _CONSTRUCT.match(buf, q, end)
+        if c is None:
+            return q
+        at = c.end()
+
 
 _RAW_NAMES = (
     b"script",
@@ -397,6 +478,7 @@ class HtmlRewriter:
         "_allows",
         "_cache",
         "_consent_mode",
+        "_ctx",
         "_dot_tld",
         "_end",
         "_entity_hint",
@@ -444,6 +526,10 @@ class HtmlRewriter:
         self._consent_mode = consent_mode
         self._loader = loader
         self._pending = b""
+        # Already emitted bytes of an ordinary tag (or bogus comment) that a
+        # chunk boundary cut: re-read, never re-emitted, so the next chunk is
+        # known to start inside it.
+        self._ctx = b""
         self._state = _DATA
         self._end = _END[b"script"]
         self._held = bytearray()
@@ -588,10 +674,15 @@ class HtmlRewriter:
 
     def feed(self, chunk: bytes) -> bytes:
         """Rewrite the next chunk; returns what can be emitted so far."""
-        buf = self._pending + chunk if self._pending else bytes(chunk)
-        self._pending = b""
+        ctx = self._ctx
+        buf = ctx + self._pending + chunk if ctx or self._pending else bytes(chunk)
+        self._pending = self._ctx = b""
         out: list[bytes] = []
-        pos = 0
+        pos = len(ctx)
+        # A position known to be in the data state: the scanner's hits are
+        # only candidates; one inside an ordinary tag (``<div title="<script>">``)
+        # is attribute data, and only a tokenizer run from here can tell.
+        data_at = 0
         n = len(buf)
         checked_to = 0
         raw_at = -1
@@ -628,21 +719,40 @@ class HtmlRewriter:
                     pos = limit
                     continue
                 if m is None:
-                    cut = buf.rfind(b"<", max(pos, n - _MAX_PREFIX))
-                    if cut < 0:
+                    # Hold back whatever the end of the buffer cuts (a tag, or
+                    # the start of one), so the next chunk is read in context.
+                    cut = _data_cut(buf, data_at, n)
+                    if cut == n:
                         out.append(buf[pos:])
-                    else:
-                        out.append(buf[pos:cut])
-                        self._pending = buf[cut:]
-                    return b"".join(out)
+                        return b"".join(out)
+                    if n - cut > self._max:
+                        return self._overflow(out, buf, pos)
+                    return self._hold(out, buf, pos, cut)
                 start = m.start()
+                if start > data_at:
+                    cut = _data_cut(buf, data_at, start)
+                    if cut < start:
+                        # A tag (or bogus comment) starting at ``cut`` does not
+                        # end before the candidate: find where it really ends.
+                        c = _CONSTRUCT.match(buf, cut)
+                        if c is None:  # cut by the end of the buffer
+                            if n - cut > self._max:
+                                return self._overflow(out, buf, pos)
+                            return self._hold(out, buf, pos, cut)
+                        if c.end() > start:  # the candidate is attribute data
+                            out.append(buf[pos : c.end()])
+                            pos = data_at = c.end()
+                            continue
+                        data_at = c.end()  # e.g. "<" right before it: look again
+                        continue
+                    data_at = start
                 out.append(buf[pos:start])
                 raw_name = m.group(1) or m.group(2)
                 if raw_name is None:  # a comment; "<!-->" and "<!--->" close at once
                     if buf.startswith(b">", start + 4) or buf.startswith(b"->", start + 4):
                         close = buf.find(b">", start + 4) + 1
                         out.append(buf[start:close])
-                        pos = close
+                        pos = data_at = close
                         continue
                     if n - start < 6:
                         self._pending = buf[start:]
@@ -657,7 +767,7 @@ class HtmlRewriter:
                     if n - start > self._max:  # too big to hold: pass through, counted
                         self.overflowed += 1
                         out.append(buf[start : m.end()])
-                        pos = m.end()
+                        pos = data_at = m.end()
                         continue
                     self._pending = buf[start:]
                     return b"".join(out)
@@ -668,13 +778,13 @@ class HtmlRewriter:
                 else:
                     emitted, nxt, raw = tag, _RAW, name
                 out.append(emitted)
-                pos = end
+                pos = data_at = end
                 if nxt == _RAW:
                     # Skip the raw text right away when its end tag is here.
                     e = _END[raw].search(buf, pos)
                     if e is not None:
                         out.append(buf[pos : e.start()])
-                        pos = e.start()
+                        pos = data_at = e.start()
                         continue
                 if nxt != _DATA:
                     self._state = nxt
@@ -687,7 +797,7 @@ class HtmlRewriter:
                     self._pending = buf[keep:]
                     return b"".join(out)
                 out.append(buf[pos : m.end()])
-                pos = m.end()
+                pos = data_at = m.end()
                 self._state = _DATA
             elif state == _RAW:
                 m = self._end.search(buf, pos)
@@ -697,7 +807,7 @@ class HtmlRewriter:
                     self._pending = buf[keep:]
                     return b"".join(out)
                 out.append(buf[pos : m.start()])
-                pos = m.start()  # the end tag itself is plain data
+                pos = data_at = m.start()  # the end tag itself is plain data
                 self._state = _DATA
             elif state == _HOLD:
                 m = self._end.search(buf, pos)
@@ -714,7 +824,7 @@ class HtmlRewriter:
                 emitted, self._state = self._decide_inline(bytes(self._held), True)
                 self._held = bytearray()
                 out.append(emitted)
-                pos = m.start()
+                pos = data_at = m.start()
                 if self._state == _RAW:
                     self._state = _DATA
             else:  # _DROP: discard up to and including the end tag
@@ -729,13 +839,42 @@ class HtmlRewriter:
                         continue
                     self._pending = buf[m.start() :]
                     return b"".join(out)
-                pos = t.end()
+                pos = data_at = t.end()
                 self._state = _DATA
+        return b"".join(out)
+
+    def _overflow(self, out: list[bytes], buf: bytes, pos: int) -> bytes:
+        """End a :meth:`feed` inside a construct too big to hold: pass it on, counted.
+
+        The next chunk is read as if in the data state (only a tag name cut
+        at the very end is held), as for an overflowing gated tag.
+        """
+        self.overflowed += 1
+        n = len(buf)
+        cut = buf.rfind(b"<", max(pos, n - _MAX_PREFIX))
+        if cut < 0:
+            out.append(buf[pos:])
+            return b"".join(out)
+        return self._hold(out, buf, pos, cut)
+
+    def _hold(self, out: list[bytes], buf: bytes, pos: int, cut: int) -> bytes:
+        """End a :meth:`feed` at an incomplete construct starting at ``cut``.
+
+        What is not emitted yet is held; what was (the construct's start, when
+        ``pos`` is past it) is kept as context to re-read, not to re-emit.
+        """
+        if cut >= pos:
+            out.append(buf[pos:cut])
+            self._pending = buf[cut:]
+        else:
+            out.append(buf[pos:])
+            self._ctx = buf[cut:]
         return b"".join(out)
 
     def close(self) -> bytes:
         """Flush what is held at the end of the document."""
         pending, self._pending = self._pending, b""
+        self._ctx = b""
         out = b""
         if self._state == _HOLD:
             emitted, _ = self._decide_inline(bytes(self._held) + pending, True)

@@ -16,7 +16,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from urllib.parse import unquote
+from urllib.parse import parse_qsl, unquote
 
 from ._errors import ConfigurationError
 
@@ -342,6 +342,32 @@ def _host_path(url: str) -> str | None:
     return f"{host}/{path}" if path else host
 
 
+#: gtag.js serves every Google product from one URL; its ``id`` query
+#: parameter says which one a tag is (an ``AW-`` tag is Google Ads, marketing,
+#: though the URL is GA4's). URL pattern -> (lower-case id prefix, vendor name).
+#: Reference: Google tag (gtag.js) documentation, "tag IDs" (G-, AW-, DC-, GTM-).
+_ID_ROUTES: dict[str, tuple[tuple[str, str], ...]] = {
+    "googletagmanager.com/gtag/js": (
+        ("aw-", "google-ads"),
+        ("dc-", "google-ads"),
+        ("g-", "google-analytics"),
+        ("ua-", "google-analytics"),
+        ("gtm-", "google-tag-manager"),
+    ),
+}
+
+
+def _query_id(url: str) -> str | None:
+    """The first ``id`` query parameter of a URL, lower case, as a browser sends it."""
+    query = url.translate(_TAB_NL).partition("#")[0].partition("?")[2]
+    if not query:
+        return None
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        if name == "id":
+            return value.strip().lower()
+    return None
+
+
 class TrackerRegistry:
     """Vendors, with lookups by URL, cookie name and inline script text.
 
@@ -355,6 +381,7 @@ class TrackerRegistry:
         "_by_pattern",
         "_cookie_exact",
         "_cookie_globs",
+        "_id_routes",
         "_inline",
         "_inline_cache",
         "_inline_vendor",
@@ -389,6 +416,17 @@ class TrackerRegistry:
             p_host, _, p_path = pattern.partition("/")
             by_host.setdefault(p_host, []).append((p_path, vendor))
         self._by_host = {h: tuple(v) for h, v in by_host.items()}
+        # (host, path prefix) -> id prefix routes to this registry's vendors,
+        # only for patterns whose vendor and targets are all present.
+        routes: dict[tuple[str, str], tuple[tuple[str, Vendor], ...]] = {}
+        for pattern, targets in _ID_ROUTES.items():
+            if pattern not in {p for p, _v in patterns}:
+                continue
+            resolved = tuple((pre, merged[name]) for pre, name in targets if name in merged)
+            if resolved:
+                p_host, _, p_path = pattern.partition("/")
+                routes[(p_host, p_path)] = resolved
+        self._id_routes = routes
         # A cheap pre-filter for HTML: a lower-cased tag in which no dot is
         # followed by the last label of a vendor host ("com", "net", "ms"...)
         # cannot name a vendor URL. Entities, percent-escapes, backslashes and
@@ -441,6 +479,9 @@ class TrackerRegistry:
         ``HTTPS://WWW.GoogleTagManager.com/gtm.js``, ``//connect.facebook.net/x``
         and ``http://region1.google-analytics.com/g/collect`` all match; a
         look-alike such as ``notfacebook.net`` or ``facebook.net.example`` does not.
+        A gtag.js URL goes to the product its ``id`` names: ``?id=AW-…`` or
+        ``DC-…`` is Google Ads, ``G-…``/``UA-…`` Google Analytics, ``GTM-…``
+        Google Tag Manager (no or another id: Google Analytics).
         """
         cache = self._url_cache
         found = cache.get(url, _MISS)
@@ -464,11 +505,23 @@ class TrackerRegistry:
             if entries is not None:
                 for p_path, vendor in entries:
                     if not p_path or path.startswith(p_path):
+                        if self._id_routes and (host, p_path) in self._id_routes:
+                            return self._by_id(url, vendor, self._id_routes[(host, p_path)])
                         return vendor
             dot = host.find(".")
             if dot < 0:
                 return None
             host = host[dot + 1 :]
+
+    @staticmethod
+    def _by_id(url: str, vendor: Vendor, routes: tuple[tuple[str, Vendor], ...]) -> Vendor:
+        """The vendor the URL's ``id`` parameter names, else the URL's own."""
+        tag_id = _query_id(url)
+        if tag_id:
+            for prefix, routed in routes:
+                if tag_id.startswith(prefix):
+                    return routed
+        return vendor
 
     def match_cookie(self, name: str) -> Vendor | None:
         """The vendor that sets a cookie of this name, or ``None``."""
