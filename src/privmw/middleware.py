@@ -61,6 +61,7 @@ _REAL_IP = b"x-real-ip"
 _COOKIE = b"cookie"
 _SEC_GPC = b"sec-gpc"
 _SIGNAL_HEADERS = frozenset({_COOKIE, _SEC_GPC, b"dnt"})
+_READ = _SIGNAL_HEADERS | FORWARDING_HEADERS
 _DEFAULT_TRUSTED = ("127.0.0.1", "::1")
 
 
@@ -307,11 +308,13 @@ class PrivacyMiddleware:
         real: bytes | None = None
         first: tuple[bytes, bytes] | None = None
         count = 0
-        forwarding = FORWARDING_HEADERS
         gpc = dnt = False
         cookie: bytes | None = None
+        read = _READ
         for pair in headers:  # the one pass: forwarding, signals, cookies
             name = pair[0]
+            if name not in read:  # most headers: one set lookup
+                continue
             if name in _SIGNAL_HEADERS:
                 if name == _COOKIE:
                     cookie = pair[1] if cookie is None else cookie + b"; " + pair[1]
@@ -319,7 +322,7 @@ class PrivacyMiddleware:
                     gpc = gpc or gpc_set(pair[1])
                 else:
                     dnt = dnt or dnt_set(pair[1])
-            elif name in forwarding:
+            else:
                 count += 1
                 first = pair
                 if name == _XFF:
