@@ -92,7 +92,7 @@ def run(quick: bool, only: set[str] | None) -> dict[str, Any]:
         scope = getattr(module, "scope", make_scope)
         samples = asyncio.run(measure_requests(apps, scope, rounds, n))
         medians = {name: statistics.median(s) for name, s in samples.items()}
-        bare = medians.get(BARE)
+        bare = next((m for name, m in medians.items() if name.startswith(BARE)), None)
         group["median_us"] = medians
         group["reference"] = getattr(module, "REFERENCE", None)
         if bare is not None:
@@ -133,7 +133,7 @@ def markdown(report: dict[str, Any]) -> str:
                 and add is not None
                 and ref > 0
                 and not variant.startswith("privmw")
-                and variant != BARE
+                and not variant.startswith(BARE)
                 else ""
             )
             lines.append(
@@ -166,7 +166,7 @@ def chart(report: dict[str, Any], path: Path) -> bool:
     heights = [max(1.5, 0.45 * len(g["added_us"])) for _, g in groups]
     fig, axes = plt.subplots(len(groups), 1, figsize=(9, sum(heights) + 1), squeeze=False)
     for ax, (name, group) in zip(axes[:, 0], groups, strict=True):
-        items = [(k, v) for k, v in group["added_us"].items() if k != BARE]
+        items = [(k, v) for k, v in group["added_us"].items() if not k.startswith(BARE)]
         labels = [k for k, _ in items]
         values = [max(v, 0.01) for _, v in items]
         colours = ["#2b7a3d" if k.startswith("privmw") else "#8a8a8a" for k in labels]
