@@ -47,6 +47,7 @@ templates = Jinja2Templates(directory=HERE / "templates")
 #: environment, else a fresh one per process (choices then last until restart).
 CONSENT = ConsentPolicy(
     revision="2026-01",
+    gpc_last_update="2026-11-22",  # when our GPC handling last changed
     secret=os.environ.get("PRIVMW_CONSENT_SECRET") or secrets.token_urlsafe(32),
     cookies={"demo_session": "necessary"},
 )
