@@ -55,7 +55,6 @@ from ._types import Receive, Scope, Send
 from .context import NECESSARY, PrivacyContext
 from .cookies import (
     CookieGate,
-    cookie_responder,
     expiry_headers,
     parse_cookie_header,
     registrable_domain,
@@ -647,10 +646,6 @@ class ConsentManager:
         return None
 
     # -- responding ------------------------------------------------------
-
-    def responder(self, context: PrivacyContext, send: Send, scope: Scope) -> Send:
-        """The ``send`` wrapper for one request: cookie gating, expiries, ``Vary``, ``Tk``."""
-        return cookie_responder(send, self.gate, context.allows, self.extra_headers(context, scope))
 
     def extra_headers(
         self, context: PrivacyContext, scope: Scope

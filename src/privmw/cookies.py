@@ -25,14 +25,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from urllib.parse import unquote
 
-from ._types import Message, Send
 from .context import NECESSARY
 from .trackers import TrackerRegistry
 
 __all__ = [
     "VARY_TOKENS",
     "CookieGate",
-    "cookie_responder",
     "expiry_headers",
     "is_deletion",
     "merge_vary",
@@ -294,24 +292,3 @@ class CookieGate:
         if extra:
             out.extend(extra)
         return out
-
-
-def cookie_responder(
-    send: Send,
-    gate: CookieGate,
-    allows: Callable[[str], bool],
-    extra: list[tuple[bytes, bytes]] | None,
-) -> Send:
-    """The ``send`` wrapper: gates ``Set-Cookie``, appends ``extra`` (expiries), merges ``Vary``.
-
-    Only ``http.response.start`` is touched; body messages pass straight on.
-    A closure rather than an object: it is built on every request.
-    """
-    filter_headers = gate.filter_headers
-
-    async def responder(message: Message) -> None:
-        if message["type"] == "http.response.start":
-            message["headers"] = filter_headers(message.get("headers", ()), allows, extra)
-        await send(message)
-
-    return responder

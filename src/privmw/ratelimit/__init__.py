@@ -14,7 +14,7 @@ with ``await middleware.limiter.aclose()`` (e.g. in the app's lifespan).
 
 from __future__ import annotations
 
-from .limiter import Limiter, Verdict, respond, with_fields
+from .limiter import Limiter, Verdict, respond
 from .redis import RedisBackend
 from .rules import Bans, RateLimit, Route, parse_rate
 
@@ -27,5 +27,4 @@ __all__ = [
     "Verdict",
     "parse_rate",
     "respond",
-    "with_fields",
 ]

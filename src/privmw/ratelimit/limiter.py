@@ -19,7 +19,7 @@ import random
 import time
 from collections.abc import Callable
 
-from privmw._types import Message, Scope, Send
+from privmw._types import Scope, Send
 from privmw.clientip import Address
 from privmw.pseudonym import KeyedHasher
 
@@ -37,7 +37,7 @@ from .headers import (
 from .rules import Networks, RateLimit
 from .table import Table
 
-__all__ = ["Limiter", "Policy", "Verdict", "respond", "with_fields"]
+__all__ = ["Limiter", "Policy", "Verdict", "respond"]
 
 OK = "ok"
 QUOTA = "quota"
@@ -336,17 +336,6 @@ class Limiter:
         if self.legacy:
             out += legacy_fields(policy.count, verdict.remaining, verdict.reset)
         return out
-
-
-def with_fields(send: Send, fields: list[tuple[bytes, bytes]]) -> Send:
-    """Wrap ``send`` so ``http.response.start`` also carries ``fields``."""
-
-    async def sender(message: Message) -> None:
-        if message["type"] == "http.response.start":
-            message["headers"] = [*message.get("headers", ()), *fields]
-        await send(message)
-
-    return sender
 
 
 _DETAILS = {
