@@ -17,7 +17,7 @@ import time
 from typing import Any
 
 from privmw import ConsentPolicy, PrivacyMiddleware
-from privmw.consent import encode_consent
+from privmw.consent.cookie import encode_consent
 
 from .common import DEFAULT_HEADERS, ASGIApp, bare_app, make_scope
 

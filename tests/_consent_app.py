@@ -22,7 +22,7 @@ def policy(**options: Any) -> ConsentPolicy:
     return ConsentPolicy(**options)
 
 
-def make_app(consent: ConsentPolicy | None = None) -> PrivacyMiddleware:
+def make_app(consent: ConsentPolicy | None = None, **options: Any) -> PrivacyMiddleware:
     async def state(request: Request) -> JSONResponse:
         ctx = request.state.privacy
         return JSONResponse(
@@ -49,7 +49,7 @@ def make_app(consent: ConsentPolicy | None = None) -> PrivacyMiddleware:
         return PlainTextResponse("ok", headers={"Vary": value})
 
     app = Starlette(routes=[Route("/", state), Route("/set", set_cookies), Route("/vary", varied)])
-    return PrivacyMiddleware(app, consent=consent or policy())
+    return PrivacyMiddleware(app, consent=consent or policy(), **options)
 
 
 async def call(

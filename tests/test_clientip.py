@@ -238,9 +238,9 @@ def test_trust_everything_and_unix() -> None:
 @pytest.mark.parametrize(
     ("proxies", "fragment"),
     [
-        (["10.0.0.0/33"], "'10.0.0.0/33' is not an IP address or CIDR network"),
+        (["10.0.0.0/33"], "entries must be IP addresses or CIDR networks"),
         (["localhost"], "'localhost'"),
-        ("127.0.0.1", "single string '127.0.0.1'"),
+        ("127.0.0.1", "got '127.0.0.1'; write ('127.0.0.1',)"),
         ([127], "must be strings, got 127"),
     ],
 )

@@ -5,12 +5,13 @@ from typing import Any
 import pytest
 
 from privmw import PrivacyMiddleware
-from privmw.consent import encode_consent
+from privmw._headers import merge_vary
+from privmw._responder import Responder
+from privmw.consent.cookie import encode_consent
 from privmw.cookies import (
     CookieGate,
     expiry_headers,
     is_deletion,
-    merge_vary,
     parse_cookie_header,
     registrable_domain,
     set_cookie_name,
@@ -19,6 +20,14 @@ from privmw.trackers import TrackerRegistry, Vendor
 from tests._consent_app import NOW, SECRET, call, make_app, policy, set_cookies
 
 SIGNED = policy(secret=SECRET)
+
+
+def _filter(
+    gate: CookieGate, headers: list[tuple[bytes, bytes]], allows: Any
+) -> list[tuple[bytes, bytes]]:
+    """The response-start edits of the one send wrapper, with this gate and Vary on."""
+    responder = Responder(None, {}, allows, gate=gate, vary=True)  # type: ignore[arg-type]
+    return responder.edit_headers(headers)
 
 
 def _names(cookies: list[str]) -> list[str]:
@@ -98,17 +107,18 @@ def test_expiry_headers_host_and_parent() -> None:
 
 
 @pytest.mark.parametrize(
-    ("existing", "missing"),
+    ("existing", "merged"),
     [
         ([], b"Cookie, Sec-GPC, DNT"),
-        ([b"Accept-Encoding"], b"Cookie, Sec-GPC, DNT"),
-        ([b"cookie, dnt"], b"Sec-GPC"),
-        ([b"Cookie", b"Sec-GPC, DNT"], None),
-        ([b"*"], None),
+        ([b"Accept-Encoding"], b"Accept-Encoding, Cookie, Sec-GPC, DNT"),
+        ([b"cookie, dnt"], b"cookie, dnt, Sec-GPC"),
+        ([b"Cookie", b"Sec-GPC, DNT"], b"Cookie, Sec-GPC, DNT"),
+        ([b"*"], b"*"),
+        ([b"Accept, accept", b" "], b"Accept, Cookie, Sec-GPC, DNT"),
     ],
 )
-def test_merge_vary(existing: list[bytes], missing: bytes | None) -> None:
-    assert merge_vary(existing) == missing
+def test_merge_vary(existing: list[bytes], merged: bytes) -> None:
+    assert merge_vary(existing) == merged
 
 
 @pytest.mark.parametrize(
@@ -148,14 +158,18 @@ def test_gate_percent_decodes_names() -> None:
 
 def test_gate_cache_is_bounded() -> None:
     gate = CookieGate(TrackerRegistry())
-    for i in range(CookieGate._CACHE_MAX + 10):
+    for i in range(10_000):
         gate.category(f"c{i}")
-    assert len(gate._cache) <= CookieGate._CACHE_MAX
+    gate.category("x" * 100_000)  # a huge client-chosen name is never kept
+    info = gate.cache_info()
+    assert 0 < info.entries <= info.max_entries
+    assert info.bytes <= info.max_bytes
 
 
 def test_filter_headers_merges_vary_without_duplicates() -> None:
     gate = CookieGate(TrackerRegistry())
-    out = gate.filter_headers(
+    out = _filter(
+        gate,
         [(b"content-type", b"text/plain"), (b"vary", b"Accept-Encoding, Cookie")],
         lambda c: False,
     )
@@ -223,10 +237,8 @@ async def test_app_registered_cookie_category() -> None:
 
 
 async def test_app_vendor_cookie_patterns() -> None:
-    p = policy(
-        vendors=[Vendor(name="acme", label="Acme", category="analytics", cookies=("session",))]
-    )
-    response = await call(make_app(p), "GET", "/set")
+    acme = Vendor(name="acme", label="Acme", category="analytics", cookies=("session",))
+    response = await call(make_app(policy(), vendors=[acme]), "GET", "/set")
     assert _names(set_cookies(response)) == []
 
 
@@ -309,23 +321,43 @@ async def test_vary_merged_with_app_vary(given_: str, expected: str) -> None:
 
 
 async def test_no_send_wrapper_for_websocket_and_lifespan() -> None:
-    seen: list[str] = []
+    given: list[tuple[str, Any]] = []
 
     async def app(scope: Any, receive: Any, send: Any) -> None:
-        seen.append(scope["type"])
-        await send({"type": "lifespan.startup.complete"})
+        given.append((scope["type"], send))
+        if scope["type"] == "websocket":
+            assert (await receive())["type"] == "websocket.connect"
+            await send({"type": "websocket.accept"})
+            await send({"type": "websocket.send", "text": "hi", "bytes": None})
+            await send({"type": "websocket.close", "code": 1000})
+        else:
+            await send({"type": "lifespan.startup.complete"})
 
     sent: list[Any] = []
 
     async def send(message: Any) -> None:
         sent.append(message)
 
-    async def receive() -> Any:
+    async def lifespan_receive() -> Any:
         return {"type": "lifespan.startup"}
 
-    await PrivacyMiddleware(app)({"type": "lifespan"}, receive, send)
-    assert seen == ["lifespan"]
-    assert sent == [{"type": "lifespan.startup.complete"}]
+    async def ws_receive() -> Any:
+        return {"type": "websocket.connect"}
+
+    mw = PrivacyMiddleware(app)
+    await mw({"type": "lifespan"}, lifespan_receive, send)
+    ws = {"type": "websocket", "path": "/ws", "headers": [], "client": ("203.0.113.9", 1)}
+    await mw(ws, ws_receive, send)
+    # Neither the lifespan nor a WebSocket (no access log) gets a wrapper: the app
+    # is handed the server's own send, and the messages arrive unchanged.
+    assert [(kind, fn is send) for kind, fn in given] == [("lifespan", True), ("websocket", True)]
+    assert [m["type"] for m in sent] == [
+        "lifespan.startup.complete",
+        "websocket.accept",
+        "websocket.send",
+        "websocket.close",
+    ]
+    assert ws["client"] == ("203.0.113.0", 0)
 
 
 # -- invariant 3: never a Set-Cookie of a category the visitor has not allowed ------
@@ -352,7 +384,7 @@ def test_gate_never_lets_a_denied_category_through(
     headers = [(b"set-cookie", f"{n}=v; Path=/".encode()) for n in names]
     if vary is not None:
         headers.append((b"vary", vary))
-    out = gate.filter_headers(headers, allowed.__contains__)
+    out = _filter(gate, headers, allowed.__contains__)
     for name, value in out:
         if name == b"set-cookie":
             cookie = set_cookie_name(value)
@@ -394,5 +426,5 @@ def test_deleting_a_denied_cookie_passes_the_gate() -> None:
         (b"set-cookie", b"_ga=; Max-Age=0; Path=/"),
         (b"set-cookie", b"_fbp=fb.1; Path=/"),
     ]
-    out = gate.filter_headers(headers, lambda c: False)
+    out = _filter(gate, headers, lambda c: False)
     assert [v for k, v in out if k == b"set-cookie"] == [b"_ga=; Max-Age=0; Path=/"]

@@ -6,7 +6,7 @@ from fastapi import Depends, FastAPI
 from starlette.requests import Request
 
 from privmw import PrivacyContext, PrivacyMiddleware, get_privacy
-from privmw.consent import encode_consent
+from privmw.consent.cookie import encode_consent
 from tests._consent_app import NOW, policy
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import MutableMapping
 from typing import Any
@@ -267,7 +268,11 @@ async def test_pseudonyms_are_stable_and_keyed() -> None:
         await call(mw, scope)
         seen.append(scope["state"]["privacy"].pseudonym)
     assert seen[0] == seen[1] != seen[2]
-    assert all(p and len(p) == 24 and int(p, 16) >= 0 and "198.51" not in p for p in seen)
+    packed = bytes([198, 51, 100, 1])
+    assert all(p and len(p) == 24 and int(p, 16) >= 0 for p in seen)
+    # Keyed: neither the address bytes nor their unkeyed hash.
+    assert packed.hex() not in seen[0]
+    assert seen[0] != hashlib.blake2b(packed, digest_size=12).hexdigest()
     other = PrivacyMiddleware(inner, pseudonyms=True)
     scope = http_scope(("198.51.100.1", 1), [])
     await call(other, scope)
@@ -292,9 +297,16 @@ def test_keyed_hasher_rotates_and_forgets() -> None:
     [
         ({"ipv4_prefix": 33}, "PrivacyMiddleware: ipv4_prefix must be an int from 0 to 32"),
         ({"ipv6_prefix": 200}, "PrivacyMiddleware: ipv6_prefix must be an int from 0 to 128"),
-        ({"trusted_proxies": ["10.0.0.0/40"]}, "trusted_proxies entry '10.0.0.0/40'"),
-        ({"trusted_proxies": "127.0.0.1"}, "got the single string '127.0.0.1'"),
-        ({"proxy_headers": ("x-client-ip",)}, "proxy_headers entry 'x-client-ip' is not supported"),
+        (
+            {"trusted_proxies": ["10.0.0.0/40"]},
+            "trusted_proxies entries must be IP addresses or CIDR networks",
+        ),
+        ({"trusted_proxies": "127.0.0.1"}, "must be a sequence of strings, got '127.0.0.1'"),
+        (
+            {"proxy_headers": ("x-client-ip",)},
+            "proxy_headers entries must be one of x-forwarded-for, forwarded, x-real-ip, "
+            "got 'x-client-ip'",
+        ),
         ({"proxy_headers": "forwarded"}, "write ('forwarded',)"),
         ({"scrub_headers": "yes"}, "scrub_headers must be True or False, got 'yes'"),
         ({"pseudonyms": 1}, "pseudonyms must be True or False, got 1"),

@@ -11,12 +11,11 @@ from __future__ import annotations
 from ._errors import ConfigurationError
 from .accesslog import AccessLog
 from .clientip import truncate_ip
-from .consent import ConsentPolicy
+from .consent import CCCookieReader, ConsentPolicy, CookiebotReader, KlaroReader, TCFReader
 from .context import PrivacyContext
 from .csp import ContentSecurityPolicy
 from .dependencies import get_privacy
 from .disclosure import Disclosure, disclosure
-from .interop import CCCookieReader, CookiebotReader, KlaroReader, TCFReader
 from .logfilter import IPScrubFilter
 from .middleware import PrivacyMiddleware
 from .ratelimit import Bans, RateLimit, RedisBackend, Route

@@ -1,27 +1,94 @@
-"""The one ``send`` wrapper of a request.
+"""The one ``send`` wrapper of a request: the only place that edits response headers.
 
-Every feature that changes a response does it here, in one frame per
-message: the rate-limit fields and the consent gate edit the headers of
-``http.response.start``; an HTML response is handed to the tag rewriter for
-its body. A response nothing needs to change gets no wrapper at all (the
-middleware decides that before building one).
+Feature modules answer with data; this wrapper applies it, in one frame per
+message:
+
+* on ``http.response.start``: the extra headers (RateLimit fields, expiries of
+  withdrawn tracker cookies, ``Tk``), ``Set-Cookie`` gating
+  (:meth:`privmw.cookies.CookieGate.blocks`), one merged ``Vary``, and for
+  HTML the tag runtime's CSP and ``Permissions-Policy``;
+* an HTML body goes through the tag runtime's sans-io transform
+  (``whole``/``feed``/``close``): ``http.response.start`` is held until the
+  first body message, ``Content-Length`` corrected (one message) or dropped
+  (streaming), ``more_body`` respected; ``http.response.pathsend``, encoded
+  bodies and non-HTML pass through untouched;
+* the access log observes every message just before it goes out, after the
+  edits: an observer on this wrapper, not a second wrapper.
+
+:func:`send_response` is how the glue sends a feature's :class:`Response`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Protocol
 
+from ._headers import VARY_VALUE, Headers, Response, merge_vary
 from ._types import Message, Scope, Send
 from .cookies import CookieGate
-from .tags import TagResponder, TagRuntime, rewritable
+from .tags._runtime import PageTransform, TagRuntime, rewritable
 
-__all__ = ["Responder"]
+__all__: list[str] = []
+
+_SET_COOKIE = b"set-cookie"
+_VARY = b"vary"
+_CONTENT_LENGTH = b"content-length"
+_PERMISSIONS = b"permissions-policy"
+_CSP = b"content-security-policy"
+
+
+class Observer(Protocol):
+    """What the access log implements to watch a response (see ``accesslog._record``)."""
+
+    def observe(self, message: Message) -> None: ...
+
+    def finish(self, failed: bool) -> None: ...
+
+
+async def send_response(
+    send: Send, response: Response, *, head: bool = False, observer: Observer | None = None
+) -> None:
+    """Send a complete :class:`Response` (``Content-Length`` added when missing)."""
+    headers = response.headers
+    body = response.body
+    if not any(name == _CONTENT_LENGTH for name, _ in headers):
+        headers = [*headers, (_CONTENT_LENGTH, b"%d" % len(body))]
+    start = {"type": "http.response.start", "status": response.status, "headers": headers}
+    end = {"type": "http.response.body", "body": b"" if head else body, "more_body": False}
+    if observer is not None:
+        observer.observe(start)
+    await send(start)
+    if observer is not None:
+        observer.observe(end)
+    await send(end)
 
 
 class Responder:
-    """``send`` for one HTTP response: header edits at the start, HTML through the rewriter."""
+    """``send`` for one request, applying every response-side feature.
 
-    __slots__ = ("_allows", "_body", "_extra", "_fields", "_gate", "_scope", "_send", "_tags")
+    Args:
+        send: the server's ``send``.
+        scope: the request's scope (the tag transform records its counts there).
+        allows: the visitor's ``PrivacyContext.allows``.
+        extra: headers appended to the response (or ``None``).
+        gate: the cookie gate (``None``: consent is off, ``Set-Cookie`` passes).
+        vary: merge ``Vary: Cookie, Sec-GPC, DNT`` into every response.
+        tags: the tag runtime (``None``: tag gating is off).
+        observer: the access log's record of this request (or ``None``).
+    """
+
+    __slots__ = (
+        "_allows",
+        "_extra",
+        "_gate",
+        "_observer",
+        "_scope",
+        "_send",
+        "_start",
+        "_tags",
+        "_transform",
+        "_vary",
+    )
 
     def __init__(
         self,
@@ -29,35 +96,124 @@ class Responder:
         scope: Scope,
         allows: Callable[[str], bool],
         *,
-        fields: list[tuple[bytes, bytes]] | None,
-        gate: CookieGate | None,
-        extra: list[tuple[bytes, bytes]] | None,
-        tags: TagRuntime | None,
+        extra: Headers | None = None,
+        gate: CookieGate | None = None,
+        vary: bool = False,
+        tags: TagRuntime | None = None,
+        observer: Observer | None = None,
     ) -> None:
         self._send = send
         self._scope = scope
         self._allows = allows
-        self._fields = fields
-        self._gate = gate
         self._extra = extra
+        self._gate = gate
+        self._vary = vary
         self._tags = tags
-        self._body: TagResponder | None = None
+        self._observer = observer
+        self._start: Message | None = None
+        self._transform: PageTransform | None = None
 
     async def __call__(self, message: Message) -> None:
-        body = self._body
-        if body is not None:  # an HTML response on its way through the rewriter
-            await body(message)
+        kind = message["type"]
+        if kind == "http.response.body" and self._transform is not None:
+            await self._body(message, self._transform)
             return
-        if message["type"] == "http.response.start":
-            headers = message.get("headers") or []
-            if self._fields is not None:
-                headers = [*headers, *self._fields]
-            if self._gate is not None:
-                headers = self._gate.filter_headers(headers, self._allows, self._extra)
-            message["headers"] = headers
-            tags = self._tags
-            if tags is not None and rewritable(headers):
-                self._body = body = TagResponder(tags, self._send, self._allows, self._scope)
-                await body(message)
-                return
+        if kind == "http.response.start":
+            if self._start_message(message):
+                return  # held until the first body message
+        elif self._start is not None:  # pathsend or trailers after a held start
+            start, self._start = self._start, None
+            self._transform = None
+            await self._emit(start)
+        await self._emit(message)
+
+    async def _emit(self, message: Message) -> None:
+        if self._observer is not None:
+            self._observer.observe(message)
         await self._send(message)
+
+    def _start_message(self, message: Message) -> bool:
+        """Edit the start's headers; ``True`` when it is held for an HTML body."""
+        headers = self.edit_headers(message.get("headers") or [])
+        tags = self._tags
+        if tags is not None and rewritable(headers):
+            headers, nonce = self._html_headers(headers, tags)
+            message["headers"] = headers
+            self._transform = tags.transform(self._allows, nonce, self._scope)
+            self._start = message
+            return True
+        message["headers"] = headers
+        return False
+
+    def edit_headers(self, headers: Headers) -> Headers:
+        """The edits every response start gets (a pure function of the headers)."""
+        gate = self._gate
+        vary = self._vary
+        out: Headers = []
+        varies: list[bytes] | None = None
+        vary_at = -1
+        for pair in headers:
+            name = pair[0].lower()
+            if name == _SET_COOKIE:
+                if gate is not None and gate.blocks(pair[1], self._allows):
+                    continue
+            elif name == _VARY and vary:
+                if varies is None:
+                    varies = []
+                    vary_at = len(out)
+                varies.append(pair[1])
+                continue
+            out.append(pair)
+        if varies is not None:  # the app's Vary, where it stood, with privmw's tokens merged
+            out.insert(vary_at, (b"vary", merge_vary(varies)))
+        elif vary:
+            out.append((b"vary", VARY_VALUE))
+        if self._extra:
+            out.extend(self._extra)
+        return out
+
+    def _html_headers(self, headers: Headers, tags: TagRuntime) -> tuple[Headers, str | None]:
+        """The HTML-only edits: ``Vary`` (its output depends on consent), CSP, Permissions."""
+        out: Headers = []
+        perms: bytes | None = None
+        app_csp: bytes | None = None
+        varies: list[bytes] = []
+        for pair in headers:
+            name = pair[0].lower()
+            if name == _PERMISSIONS:
+                perms = pair[1] if perms is None else perms + b", " + pair[1]
+                continue
+            if name == _VARY:
+                varies.append(pair[1])
+                continue
+            if name == _CSP and app_csp is None:
+                app_csp = pair[1]
+            out.append(pair)
+        out.append((b"vary", merge_vary(varies)))
+        added, nonce = tags.html_headers(self._allows, perms, app_csp)
+        out.extend(added)
+        return out, nonce
+
+    async def _body(self, message: Message, transform: PageTransform) -> None:
+        body = bytes(message.get("body", b""))
+        more = bool(message.get("more_body", False))
+        start, self._start = self._start, None
+        if start is not None and not more:
+            out = transform.whole(body)
+            if transform.changed:
+                length = b"%d" % len(out)
+                start["headers"] = [
+                    (n, length if n.lower() == _CONTENT_LENGTH else v) for n, v in start["headers"]
+                ]
+            await self._emit(start)
+            await self._emit({"type": "http.response.body", "body": out, "more_body": False})
+            return
+        out = transform.feed(body)
+        if not more:
+            out += transform.close()
+        if start is not None:
+            # More is coming: the length is not known in advance.
+            start["headers"] = [(n, v) for n, v in start["headers"] if n.lower() != _CONTENT_LENGTH]
+            await self._emit(start)
+        if out or not more:
+            await self._emit({"type": "http.response.body", "body": out, "more_body": more})

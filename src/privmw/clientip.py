@@ -13,28 +13,13 @@ References:
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 from collections.abc import Iterable
 
-from ._errors import ConfigurationError
+from ._netset import Address, NetSet
+from ._validate import check_bool, check_int, fail, suggest
 
-__all__ = [
-    "FORWARDING_HEADERS",
-    "PROXY_HEADERS",
-    "Address",
-    "Truncator",
-    "TrustedProxies",
-    "format_ip",
-    "parse_forwarded",
-    "parse_ip",
-    "parse_node",
-    "resolve_client",
-    "truncate_ip",
-]
-
-#: ``(version, integer)``: 4 or 6, and the address as an unsigned integer.
-Address = tuple[int, int]
+__all__ = ["truncate_ip"]
 
 _AF_INET = socket.AF_INET
 _AF_INET6 = socket.AF_INET6
@@ -119,14 +104,6 @@ def format_ip(address: Address) -> str:
     return _inet_ntop(_AF_INET6, value.to_bytes(16, "big"))
 
 
-def _check_prefix(owner: str, name: str, value: object, top: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= top:
-        raise ConfigurationError(
-            f"{owner}: {name} must be an int from 0 to {top} (bits kept), got {value!r}"
-        )
-    return value
-
-
 class Truncator:
     """Keep the first ``ipv4_prefix`` / ``ipv6_prefix`` bits of an address.
 
@@ -143,8 +120,8 @@ class Truncator:
     __slots__ = ("_m4", "_m6", "_m6_6to4", "_m6_nat64", "_m6_nat64_local", "_m6_teredo", "v4", "v6")
 
     def __init__(self, ipv4_prefix: int = 24, ipv6_prefix: int = 48, *, owner: str = "Truncator"):
-        self.v4 = _check_prefix(owner, "ipv4_prefix", ipv4_prefix, 32)
-        self.v6 = _check_prefix(owner, "ipv6_prefix", ipv6_prefix, 128)
+        self.v4 = check_int(owner, "ipv4_prefix", ipv4_prefix, 0, 32, "bits kept")
+        self.v6 = check_int(owner, "ipv6_prefix", ipv6_prefix, 0, 128, "bits kept")
         self._m4 = (0xFFFFFFFF << (32 - self.v4)) & 0xFFFFFFFF
         self._m6 = (_ALL6 << (128 - self.v6)) & _ALL6
         low32_v4 = (_ALL6 ^ 0xFFFFFFFF) | self._m4
@@ -204,60 +181,14 @@ class TrustedProxies:
     connection from a local proxy).
     """
 
-    __slots__ = ("_nets4", "_nets6", "any", "exact", "networks", "unix")
+    __slots__ = ("_nets", "any", "exact", "networks", "unix")
 
     def __init__(self, proxies: Iterable[str], *, owner: str = "PrivacyMiddleware") -> None:
-        if isinstance(proxies, (str, bytes)):
-            raise ConfigurationError(
-                f"{owner}: trusted_proxies must be a list of addresses or networks, "
-                f"got the single string {proxies!r}; write [{proxies!r}]"
-            )
-        self.any = False
-        self.unix = False
-        nets4: list[tuple[int, int]] = []
-        nets6: list[tuple[int, int]] = []
-        networks: list[str] = []
-        exact: set[str] = set()
-        for item in proxies:
-            if not isinstance(item, str):
-                raise ConfigurationError(
-                    f"{owner}: trusted_proxies entries must be strings, got {item!r}"
-                )
-            entry = item.strip()
-            if entry == "*":
-                self.any = True
-                networks.append("*")
-                continue
-            if entry == "unix":
-                self.unix = True
-                networks.append("unix")
-                continue
-            try:
-                net = ipaddress.ip_network(entry, strict=False)
-            except ValueError:
-                raise ConfigurationError(
-                    f"{owner}: trusted_proxies entry {item!r} is not an IP address or "
-                    f'CIDR network; use forms like "127.0.0.1", "10.0.0.0/8", "::1", '
-                    f'"2001:db8::/32", "*" or "unix"'
-                ) from None
-            networks.append(str(net))
-            if net.num_addresses == 1:
-                # Single proxies by their canonical text: a set lookup on the
-                # peer string skips parsing in the common case. This is
-                # configuration, not a cache of client addresses.
-                exact.add(str(net.network_address))
-            mask = int(net.netmask)
-            if net.version == 4:
-                nets4.append((int(net.network_address), mask))
-            elif net.prefixlen >= 96 and int(net.network_address) >> 32 == _V4_MAPPED_TOP:
-                # ::ffff:10.0.0.0/104 names IPv4 peers; parse_ip unwraps them.
-                nets4.append((int(net.network_address) & 0xFFFFFFFF, mask & 0xFFFFFFFF))
-            else:
-                nets6.append((int(net.network_address), mask))
-        self._nets4 = tuple(nets4)
-        self._nets6 = tuple(nets6)
-        self.networks = tuple(networks)
-        self.exact = frozenset(exact)
+        self._nets = NetSet(proxies, owner=owner, option="trusted_proxies", extra=("*", "unix"))
+        self.any = "*" in self._nets.flags
+        self.unix = "unix" in self._nets.flags
+        self.networks = self._nets.networks
+        self.exact = self._nets.exact
 
     def __repr__(self) -> str:
         return f"TrustedProxies({list(self.networks)!r})"
@@ -267,11 +198,7 @@ class TrustedProxies:
             return True
         if address is None:
             return self.unix
-        version, value = address
-        for net, mask in self._nets4 if version == 4 else self._nets6:
-            if value & mask == net:
-                return True
-        return False
+        return address in self._nets
 
 
 def _split_params(element: str) -> Iterable[tuple[str, str]]:
@@ -394,3 +321,225 @@ def resolve_client(
         if name == "x-real-ip" and real_ip is not None:
             return parse_ip(real_ip.strip()) or peer
     return peer
+
+
+_XFF = b"x-forwarded-for"
+_FORWARDED = b"forwarded"
+_REAL_IP = b"x-real-ip"
+_HeaderList = list[tuple[bytes, bytes]]
+
+
+def _rewrite_forwarded(raw: str, client: str, version: int) -> bytes:
+    """A one-hop ``Forwarded`` naming the truncated client, keeping proto/host."""
+    node = f'"[{client}]"' if version == 6 else client
+    parts = [f"for={node}"]
+    hops = parse_forwarded(raw)
+    if hops:
+        last = hops[-1]
+        for key in ("proto", "host"):
+            value = last.get(key)
+            if value and value.isprintable() and '"' not in value and "\\" not in value:
+                parts.append(f'{key}="{value}"')
+    return ";".join(parts).encode("latin-1", "replace")
+
+
+class ClientResolver:
+    """The one owner of the client address: trust, the hop walk, truncation, scrubbing.
+
+    Built once from the middleware's options (in the manner of uvicorn's
+    ``_TrustedHosts``). Per request, :meth:`resolve` takes the socket peer
+    (``scope["client"]``), the forwarding header pairs the one header pass
+    found (:func:`privmw.signals.read_headers`) and the header list, and
+    returns the full address (for the caller's locals only), the truncated
+    text that everything downstream sees, and the scrubbed header list (or
+    ``None`` when the headers need no change).
+
+    Args:
+        trusted_proxies: see :class:`TrustedProxies`.
+        proxy_headers: headers read from a trusted peer, in order of preference.
+        ipv4_prefix, ipv6_prefix: bits kept (see :class:`Truncator`).
+        scrub_headers: rewrite ``X-Forwarded-For``/``Forwarded`` to the
+            truncated client and remove every other header in
+            :data:`FORWARDING_HEADERS`.
+    """
+
+    __slots__ = (
+        "_mask4",
+        "_octets",
+        "_order",
+        "_read_fwd",
+        "_read_real",
+        "_read_xff",
+        "_xff_first",
+        "_zeros",
+        "forwarding",
+        "scrub",
+        "truncator",
+        "trusted",
+    )
+
+    def __init__(
+        self,
+        *,
+        trusted_proxies: Iterable[str] = ("127.0.0.1", "::1"),
+        proxy_headers: Iterable[str] = PROXY_HEADERS,
+        ipv4_prefix: int = 24,
+        ipv6_prefix: int = 48,
+        scrub_headers: bool = True,
+        owner: str = "PrivacyMiddleware",
+    ) -> None:
+        self.trusted = TrustedProxies(trusted_proxies, owner=owner)
+        if isinstance(proxy_headers, str):
+            fail(
+                owner,
+                "proxy_headers",
+                "a sequence of header names",
+                proxy_headers,
+                f"write ({proxy_headers!r},)",
+            )
+        order = tuple(str(h).lower() for h in proxy_headers)
+        for header in order:
+            if header not in PROXY_HEADERS:
+                fail(
+                    owner,
+                    "proxy_headers entries",
+                    "one of " + ", ".join(PROXY_HEADERS),
+                    header,
+                    suggest(header, PROXY_HEADERS),
+                )
+        self._order = order
+        self._read_xff = "x-forwarded-for" in order
+        self._read_fwd = "forwarded" in order
+        self._read_real = "x-real-ip" in order
+        self._xff_first = bool(order) and order[0] == "x-forwarded-for"
+        self.truncator = truncator = Truncator(ipv4_prefix, ipv6_prefix, owner=owner)
+        self.scrub = check_bool(owner, "scrub_headers", scrub_headers)
+        #: Header names the header pass hands over: all of them are read or scrubbed.
+        self.forwarding = FORWARDING_HEADERS
+        self._mask4 = (0xFFFFFFFF << (32 - truncator.v4)) & 0xFFFFFFFF
+        # IPv4 prefixes on an octet boundary (8, 16, 24) are cut as text.
+        v4 = truncator.v4
+        self._octets = 4 - v4 // 8 if v4 % 8 == 0 and 8 <= v4 <= 24 else 0
+        self._zeros = ".0" * self._octets
+
+    def __repr__(self) -> str:
+        return (
+            f"ClientResolver(trusted_proxies={list(self.trusted.networks)!r}, "
+            f"ipv4_prefix={self.truncator.v4}, ipv6_prefix={self.truncator.v6})"
+        )
+
+    def resolve(
+        self,
+        client: tuple[object, object] | list[object] | None,
+        forwarding: _HeaderList | None,
+        headers: Iterable[tuple[bytes, bytes]],
+    ) -> tuple[Address | None, str, _HeaderList | None]:
+        """``(full address or None, shown text, scrubbed headers or None)``; never raises.
+
+        The common case (one proxy hop in ``X-Forwarded-For``) builds no lists
+        or joined strings and edits the server's own header list in place.
+        """
+        host = client[0] if client else None
+        xff = fwd = real = None
+        count = 0
+        if forwarding:
+            for name, value in forwarding:
+                count += 1
+                if name == _XFF:
+                    xff = value if xff is None else xff + b"," + value
+                elif name == _FORWARDED:
+                    fwd = value if fwd is None else fwd + b"," + value
+                elif name == _REAL_IP:
+                    real = value
+
+        trusted = self.trusted
+        if host.__class__ is not str:
+            peer: Address | None = None
+            believe = trusted.unix or trusted.any  # no IP: a Unix socket
+        elif count and host in trusted.exact:
+            peer = None  # parsed below only if the headers name nobody
+            believe = True
+        else:
+            peer = parse_ip(host)
+            believe = count > 0 and peer in trusted
+
+        address: Address | None = None
+        text: str | None = None  # the text ``address`` was parsed from, when known
+        if believe:
+            if xff is not None and self._xff_first and b"," not in xff:
+                # One proxy, one hop: the same answer as the walk.
+                text = xff.decode("latin-1").strip()
+                if ":" in text:
+                    address = parse_ip(text)
+                else:
+                    try:
+                        address = 4, _from_bytes(_inet_pton(_AF_INET, text), "big")
+                    except (OSError, ValueError):
+                        address = None
+            else:
+                if peer is None and host.__class__ is str:
+                    peer = parse_ip(host)
+                address = resolve_client(
+                    peer,
+                    trusted,
+                    xff.decode("latin-1") if xff is not None and self._read_xff else None,
+                    fwd.decode("latin-1") if fwd is not None and self._read_fwd else None,
+                    real.decode("latin-1") if real is not None and self._read_real else None,
+                    self._order,
+                )
+            if address is None and host.__class__ is str:
+                address = peer or parse_ip(host)
+                text = host
+        else:
+            address = peer
+            text = host  # type: ignore[assignment]
+
+        if address is not None:
+            if address[0] != 4:
+                shown = self.truncator.truncate(address)
+            elif self._octets and text is not None and ":" not in text:
+                # inet_pton accepted ``text`` as a plain dotted quad, so it is
+                # canonical: keep whole octets by cutting the string.
+                shown = text.rsplit(".", self._octets)[0] + self._zeros
+            else:
+                shown = _inet_ntop(_AF_INET, (address[1] & self._mask4).to_bytes(4, "big"))
+        elif host.__class__ is str:
+            shown = host  # not an IP ("testclient"): kept as is
+        else:
+            shown = "unknown"
+
+        scrubbed: _HeaderList | None = None
+        if count and self.scrub:
+            if count == 1 and xff is not None and address is not None and forwarding:
+                # Only X-Forwarded-For: replace it where it stands, in the
+                # server's own list when it is one (whoever holds it sees the
+                # scrubbed value too).
+                out = headers if headers.__class__ is list else list(headers)
+                out[out.index(forwarding[0])] = (_XFF, shown.encode("ascii"))
+                scrubbed = out
+            else:
+                scrubbed = self._scrub(headers, shown, address, xff is not None, fwd)
+        return address, shown, scrubbed
+
+    @staticmethod
+    def _scrub(
+        headers: Iterable[tuple[bytes, bytes]],
+        shown: str,
+        address: Address | None,
+        had_xff: bool,
+        forwarded: bytes | None,
+    ) -> _HeaderList:
+        """Headers without forwarding headers, plus XFF/Forwarded naming the truncated client.
+
+        The rewritten headers go last, only where the request had them, and
+        only when the client is known: an unknown client gets none at all.
+        """
+        forwarding = FORWARDING_HEADERS
+        out = [pair for pair in headers if pair[0] not in forwarding]
+        if address is not None:
+            if had_xff:
+                out.append((_XFF, shown.encode("ascii")))
+            if forwarded is not None:
+                raw = forwarded.decode("latin-1")
+                out.append((_FORWARDED, _rewrite_forwarded(raw, shown, address[0])))
+        return out

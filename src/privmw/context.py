@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-__all__ = ["GOOGLE_CONSENT_TYPES", "NECESSARY", "PrivacyContext", "google_consent_mode"]
+__all__ = ["PrivacyContext"]
 
 NECESSARY = "necessary"
 

@@ -1,4 +1,4 @@
-"""``Set-Cookie`` gating, expiry of present tracker cookies, and the ``Vary`` merge.
+"""``Set-Cookie`` gating and the expiry of tracker cookies a request carries.
 
 The tracker registry (:mod:`privmw.trackers`) says which category a cookie
 name belongs to. A response then
@@ -9,15 +9,14 @@ name belongs to. A response then
   (most trackers set theirs from JavaScript, so stripping ``Set-Cookie`` alone
   never reaches them): ``Max-Age=0`` once host-only and once for the
   registrable parent domain, with no cap on the number;
-* carries ``Vary: Cookie, Sec-GPC, DNT`` merged into the app's own ``Vary``,
-  on every response, so a shared cache never serves one visitor's page to
-  another whose consent or signals differ.
+
+The response's headers are edited in one place, :mod:`privmw._responder`,
+which asks :meth:`CookieGate.blocks` about each ``Set-Cookie``.
 
 References:
     RFC 6265 (HTTP State Management), sections 4.1 (``Set-Cookie`` syntax),
     5.2 (parsing: the name is everything before the first ``=``), 5.3 step 5
-    (the ``Domain`` attribute); RFC 9110 section 12.5.5 (``Vary``);
-    W3C Tracking Preference Expression section 6.2 (``Tk``).
+    (the ``Domain`` attribute).
 """
 
 from __future__ import annotations
@@ -25,26 +24,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from urllib.parse import unquote
 
+from ._cache import BoundedCache, CacheInfo
 from .context import NECESSARY
 from .trackers import TrackerRegistry
 
-__all__ = [
-    "VARY_TOKENS",
-    "CookieGate",
-    "expiry_headers",
-    "is_deletion",
-    "merge_vary",
-    "parse_cookie_header",
-    "registrable_domain",
-    "set_cookie_name",
-]
+__all__: list[str] = []  # internal: users configure cookies through ConsentPolicy
 
-#: What a response's content can depend on once privmw runs.
-VARY_TOKENS: tuple[bytes, ...] = (b"Cookie", b"Sec-GPC", b"DNT")
-_VARY_VALUE = b", ".join(VARY_TOKENS)
-_VARY_LOWER = tuple(t.lower() for t in VARY_TOKENS)
 _SET_COOKIE = b"set-cookie"
-_VARY = b"vary"
 _UNKNOWN = ""  # cache marker: the registry does not know this name
 
 #: Second-level labels under which registrations happen one level deeper
@@ -166,18 +152,6 @@ def expiry_headers(
     return out
 
 
-def merge_vary(existing: Iterable[bytes]) -> bytes | None:
-    """The tokens of :data:`VARY_TOKENS` missing from the given ``Vary`` values, or ``None``."""
-    seen: set[bytes] = set()
-    for value in existing:
-        for token in value.split(b","):
-            seen.add(token.strip().lower())
-    if b"*" in seen:
-        return None
-    missing = [t for t, low in zip(VARY_TOKENS, _VARY_LOWER, strict=True) if low not in seen]
-    return b", ".join(missing) if missing else None
-
-
 class CookieGate:
     """Which cookies a response may set, given what the visitor allows.
 
@@ -191,8 +165,6 @@ class CookieGate:
 
     __slots__ = ("_cache", "_names", "registry", "strict")
 
-    _CACHE_MAX = 4096
-
     def __init__(
         self,
         registry: TrackerRegistry,
@@ -203,16 +175,18 @@ class CookieGate:
         self.registry = registry
         self.strict = strict
         self._names: dict[str, str] = dict(names or {})
-        self._cache: dict[str, str] = {}
+        # Names are client-chosen: bounded in entries and bytes, long names not kept.
+        self._cache: BoundedCache[str, str] = BoundedCache(4096, max_bytes=256 * 1024, max_item=256)
+
+    def cache_info(self) -> CacheInfo:
+        """The size of the name → category cache (never its keys)."""
+        return self._cache.cache_info()
 
     def category(self, name: str) -> str | None:
         """The category of a cookie name, ``None`` if unknown; percent-encoded names decoded."""
         cached = self._cache.get(name)
         if cached is None:
-            cached = self._lookup(name)
-            if len(self._cache) >= self._CACHE_MAX:
-                self._cache.clear()  # names are client-chosen: stay bounded
-            self._cache[name] = cached
+            cached = self._cache.put(name, self._lookup(name), len(name))
         return cached or None
 
     def _lookup(self, name: str) -> str:
@@ -243,52 +217,9 @@ class CookieGate:
                 out.append(name)
         return tuple(out)
 
-    def filter_headers(
-        self,
-        headers: Iterable[tuple[bytes, bytes]],
-        allows: Callable[[str], bool],
-        extra: list[tuple[bytes, bytes]] | None = None,
-    ) -> list[tuple[bytes, bytes]]:
-        """Response headers with non-consented ``Set-Cookie`` dropped and ``Vary`` merged.
+    def blocks(self, set_cookie: bytes, allows: Callable[[str], bool]) -> bool:
+        """Whether a ``Set-Cookie`` field value must be dropped from the response.
 
-        ``extra`` (expiry cookies, ``Tk``) is appended.
+        Deletions always pass: removing a tracker cookie never needs consent.
         """
-        out = list(headers)
-        lowered = [item[0].lower() for item in out]
-        if _SET_COOKIE not in lowered and _VARY not in lowered:  # the common case
-            out.append((_VARY, _VARY_VALUE))
-            if extra:
-                out.extend(extra)
-            return out
-        return self._filter_slow(out, allows, extra)
-
-    def _filter_slow(
-        self,
-        headers: list[tuple[bytes, bytes]],
-        allows: Callable[[str], bool],
-        extra: list[tuple[bytes, bytes]] | None,
-    ) -> list[tuple[bytes, bytes]]:
-        out: list[tuple[bytes, bytes]] = []
-        vary_at = -1
-        varies: list[bytes] = []
-        for item in headers:
-            name = item[0].lower()
-            if name == _SET_COOKIE:
-                value = item[1]
-                if not self.allowed(set_cookie_name(value), allows) and not is_deletion(value):
-                    continue
-            elif name == _VARY:
-                if vary_at < 0:
-                    vary_at = len(out)
-                varies.append(item[1])
-            out.append((item[0], item[1]))
-        if vary_at < 0:
-            out.append((_VARY, _VARY_VALUE))
-        else:
-            missing = merge_vary(varies)
-            if missing is not None:
-                vname, vvalue = out[vary_at]
-                out[vary_at] = (vname, vvalue + b", " + missing if vvalue.strip() else missing)
-        if extra:
-            out.extend(extra)
-        return out
+        return not self.allowed(set_cookie_name(set_cookie), allows) and not is_deletion(set_cookie)

@@ -31,14 +31,7 @@ from dataclasses import dataclass
 from ._errors import ConfigurationError
 from .trackers import Vendor
 
-__all__ = [
-    "ContentSecurityPolicy",
-    "PolicyBuilder",
-    "app_nonce",
-    "merge_permissions_policy",
-    "parse_policy",
-    "serialize_policy",
-]
+__all__ = ["ContentSecurityPolicy"]
 
 _DIRECTIVE = re.compile(r"^[a-z][a-z0-9-]*$")
 _NONCE = re.compile(rb"'nonce-([A-Za-z0-9+/_=-]+)'")

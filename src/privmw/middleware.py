@@ -1,88 +1,55 @@
 """``PrivacyMiddleware``: one pure ASGI layer; the logic lives in plain modules.
 
-The request flow:
+``__init__`` builds every runtime once (one tracker registry shared by all of
+them). ``__call__`` is the request flow of ``design.md``, one call a step:
 
 1. lifespan and other scope types pass straight through;
-2. one pass over the headers resolves the client through trusted proxies
-   (``clientip``) and reads ``Sec-GPC``, ``DNT`` and ``Cookie``;
-3. ``scope["client"]`` is truncated *in place* and every forwarding header is
-   rewritten or removed, before anything else sees the request: uvicorn and
-   hypercorn build their access-log line from this same dict;
-4. ``request.state.privacy`` gets a :class:`~privmw.PrivacyContext` (signals,
-   consent);
-5. the rate limiter (if any) keys on a keyed hash of the full address, which
+2. one pass over the headers (``signals.read_headers``) reads ``Sec-GPC``,
+   ``DNT``, ``Cookie`` and the forwarding headers;
+3. the client is resolved through trusted proxies, truncated and the headers
+   scrubbed (``clientip.ClientResolver``), and ``scope["client"]`` and
+   ``scope["headers"]`` are replaced *in place* before anything else sees
+   the request (uvicorn and hypercorn build their access-log line from this
+   dict; the 429 of the next step is logged with the truncated address too);
+4. the rate limiter (if any) keys on a keyed hash of the full address, which
    is then dropped; over the limit, the 429 goes out here;
+5. ``request.state.privacy`` gets the :class:`~privmw.PrivacyContext`
+   (signals, consent);
 6. privmw's own routes are answered: consent endpoints, ``gpc.json``, the tag
    activation script, the disclosure;
-7. the app runs behind one send wrapper (:class:`~privmw._responder.Responder`)
-   that adds the RateLimit fields, gates ``Set-Cookie``, expires denied tracker
-   cookies, merges ``Vary`` and streams HTML through the tag rewriter; the
-   access log (if any) wraps it all, so privmw's own answers are logged too.
+7. the app runs behind the one send wrapper (``_responder.Responder``); the
+   access log observes it, privmw's own answers included.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Iterable, Sequence
-from socket import AF_INET as _AF_INET
-from socket import inet_ntop as _inet_ntop
-from socket import inet_pton as _inet_pton
 
-from ._errors import ConfigurationError
-from ._responder import Responder
+from ._headers import Request, Response, header_map, problem
+from ._responder import Observer, Responder, send_response
 from ._types import ASGIApp, Receive, Scope, Send
+from ._validate import check_bool, check_seconds, fail
 from .accesslog import AccessLog
-from .clientip import (
-    FORWARDING_HEADERS,
-    PROXY_HEADERS,
-    Address,
-    Truncator,
-    TrustedProxies,
-    parse_forwarded,
-    parse_ip,
-    resolve_client,
-)
-from .consent import ConsentManager, ConsentPolicy
+from .clientip import PROXY_HEADERS, ClientResolver
+from .consent import ConsentPolicy
+from .consent._runtime import ConsentRuntime, is_https
+from .consent.endpoints import MAX_BODY, ConsentEndpoints
 from .context import PrivacyContext
-from .disclosure import Disclosure, disclosure_app
-from .disclosure import disclosure as make_disclosure
-from .pseudonym import KeyedHasher, check_retention
-from .ratelimit import Limiter, RateLimit, respond
-from .ratelimit.limiter import Verdict
-from .signals import dnt_set, gpc_set
-from .tags import TagGate, TagRuntime
+from .disclosure import Disclosure
+from .disclosure import sections as _sections
+from .disclosure.render import JsonRoute
+from .pseudonym import KeyedHasher
+from .ratelimit import RateLimit
+from .ratelimit.limiter import Limiter, Verdict, refusal
+from .signals import SIGNAL_HEADERS, read_headers
+from .tags import TagGate
+from .tags._runtime import TagRuntime
+from .trackers import TrackerRegistry, Vendor, build_registry
 
 __all__ = ["PrivacyMiddleware"]
 
 _OWNER = "PrivacyMiddleware"
-_from_bytes = int.from_bytes
-_XFF = b"x-forwarded-for"
-_FORWARDED = b"forwarded"
-_REAL_IP = b"x-real-ip"
-_COOKIE = b"cookie"
-_SEC_GPC = b"sec-gpc"
-_SIGNAL_HEADERS = frozenset({_COOKIE, _SEC_GPC, b"dnt"})
-_READ = _SIGNAL_HEADERS | FORWARDING_HEADERS
 _DEFAULT_TRUSTED = ("127.0.0.1", "::1")
-
-
-def _check_bool(name: str, value: object) -> bool:
-    if not isinstance(value, bool):
-        raise ConfigurationError(f"{_OWNER}: {name} must be True or False, got {value!r}")
-    return value
-
-
-def _rewrite_forwarded(raw: str, client: str, version: int) -> bytes:
-    """A one-hop ``Forwarded`` naming the truncated client, keeping proto/host."""
-    node = f'"[{client}]"' if version == 6 else client
-    parts = [f"for={node}"]
-    hops = parse_forwarded(raw)
-    if hops:
-        last = hops[-1]
-        for key in ("proto", "host"):
-            value = last.get(key)
-            if value and value.isprintable() and '"' not in value and "\\" not in value:
-                parts.append(f'{key}="{value}"')
-    return ";".join(parts).encode("latin-1", "replace")
 
 
 class PrivacyMiddleware:
@@ -121,6 +88,11 @@ class PrivacyMiddleware:
         tags: gate third-party tags in HTML by consent: ``True`` (default)
             uses ``TagGate()``, a :class:`~privmw.TagGate` configures it,
             ``False`` or ``None`` switches it off.
+        vendors: the site's own :class:`~privmw.Vendor` entries, added to
+            privmw's defaults (one with a default's name replaces it), or a
+            :class:`~privmw.TrackerRegistry` to use instead of the defaults.
+            The one registry built from it serves consent, cookie gating, tag
+            gating, the CSP and the disclosure alike.
     """
 
     def __init__(
@@ -139,110 +111,163 @@ class PrivacyMiddleware:
         access_log: AccessLog | None = None,
         disclosure_path: str | None = None,
         tags: TagGate | bool | None = True,
+        vendors: Iterable[Vendor] | TrackerRegistry | None = None,
     ) -> None:
         self.app = app
-        self.trusted = TrustedProxies(trusted_proxies, owner=_OWNER)
-        if isinstance(proxy_headers, str):
-            raise ConfigurationError(
-                f"{_OWNER}: proxy_headers must be a sequence of header names, got the "
-                f"single string {proxy_headers!r}; write ({proxy_headers!r},)"
-            )
-        order = tuple(str(h).lower() for h in proxy_headers)
-        for header in order:
-            if header not in PROXY_HEADERS:
-                raise ConfigurationError(
-                    f"{_OWNER}: proxy_headers entry {header!r} is not supported; "
-                    f"choose from {', '.join(PROXY_HEADERS)}"
-                )
-        self.proxy_headers = order
-        self.truncator = Truncator(ipv4_prefix, ipv6_prefix, owner=_OWNER)
-        self.scrub_headers = _check_bool("scrub_headers", scrub_headers)
-        _check_bool("pseudonyms", pseudonyms)
-        retention = check_retention(_OWNER, "pseudonym_retention", pseudonym_retention)
+        self.resolver = ClientResolver(
+            trusted_proxies=trusted_proxies,
+            proxy_headers=proxy_headers,
+            ipv4_prefix=ipv4_prefix,
+            ipv6_prefix=ipv6_prefix,
+            scrub_headers=scrub_headers,
+            owner=_OWNER,
+        )
+        self._wanted = SIGNAL_HEADERS | self.resolver.forwarding
+        check_bool(_OWNER, "pseudonyms", pseudonyms)
+        retention = check_seconds(_OWNER, "pseudonym_retention", pseudonym_retention)
         self.pseudonymizer = (
             KeyedHasher(retention, owner=_OWNER, digest_size=12) if pseudonyms else None
         )
-        # Names read from a trusted peer: only those in proxy_headers.
-        self._read_xff = "x-forwarded-for" in order
-        self._read_fwd = "forwarded" in order
-        self._read_real = "x-real-ip" in order
-        self.consent = (
-            None if consent is False else ConsentManager(None if consent is True else consent)
-        )
-        self._xff_first = bool(order) and order[0] == "x-forwarded-for"
-        self._mask4 = (0xFFFFFFFF << (32 - self.truncator.v4)) & 0xFFFFFFFF
-        # IPv4 prefixes on an octet boundary (8, 16, 24) are cut as text.
-        v4 = self.truncator.v4
-        self._octets = 4 - v4 // 8 if v4 % 8 == 0 and 8 <= v4 <= 24 else 0
-        self._zeros = ".0" * self._octets
-        if rate_limit is not None and not isinstance(rate_limit, RateLimit):
-            raise ConfigurationError(
-                f'{_OWNER}: rate_limit must be RateLimit("120/minute") or None, got {rate_limit!r}'
-            )
-        self.rate_limit = rate_limit
-        self.limiter = Limiter(rate_limit) if rate_limit is not None else None
+
+        if consent is True or consent is None:
+            policy: ConsentPolicy | None = ConsentPolicy()
+        elif consent is False:
+            policy = None
+        elif isinstance(consent, ConsentPolicy):
+            policy = consent
+        else:
+            fail(_OWNER, "consent", "a privmw.ConsentPolicy, True, False or None", consent)
         if tags is True:
-            tags = TagGate()
-        elif tags is not None and tags is not False and not isinstance(tags, TagGate):
-            raise ConfigurationError(
-                f"{_OWNER}: tags must be a privmw.TagGate, True or False, got {tags!r}"
-            )
-        self.tags = TagRuntime(tags) if isinstance(tags, TagGate) and tags.enabled else None
+            gate: TagGate | None = TagGate()
+        elif tags is None or tags is False:
+            gate = None
+        elif isinstance(tags, TagGate):
+            gate = tags if tags.enabled else None
+        else:
+            fail(_OWNER, "tags", "a privmw.TagGate, True or False", tags)
+        if rate_limit is not None and not isinstance(rate_limit, RateLimit):
+            fail(_OWNER, "rate_limit", 'RateLimit("120/minute") or None', rate_limit)
         if access_log is not None and not isinstance(access_log, AccessLog):
-            raise ConfigurationError(
-                f"{_OWNER}: access_log must be a privmw.AccessLog, got {access_log!r}"
-            )
-        self.access_log = access_log
+            fail(_OWNER, "access_log", "a privmw.AccessLog or None", access_log)
         if disclosure_path is not None and (
             not isinstance(disclosure_path, str) or not disclosure_path.startswith("/")
         ):
-            raise ConfigurationError(
-                f"{_OWNER}: disclosure_path must be a path starting with '/', e.g. "
-                f"'/.well-known/privacy-manifest.json', got {disclosure_path!r}"
+            fail(
+                _OWNER,
+                "disclosure_path",
+                "a path starting with '/', e.g. '/.well-known/privacy-manifest.json'",
+                disclosure_path,
             )
+
+        #: The one tracker registry: consent, cookies, tags, CSP and disclosure share it.
+        self.registry = build_registry(
+            vendors,
+            ("ConsentPolicy.vendors", policy.vendors if policy is not None else ()),
+            ("TagGate.vendors", tags.vendors if isinstance(tags, TagGate) else ()),
+        )
+        self.consent_policy = policy
+        self.consent = ConsentRuntime(policy, self.registry) if policy is not None else None
+        self._endpoints = ConsentEndpoints(self.consent) if self.consent is not None else None
+        self.tag_gate = gate
+        self.tags = TagRuntime(gate, self.registry) if gate is not None else None
+        self.rate_limit = rate_limit
+        self.limiter = Limiter(rate_limit) if rate_limit is not None else None
+        self.access_log = access_log
         self.disclosure_path = disclosure_path
+
         # Paths privmw answers itself: one set lookup per request finds them.
         builtin: set[str] = set()
-        if self.consent is not None:
-            builtin |= self.consent.routes
+        if self._endpoints is not None:
+            builtin |= self._endpoints.routes
         if self.tags is not None:
             builtin.add(self.tags.script_path)
         if disclosure_path is not None:
             builtin.add(disclosure_path)
         self._builtin = frozenset(builtin)
         # Keep this last: it reads every feature's configuration.
-        self._disclosure_app = (
-            disclosure_app(self.disclosure()) if disclosure_path is not None else None
-        )
+        self._disclosure = JsonRoute(self.disclosure()) if disclosure_path is not None else None
 
     def __repr__(self) -> str:
         return (
-            f"PrivacyMiddleware(trusted_proxies={list(self.trusted.networks)!r}, "
-            f"ipv4_prefix={self.truncator.v4}, ipv6_prefix={self.truncator.v6})"
+            f"PrivacyMiddleware(trusted_proxies={list(self.resolver.trusted.networks)!r}, "
+            f"ipv4_prefix={self.resolver.truncator.v4}, "
+            f"ipv6_prefix={self.resolver.truncator.v6})"
         )
+
+    def disclosure(self) -> Disclosure:
+        """What this middleware's configuration processes, for the privacy policy."""
+        hasher = self.pseudonymizer
+        return _sections.build(
+            resolver=self.resolver,
+            pseudonym_retention=hasher.retention if hasher is not None else None,
+            registry=self.registry,
+            rate_limit=self.rate_limit,
+            consent=self.consent_policy,
+            tags=self.tag_gate,
+            access_log=self.access_log,
+        )
+
+    # -- the request flow ---------------------------------------------------------
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
         if kind != "http" and kind != "websocket":
             await self.app(scope, receive, send)
             return
-        context, address = self.protect(scope)
-        limiter = self.limiter
+        gpc, dnt, cookie, forwarding = read_headers(scope["headers"], self._wanted)
+        client = scope.get("client")
+        address, shown, headers = self.resolver.resolve(client, forwarding, scope["headers"])
+        if address is not None or client:
+            scope["client"] = (shown, 0)
+        if headers is not None:
+            scope["headers"] = headers
         verdict: Verdict | None = None
+        limiter = self.limiter
         if limiter is not None:
             method = scope.get("method", "GET")
             if limiter.is_async:
                 verdict = await limiter.acheck(address, method, scope["path"])
             else:
                 verdict = limiter.check(address, method, scope["path"])
+        pseudonym = None
+        if self.pseudonymizer is not None and address is not None:
+            pseudonym = self.pseudonymizer.hexdigest(
+                address[1].to_bytes(4 if address[0] == 4 else 16, "big")
+            )
         del address  # the full address is not needed past this point
+        context = self._context(scope, shown, gpc, dnt, cookie, pseudonym)
         access_log = self.access_log
         if access_log is None:
-            await self._dispatch(scope, receive, send, context, verdict)
+            await self._dispatch(scope, receive, send, context, verdict, None)
             return
-        # Outermost, so 429s and privmw's own endpoints are logged too.
-        with access_log.recorder(scope, send) as recorder:
-            await self._dispatch(scope, receive, recorder, context, verdict)
+        observer = access_log.observer(scope)
+        try:
+            await self._dispatch(scope, receive, send, context, verdict, observer)
+        except BaseException:
+            observer.finish(True)
+            raise
+        observer.finish(False)
+
+    def _context(
+        self,
+        scope: Scope,
+        shown: str,
+        gpc: bool,
+        dnt: bool,
+        cookie: bytes | None,
+        pseudonym: str | None,
+    ) -> PrivacyContext:
+        consent = self.consent
+        if consent is not None:
+            context = consent.context(shown, gpc, dnt, cookie, pseudonym)
+        else:
+            context = PrivacyContext(shown, gpc, dnt, pseudonym)
+        state = scope.get("state")
+        if state is None:
+            scope["state"] = {"privacy": context}
+        else:
+            state["privacy"] = context
+        return context
 
     def _dispatch(
         self,
@@ -251,192 +276,119 @@ class PrivacyMiddleware:
         send: Send,
         context: PrivacyContext,
         verdict: Verdict | None,
+        observer: Observer | None,
     ) -> Awaitable[None]:
-        """What answers the request, as an awaitable for ``__call__`` to await.
+        """What answers the request (a refusal, a built-in route or the app), as an awaitable.
 
         A plain function, not a coroutine: the common case hands back the app's
         own coroutine, so privmw adds no frame of its own around the app.
         """
-        fields = None
+        extra = None
+        http = scope["type"] == "http"
         limiter = self.limiter
         if verdict is not None and limiter is not None:
             if not verdict.allowed:
-                return respond(limiter, verdict, scope, send)
-            if limiter.headers and scope["type"] == "http":
-                fields = limiter.fields(verdict)
-        path = scope["path"]
-        if path in self._builtin and path == self.disclosure_path and self._disclosure_app:
-            return self._disclosure_app(scope, receive, send)
-        if scope["type"] != "http":
-            return self.app(scope, receive, send)
+                return self._refuse(scope, send, limiter, verdict, observer)
+            if limiter.headers and http:
+                extra = limiter.fields(verdict)
+        if scope["path"] in self._builtin:
+            return self._serve_builtin(scope, receive, send, context, observer)
         consent = self.consent
         tags = self.tags
-        if path in self._builtin:
-            if tags is not None and tags.serves(scope):
-                return tags.serve_script(scope, send)
-            if consent is not None and consent.handles(path):
-                return consent.serve(scope, receive, send, context)
-        if fields is not None or consent is not None or tags is not None:
+        if not http:
+            if observer is not None:
+                send = Responder(send, scope, context.allows, observer=observer)
+            return self.app(scope, receive, send)
+        if consent is not None:
+            more = consent.response_headers(context, scope)
+            if more:
+                extra = more if extra is None else [*extra, *more]
+        if consent is not None or tags is not None or extra or observer is not None:
             send = Responder(
                 send,
                 scope,
                 context.allows,
-                fields=fields,
+                extra=extra,
                 gate=consent.gate if consent is not None else None,
-                extra=consent.extra_headers(context, scope) if consent is not None else None,
+                vary=consent is not None,
                 tags=tags,
+                observer=observer,
             )
         return self.app(scope, receive, send)
 
-    def disclosure(self) -> Disclosure:
-        """What this middleware's configuration processes, for the privacy policy."""
-        return make_disclosure(self)
-
-    def protect(self, scope: Scope) -> tuple[PrivacyContext, Address | None]:
-        """Resolve, truncate and scrub, in place; return the context and the full address.
-
-        Plain and synchronous so it is tested without an event loop. The full
-        address is returned for the caller's locals only (the rate limiter keys
-        on it); it is never stored. One pass over the headers; the common case
-        (one proxy hop) builds no lists or joined strings.
-        """
-        client = scope.get("client")
-        host = client[0] if client else None
-        headers = scope["headers"]
-        xff: bytes | None = None
-        fwd: bytes | None = None
-        real: bytes | None = None
-        first: tuple[bytes, bytes] | None = None
-        count = 0
-        gpc = dnt = False
-        cookie: bytes | None = None
-        read = _READ
-        for pair in headers:  # the one pass: forwarding, signals, cookies
-            name = pair[0]
-            if name not in read:  # most headers: one set lookup
-                continue
-            if name in _SIGNAL_HEADERS:
-                if name == _COOKIE:
-                    cookie = pair[1] if cookie is None else cookie + b"; " + pair[1]
-                elif name == _SEC_GPC:
-                    gpc = gpc or gpc_set(pair[1])
-                else:
-                    dnt = dnt or dnt_set(pair[1])
-            else:
-                count += 1
-                first = pair
-                if name == _XFF:
-                    xff = pair[1] if xff is None else xff + b"," + pair[1]
-                elif name == _FORWARDED:
-                    fwd = pair[1] if fwd is None else fwd + b"," + pair[1]
-                elif name == _REAL_IP:
-                    real = pair[1]
-
-        trusted = self.trusted
-        if host.__class__ is not str:
-            peer: Address | None = None
-            believe = trusted.unix or trusted.any  # no IP: a Unix socket
-        elif count and host in trusted.exact:
-            peer = None  # parsed below only if the headers name nobody
-            believe = True
-        else:
-            peer = parse_ip(host)
-            believe = count > 0 and peer in trusted
-
-        address: Address | None = None
-        text: str | None = None  # the text ``address`` was parsed from, when known
-        if believe:
-            if xff is not None and self._xff_first and b"," not in xff:
-                # The common case: one proxy, one hop; the same answer as the walk.
-                text = xff.decode("latin-1").strip()
-                if ":" in text:
-                    address = parse_ip(text)
-                else:
-                    try:
-                        address = 4, _from_bytes(_inet_pton(_AF_INET, text), "big")
-                    except (OSError, ValueError):
-                        address = None
-            else:
-                if peer is None and host.__class__ is str:
-                    peer = parse_ip(host)
-                address = resolve_client(
-                    peer,
-                    trusted,
-                    xff.decode("latin-1") if xff is not None and self._read_xff else None,
-                    fwd.decode("latin-1") if fwd is not None and self._read_fwd else None,
-                    real.decode("latin-1") if real is not None and self._read_real else None,
-                    self.proxy_headers,
-                )
-            if address is None and host.__class__ is str:
-                address = peer or parse_ip(host)
-                text = host
-        else:
-            address = peer
-            text = host
-
-        if address is not None:
-            if address[0] != 4:
-                shown = self.truncator.truncate(address)
-            elif self._octets and text is not None and ":" not in text:
-                # inet_pton accepted ``text`` as a plain dotted quad, so it is
-                # canonical: keep whole octets by cutting the string.
-                shown = text.rsplit(".", self._octets)[0] + self._zeros
-            else:
-                shown = _inet_ntop(_AF_INET, (address[1] & self._mask4).to_bytes(4, "big"))
-            scope["client"] = (shown, 0)
-        elif client:
-            shown = host if host.__class__ is str else "unknown"
-            scope["client"] = (shown, 0)
-        else:
-            shown = "unknown"
-
-        if count and self.scrub_headers:
-            if count == 1 and xff is not None and address is not None:
-                # Only X-Forwarded-For: replace it where it stands, in the
-                # server's own list when it is one (whoever holds it sees the
-                # scrubbed value too).
-                out = headers if headers.__class__ is list else list(headers)
-                out[out.index(first)] = (_XFF, shown.encode("ascii"))
-                scope["headers"] = out
-            else:
-                scope["headers"] = self._scrub(headers, shown, address, xff is not None, fwd)
-
-        pseudonym = None
-        if self.pseudonymizer is not None and address is not None:
-            pseudonym = self.pseudonymizer.hexdigest(
-                address[1].to_bytes(4 if address[0] == 4 else 16, "big")
-            )
-        consent = self.consent
-        if consent is not None:
-            context = consent.context(shown, gpc=gpc, dnt=dnt, cookie=cookie, pseudonym=pseudonym)
-        else:
-            context = PrivacyContext(shown, gpc, dnt, pseudonym)
-        state = scope.get("state")
-        if state is None:
-            scope["state"] = {"privacy": context}
-        else:
-            state["privacy"] = context
-        return context, address
-
-    def _scrub(
+    async def _serve_builtin(
         self,
-        headers: Iterable[tuple[bytes, bytes]],
-        shown: str,
-        address: Address | None,
-        had_xff: bool,
-        forwarded: bytes | None,
-    ) -> list[tuple[bytes, bytes]]:
-        """Headers without forwarding headers, plus XFF/Forwarded naming the truncated client.
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        context: PrivacyContext,
+        observer: Observer | None,
+    ) -> None:
+        """Answer one of privmw's own paths (HTTP only: a WebSocket is closed with 1008)."""
+        if scope["type"] != "http":
+            message = {"type": "websocket.close", "code": 1008}
+            if observer is not None:
+                observer.observe(message)
+            await send(message)
+            return
+        response = await self._builtin_response(scope, receive, context)
+        if response is not None:  # None: the client went away, nothing to answer
+            head = scope.get("method") == "HEAD"
+            await send_response(send, response, head=head, observer=observer)
 
-        The rewritten headers go last, only where the request had them, and
-        only when the client is known: an unknown client gets none at all.
-        """
-        forwarding = FORWARDING_HEADERS
-        out = [pair for pair in headers if pair[0] not in forwarding]
-        if address is not None:
-            if had_xff:
-                out.append((_XFF, shown.encode("ascii")))
-            if forwarded is not None:
-                raw = forwarded.decode("latin-1")
-                out.append((_FORWARDED, _rewrite_forwarded(raw, shown, address[0])))
-        return out
+    async def _refuse(
+        self,
+        scope: Scope,
+        send: Send,
+        limiter: Limiter,
+        verdict: Verdict,
+        observer: Observer | None,
+    ) -> None:
+        """Answer a refused request before the app runs (WebSocket: close 1008)."""
+        if scope["type"] == "websocket":
+            message = {"type": "websocket.close", "code": 1008, "reason": ""}
+            if observer is not None:
+                observer.observe(message)
+            await send(message)
+            return
+        await send_response(send, refusal(limiter, verdict), observer=observer)
+
+    async def _builtin_response(
+        self, scope: Scope, receive: Receive, context: PrivacyContext
+    ) -> Response | None:
+        """The answer of one of privmw's own routes (``None``: the client went away)."""
+        path = scope["path"]
+        method = scope.get("method", "GET")
+        if path == self.disclosure_path and self._disclosure is not None:
+            return self._disclosure.respond(method)
+        tags = self.tags
+        if tags is not None and path == tags.script_path:
+            return tags.script_response(method)
+        endpoints = self._endpoints
+        if endpoints is None or path not in endpoints.routes:
+            return None  # pragma: no cover - every builtin path has an owner
+        body = b""
+        if method not in ("GET", "HEAD"):
+            chunks: list[bytes] = []
+            size = 0
+            more = True
+            while more:
+                message = await receive()
+                if message["type"] != "http.request":
+                    return None  # the client went away
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if size > MAX_BODY:
+                    return problem(413, "Payload Too Large", "body over 16 KiB")
+                chunks.append(chunk)
+                more = message.get("more_body", False)
+            body = b"".join(chunks)
+        request = Request(
+            method,
+            path,
+            header_map(scope["headers"]),
+            body,
+            https=is_https(scope),
+            query=scope.get("query_string", b"").decode("latin-1"),
+        )
+        return endpoints.handle(request, context)

@@ -19,19 +19,9 @@ import time
 from collections.abc import Callable
 
 from ._errors import ConfigurationError
+from ._validate import check_seconds
 
-__all__ = ["KeyedHasher", "check_retention"]
-
-
-def check_retention(owner: str, name: str, value: object) -> float:
-    """Validate a retention period in seconds (a positive number)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise ConfigurationError(
-            f"{owner}: {name} must be a positive number of seconds, got {value!r}"
-        )
-    if value != value or value == float("inf"):
-        raise ConfigurationError(f"{owner}: {name} must be finite, got {value!r}")
-    return float(value)
+__all__: list[str] = []
 
 
 class KeyedHasher:
@@ -57,7 +47,7 @@ class KeyedHasher:
         digest_size: int = 16,
         owner: str = "KeyedHasher",
     ) -> None:
-        self.retention = check_retention(owner, "retention", retention)
+        self.retention = check_seconds(owner, "retention", retention)
         if isinstance(secret, str):
             secret = secret.encode()
         if secret is not None and len(secret) < 16:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-__all__ = ["dnt_set", "gpc_set", "parse_signals"]
+__all__: list[str] = []  # internal: the signals reach users as PrivacyContext.gpc/.dnt
 
 _OWS = b" \t"
 
@@ -43,18 +43,49 @@ def dnt_set(value: bytes) -> bool:
     return value[:1] == b"1" or value.lstrip(_OWS)[:1] == b"1"
 
 
-def parse_signals(headers: Iterable[tuple[bytes, bytes]]) -> tuple[bool, bool]:
-    """``(gpc, dnt)`` for a list of raw ``(name, value)`` header pairs.
+_COOKIE = b"cookie"
+_SEC_GPC = b"sec-gpc"
+_DNT = b"dnt"
+#: The request headers privmw reads besides the forwarding headers.
+SIGNAL_HEADERS = frozenset({_COOKIE, _SEC_GPC, _DNT})
+_HeaderList = list[tuple[bytes, bytes]]
 
-    Several ``Sec-GPC`` fields: any ``1`` wins. Several ``DNT`` fields (which
-    a browser never sends): any ``1`` wins, the privacy-safe reading.
-    The middleware inlines this loop into its single header pass; this
-    function is the reference and is what the tests table-check.
+
+def read_headers(
+    headers: Iterable[tuple[bytes, bytes]], wanted: frozenset[bytes] = SIGNAL_HEADERS
+) -> tuple[bool, bool, bytes | None, _HeaderList | None]:
+    """The one pass over the request headers that every request runs.
+
+    Returns ``(gpc, dnt, cookie, forwarded)``: the two signals, the ``Cookie``
+    fields joined with ``"; "`` (``None`` when absent), and the pairs whose
+    name is in ``wanted`` but is no signal, in their order (``None`` when there are none),
+    for :class:`privmw.clientip.ClientResolver`. ``wanted`` is built once
+    (:data:`SIGNAL_HEADERS` plus the forwarding header names). Most headers cost one set
+    lookup. Several ``Sec-GPC`` fields: any ``1`` wins; several ``DNT``
+    fields (which a browser never sends): any ``1`` wins, the privacy-safe
+    reading.
     """
     gpc = dnt = False
-    for name, value in headers:
-        if name == b"sec-gpc":
-            gpc = gpc or gpc_set(value)
-        elif name == b"dnt":
-            dnt = dnt or dnt_set(value)
+    cookie: bytes | None = None
+    found: _HeaderList | None = None
+    for pair in headers:
+        name = pair[0]
+        if name not in wanted:  # most headers: one set lookup
+            continue
+        if name == _COOKIE:
+            cookie = pair[1] if cookie is None else cookie + b"; " + pair[1]
+        elif name == _SEC_GPC:
+            gpc = gpc or gpc_set(pair[1])
+        elif name == _DNT:
+            dnt = dnt or dnt_set(pair[1])
+        elif found is None:
+            found = [pair]
+        else:
+            found.append(pair)
+    return gpc, dnt, cookie, found
+
+
+def parse_signals(headers: Iterable[tuple[bytes, bytes]]) -> tuple[bool, bool]:
+    """``(gpc, dnt)`` of a list of raw header pairs (:func:`read_headers` without the rest)."""
+    gpc, dnt, _, _ = read_headers(headers)
     return gpc, dnt

@@ -1,12 +1,10 @@
 """The tracker registry: vendor → category, URLs, cookies, inline signatures, CSP.
 
-One registry feeds cookie gating (``cookies``), tag gating (``html``), the
-consent-aware CSP (``csp``) and the disclosure. Apps extend it with their own
-:class:`Vendor` entries.
-
-Sources: vendors' documentation as summarised in the project's reference notes
-(GA4/gtag, GTM, Google Ads/DoubleClick/AdSense, Meta Pixel, Hotjar, Microsoft
-Clarity and UET, Crisp, YouTube, Vimeo).
+A :class:`~privmw.PrivacyMiddleware` builds exactly one registry
+(:func:`build_registry`, from its ``vendors`` option) and hands the same
+object to cookie gating (``cookies``), consent, tag gating (``tags``), the
+consent-aware CSP (``csp``) and the disclosure, so a vendor the site adds is
+gated everywhere at once. The default vendor data lives in ``_vendors``.
 """
 
 from __future__ import annotations
@@ -14,16 +12,18 @@ from __future__ import annotations
 import fnmatch
 import re
 import unicodedata
+import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, unquote
 
+from ._cache import BoundedCache
 from ._errors import ConfigurationError
+from ._validate import fail
 
-__all__ = ["DEFAULT_VENDORS", "TrackerRegistry", "Vendor"]
+__all__ = ["TrackerRegistry", "Vendor"]
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
-_MISS = object()
 _CACHE_SIZE = 512
 _CACHE_KEY_MAX = 2048
 
@@ -77,231 +77,6 @@ class Vendor:
         object.__setattr__(self, "urls", tuple(u.lower().strip("/") for u in self.urls))
 
 
-_GOOGLE_ANALYTICS = Vendor(
-    name="google-analytics",
-    label="Google Analytics 4 (gtag.js)",
-    category="analytics",
-    urls=(
-        "googletagmanager.com/gtag/js",
-        "google-analytics.com",
-        "analytics.google.com",
-        "ssl.google-analytics.com",
-    ),
-    cookies=("_ga", "_ga_*", "_gid", "_gat", "_gat_*", "_dc_gtm_*", "_gac_*", "AMP_TOKEN"),
-    signatures=("gtag(", "google-analytics.com/analytics.js", "GoogleAnalyticsObject"),
-    csp={
-        "script-src": ("https://*.googletagmanager.com",),
-        "img-src": ("https://*.google-analytics.com", "https://*.googletagmanager.com"),
-        "connect-src": (
-            "https://*.google-analytics.com",
-            "https://*.analytics.google.com",
-            "https://*.googletagmanager.com",
-        ),
-    },
-    purpose="Audience measurement: pages viewed, visit length, device type.",
-)
-
-_GOOGLE_TAG_MANAGER = Vendor(
-    name="google-tag-manager",
-    label="Google Tag Manager",
-    category="analytics",
-    urls=("googletagmanager.com/gtm.js", "googletagmanager.com/ns.html", "googletagmanager.com"),
-    signatures=("googletagmanager.com/gtm.js", "gtm.start"),
-    csp={
-        "script-src": ("https://www.googletagmanager.com",),
-        "img-src": ("https://www.googletagmanager.com",),
-        "frame-src": ("https://www.googletagmanager.com",),
-        "connect-src": ("https://www.googletagmanager.com",),
-    },
-    purpose="Loads further measurement and advertising tags configured by the site.",
-)
-
-_GOOGLE_ADS = Vendor(
-    name="google-ads",
-    label="Google Ads, DoubleClick and AdSense",
-    category="marketing",
-    urls=(
-        "googleadservices.com",
-        "doubleclick.net",
-        "googlesyndication.com",
-        "adservice.google.com",
-        "fundingchoicesmessages.google.com",
-        "adtrafficquality.google",
-        "google.com/pagead",
-        "google.com/ads",
-    ),
-    cookies=(
-        "_gcl_au",
-        "_gcl_aw",
-        "_gcl_dc",
-        "_gcl_gs",
-        "_gcl_*",
-        "__gads",
-        "__gpi",
-        "__eoi",
-        "IDE",
-        "test_cookie",
-        "DSID",
-    ),
-    signatures=("adsbygoogle", "googletag.cmd", "gtag('config', 'AW-", 'gtag("config", "AW-'),
-    csp={
-        "script-src": (
-            "https://www.googleadservices.com",
-            "https://googleads.g.doubleclick.net",
-            "https://pagead2.googlesyndication.com",
-            "https://securepubads.g.doubleclick.net",
-            "https://tpc.googlesyndication.com",
-            "https://adservice.google.com",
-        ),
-        "img-src": (
-            "https://googleads.g.doubleclick.net",
-            "https://*.g.doubleclick.net",
-            "https://pagead2.googlesyndication.com",
-            "https://www.google.com",
-        ),
-        "frame-src": (
-            "https://td.doubleclick.net",
-            "https://bid.g.doubleclick.net",
-            "https://*.googlesyndication.com",
-        ),
-        "connect-src": (
-            "https://*.g.doubleclick.net",
-            "https://*.googlesyndication.com",
-            "https://*.adtrafficquality.google",
-        ),
-    },
-    purpose="Advertising: ad delivery, conversion measurement and remarketing.",
-)
-
-_META_PIXEL = Vendor(
-    name="meta-pixel",
-    label="Meta Pixel (Facebook)",
-    category="marketing",
-    urls=("connect.facebook.net", "facebook.com/tr", "facebook.com/plugins"),
-    cookies=("_fbp", "_fbc", "fr"),
-    signatures=("fbq(", "connect.facebook.net", "_fbq"),
-    csp={
-        "script-src": ("https://connect.facebook.net",),
-        "img-src": ("https://www.facebook.com",),
-        "connect-src": ("https://www.facebook.com", "https://connect.facebook.net"),
-        "frame-src": ("https://www.facebook.com",),
-    },
-    purpose="Advertising: conversion tracking and audiences on Facebook and Instagram.",
-)
-
-_HOTJAR = Vendor(
-    name="hotjar",
-    label="Hotjar",
-    category="analytics",
-    urls=("hotjar.com", "hotjar.io"),
-    cookies=("_hj*",),
-    signatures=("_hjSettings", "static.hotjar.com", "hotjar.com/c/hotjar-"),
-    csp={
-        "script-src": ("https://*.hotjar.com",),
-        "img-src": ("https://*.hotjar.com",),
-        "connect-src": ("https://*.hotjar.com", "https://*.hotjar.io", "wss://*.hotjar.com"),
-        "frame-src": ("https://*.hotjar.com",),
-    },
-    purpose="Behaviour analytics: heatmaps and session recordings.",
-)
-
-_CLARITY = Vendor(
-    name="microsoft-clarity",
-    label="Microsoft Clarity",
-    category="analytics",
-    urls=("clarity.ms",),
-    cookies=("_clck", "_clsk", "CLID", "MUID", "ANONCHK", "MR", "SM"),
-    signatures=("clarity.ms/tag", '"clarity"', "'clarity'"),
-    csp={
-        "script-src": ("https://*.clarity.ms",),
-        "img-src": ("https://*.clarity.ms", "https://c.bing.com"),
-        "connect-src": ("https://*.clarity.ms", "https://c.bing.com"),
-    },
-    purpose="Behaviour analytics: heatmaps and session recordings.",
-)
-
-_BING_UET = Vendor(
-    name="microsoft-uet",
-    label="Microsoft Advertising UET (Bing Ads)",
-    category="marketing",
-    urls=("bat.bing.com", "bat.bing.net"),
-    cookies=("_uetsid", "_uetvid", "_uetmsclkid", "_uet*"),
-    signatures=("bat.bing.com/bat.js", "uetq"),
-    csp={
-        "script-src": ("https://bat.bing.com",),
-        "img-src": ("https://bat.bing.com", "https://bat.bing.net"),
-        "connect-src": ("https://bat.bing.com", "https://bat.bing.net"),
-    },
-    purpose="Advertising: conversion tracking and remarketing on Microsoft Advertising.",
-)
-
-_CRISP = Vendor(
-    name="crisp",
-    label="Crisp chat",
-    category="preferences",
-    urls=("client.crisp.chat", "crisp.chat"),
-    cookies=("crisp-client/*", "crisp-client%2F*"),
-    signatures=("$crisp", "CRISP_WEBSITE_ID", "client.crisp.chat/l.js"),
-    csp={
-        "script-src": ("https://client.crisp.chat", "https://settings.crisp.chat"),
-        "img-src": ("https://client.crisp.chat", "https://image.crisp.chat"),
-        "connect-src": (
-            "https://client.crisp.chat",
-            "wss://client.relay.crisp.chat",
-            "https://storage.crisp.chat",
-        ),
-        "font-src": ("https://client.crisp.chat",),
-        "style-src": ("https://client.crisp.chat",),
-        "frame-src": ("https://game.crisp.chat",),
-    },
-    purpose="Live chat with the site's support team.",
-)
-
-_YOUTUBE = Vendor(
-    name="youtube",
-    label="YouTube embedded videos",
-    category="marketing",
-    urls=("youtube.com", "youtube-nocookie.com", "youtu.be", "ytimg.com"),
-    cookies=("YSC", "VISITOR_INFO1_LIVE", "VISITOR_PRIVACY_METADATA", "PREF"),
-    signatures=("youtube.com/iframe_api", "YT.Player"),
-    csp={
-        "frame-src": ("https://www.youtube.com", "https://www.youtube-nocookie.com"),
-        "script-src": ("https://www.youtube.com",),
-        "img-src": ("https://i.ytimg.com", "https://s.ytimg.com"),
-    },
-    purpose="Embedded videos; YouTube sets its own cookies and profiles viewers.",
-)
-
-_VIMEO = Vendor(
-    name="vimeo",
-    label="Vimeo embedded videos",
-    category="marketing",
-    urls=("player.vimeo.com", "vimeo.com", "vimeocdn.com"),
-    cookies=("vuid",),
-    signatures=("player.vimeo.com/api/player.js",),
-    csp={
-        "frame-src": ("https://player.vimeo.com",),
-        "script-src": ("https://player.vimeo.com",),
-        "img-src": ("https://i.vimeocdn.com",),
-    },
-    purpose="Embedded videos; Vimeo measures viewing.",
-)
-
-#: The registry privmw starts from. Apps add their own vendors to it.
-DEFAULT_VENDORS: tuple[Vendor, ...] = (
-    _GOOGLE_ANALYTICS,
-    _GOOGLE_TAG_MANAGER,
-    _GOOGLE_ADS,
-    _META_PIXEL,
-    _HOTJAR,
-    _CLARITY,
-    _BING_UET,
-    _CRISP,
-    _YOUTUBE,
-    _VIMEO,
-)
-
-
 # Browsers drop these from anywhere in a URL before parsing it (URL Standard,
 # "remove all ASCII tab or newline"), so "connect.face\nbook.net" loads Facebook.
 _TAB_NL = {9: None, 10: None, 13: None}
@@ -342,21 +117,6 @@ def _host_path(url: str) -> str | None:
     return f"{host}/{path}" if path else host
 
 
-#: gtag.js serves every Google product from one URL; its ``id`` query
-#: parameter says which one a tag is (an ``AW-`` tag is Google Ads, marketing,
-#: though the URL is GA4's). URL pattern -> (lower-case id prefix, vendor name).
-#: Reference: Google tag (gtag.js) documentation, "tag IDs" (G-, AW-, DC-, GTM-).
-_ID_ROUTES: dict[str, tuple[tuple[str, str], ...]] = {
-    "googletagmanager.com/gtag/js": (
-        ("aw-", "google-ads"),
-        ("dc-", "google-ads"),
-        ("g-", "google-analytics"),
-        ("ua-", "google-analytics"),
-        ("gtm-", "google-tag-manager"),
-    ),
-}
-
-
 def _query_id(url: str) -> str | None:
     """The first ``id`` query parameter of a URL, lower case, as a browser sends it."""
     query = url.translate(_TAB_NL).partition("#")[0].partition("?")[2]
@@ -371,7 +131,7 @@ def _query_id(url: str) -> str | None:
 class TrackerRegistry:
     """Vendors, with lookups by URL, cookie name and inline script text.
 
-    ``TrackerRegistry()`` holds :data:`DEFAULT_VENDORS`; pass ``extra`` to add
+    ``TrackerRegistry()`` holds privmw's default vendors; pass ``extra`` to add
     (or, by reusing a name, replace) vendors, or ``vendors`` to start from
     scratch.
     """
@@ -395,8 +155,12 @@ class TrackerRegistry:
         self,
         extra: Iterable[Vendor] = (),
         *,
-        vendors: Iterable[Vendor] = DEFAULT_VENDORS,
+        vendors: Iterable[Vendor] | None = None,
     ) -> None:
+        if vendors is None:
+            from ._vendors import DEFAULT_VENDORS
+
+            vendors = DEFAULT_VENDORS
         merged: dict[str, Vendor] = {}
         for vendor in (*vendors, *extra):
             if not isinstance(vendor, Vendor):
@@ -419,7 +183,9 @@ class TrackerRegistry:
         # (host, path prefix) -> id prefix routes to this registry's vendors,
         # only for patterns whose vendor and targets are all present.
         routes: dict[tuple[str, str], tuple[tuple[str, Vendor], ...]] = {}
-        for pattern, targets in _ID_ROUTES.items():
+        from ._vendors import ID_ROUTES
+
+        for pattern, targets in ID_ROUTES.items():
             if pattern not in {p for p, _v in patterns}:
                 continue
             resolved = tuple((pre, merged[name]) for pre, name in targets if name in merged)
@@ -451,8 +217,12 @@ class TrackerRegistry:
         self._inline_vendor = sigs
         # Pages repeat their tags on every request: remember recent answers.
         # Bounded (cleared when full), keys bounded in size.
-        self._url_cache: dict[str, Vendor | None] = {}
-        self._inline_cache: dict[bytes, tuple[Vendor, ...]] = {}
+        self._url_cache: BoundedCache[str, Vendor | None] = BoundedCache(
+            _CACHE_SIZE, max_bytes=_CACHE_SIZE * 256, max_item=_CACHE_KEY_MAX
+        )
+        self._inline_cache: BoundedCache[bytes, tuple[Vendor, ...]] = BoundedCache(
+            _CACHE_SIZE, max_bytes=1 << 20, max_item=16 * _CACHE_KEY_MAX
+        )
         exact: dict[str, Vendor] = {}
         globs: list[tuple[re.Pattern[str], Vendor]] = []
         for v in self.vendors:
@@ -473,6 +243,10 @@ class TrackerRegistry:
     def categories(self) -> frozenset[str]:
         return frozenset(v.category for v in self.vendors)
 
+    def cache_info(self) -> dict[str, object]:
+        """Sizes of the registry's lookup caches (for tests and stats; never their keys)."""
+        return {"url": self._url_cache.cache_info(), "inline": self._inline_cache.cache_info()}
+
     def match_url(self, url: str) -> Vendor | None:
         """The vendor a tag URL belongs to, or ``None`` (same-origin, relative, unknown).
 
@@ -484,15 +258,10 @@ class TrackerRegistry:
         Google Tag Manager (no or another id: Google Analytics).
         """
         cache = self._url_cache
-        found = cache.get(url, _MISS)
-        if found is not _MISS:
-            return found  # type: ignore[return-value]
-        vendor = self._match_url(url)
-        if len(url) <= _CACHE_KEY_MAX:
-            if len(cache) >= _CACHE_SIZE:
-                cache.clear()
-            cache[url] = vendor
-        return vendor
+        found = cache.get(url)
+        if found is not None or url in cache:
+            return found
+        return cache.put(url, self._match_url(url), len(url))
 
     def _match_url(self, url: str) -> Vendor | None:
         hp = _host_path(url)
@@ -558,8 +327,45 @@ class TrackerRegistry:
             vendor = table[sig]
             if vendor not in found:
                 found.append(vendor)
-        if len(text) <= 16 * _CACHE_KEY_MAX:
-            if len(cache) >= _CACHE_SIZE:
-                cache.clear()
-            cache[text] = tuple(found)
+        cache.put(text, tuple(found), len(text))
         return found
+
+
+def build_registry(
+    vendors: Iterable[Vendor] | TrackerRegistry | None = None,
+    *aliases: tuple[str, Iterable[Vendor]],
+    owner: str = "PrivacyMiddleware",
+) -> TrackerRegistry:
+    """The one registry of a middleware.
+
+    ``vendors`` is a :class:`TrackerRegistry` (used as it is: a full
+    replacement) or extra :class:`Vendor` entries added to the defaults (a
+    vendor with a default one's name replaces it). ``aliases`` are the
+    deprecated ``ConsentPolicy.vendors`` / ``TagGate.vendors`` as
+    ``(option name, vendors)``: they feed the same registry, with a
+    :class:`DeprecationWarning` naming the option.
+    """
+    extra: list[Vendor] = []
+    for option, given in aliases:
+        given = tuple(given)
+        if given:
+            warnings.warn(
+                f"{option} is deprecated: pass vendors to PrivacyMiddleware(vendors=...) so "
+                "consent, cookie gating, tag gating, the CSP and the disclosure share them",
+                DeprecationWarning,
+                stacklevel=4,
+            )
+            extra.extend(given)
+    if isinstance(vendors, TrackerRegistry):
+        if not extra:
+            return vendors
+        return TrackerRegistry(extra, vendors=vendors.vendors)
+    if vendors is None:
+        vendors = ()
+    if isinstance(vendors, Vendor) or not isinstance(vendors, Iterable):
+        fail(owner, "vendors", "a list of privmw.Vendor or a privmw.TrackerRegistry", vendors)
+    listed = tuple(vendors)
+    for vendor in listed:
+        if not isinstance(vendor, Vendor):
+            fail(owner, "vendors entries", "privmw.Vendor objects", vendor)
+    return TrackerRegistry((*listed, *extra))

@@ -1,12 +1,10 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import json
 import logging
 import socket
 import time
-import types
 from typing import Any
 
 import httpx
@@ -24,6 +22,7 @@ from privmw import Bans, PrivacyMiddleware, RateLimit, Route
 from privmw.clientip import parse_ip
 from privmw.ratelimit.headers import ABNORMAL_USAGE, QUOTA_EXCEEDED
 from privmw.ratelimit.limiter import Limiter
+from tests._reach import reachable
 
 
 class Clock:
@@ -350,29 +349,6 @@ def test_middleware_rejects_a_non_ratelimit_option() -> None:
 # -- privacy -------------------------------------------------------------------------
 
 ADDRESSES = ["203.0.113.9", "2001:db8:aaaa:bbbb:cccc:dddd:eeee:ffff"]
-
-
-def reachable(root: object) -> list[object]:
-    seen: set[int] = set()
-    stack = [root]
-    found: list[object] = []
-    while stack:
-        obj = stack.pop()
-        if id(obj) in seen or isinstance(obj, type):
-            continue
-        seen.add(id(obj))
-        if isinstance(obj, (str, bytes, bytearray)):
-            found.append(obj)
-            continue
-        if isinstance(obj, types.FunctionType):
-            # Not __globals__/__code__: module globals (this test's own constants) are not state.
-            stack.extend(cell.cell_contents for cell in obj.__closure__ or ())
-            stack.extend(obj.__defaults__ or ())
-            continue
-        if isinstance(obj, types.ModuleType):
-            continue
-        stack.extend(gc.get_referents(obj))
-    return found
 
 
 async def test_no_raw_address_reachable_from_the_middleware(

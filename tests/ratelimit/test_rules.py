@@ -5,7 +5,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from privmw import Bans, ConfigurationError, RateLimit, RedisBackend, Route
-from privmw.ratelimit.rules import Networks, parse_rate
+from privmw._netset import NetSet
+from privmw.ratelimit.rules import parse_rate
 
 
 @pytest.mark.parametrize(
@@ -69,7 +70,7 @@ def test_config_is_frozen_and_parsed() -> None:
         ({"retention": -1}, "retention"),
         ({"max_clients": 0}, "max_clients"),
         ({"allow": "10.0.0.0/8"}, "allow"),
-        ({"deny": ["not-a-net"]}, "deny entry 'not-a-net'"),
+        ({"deny": ["not-a-net"]}, "deny entries must be IP addresses or CIDR networks"),
         ({"exempt": ["health"]}, "exempt"),
         ({"routes": ["/login"]}, "routes"),
         ({"bans": 5}, "bans"),
@@ -119,13 +120,13 @@ def test_redis_backend_validation_and_repr_hides_secret() -> None:
 
 
 def test_networks_match_v4_v6_and_mapped() -> None:
-    nets = Networks(["10.0.0.0/8", "2001:db8::/32", "::ffff:192.0.2.0/120"], owner="T", option="o")
+    nets = NetSet(["10.0.0.0/8", "2001:db8::/32", "::ffff:192.0.2.0/120"], owner="T", option="o")
     assert (4, 0x0A010203) in nets
     assert (4, 0x0B010203) not in nets
     assert (6, 0x20010DB8 << 96 | 1) in nets
     assert (6, 0x20010DB9 << 96) not in nets
     assert (4, 0xC0000207) in nets
-    assert not Networks([], owner="T", option="o")
+    assert not NetSet([], owner="T", option="o")
 
 
 @settings(max_examples=200, deadline=None)

@@ -3,7 +3,7 @@
 Modules: ``rules`` (configuration), ``gcra`` (the pure algorithm), ``table``
 (the bounded in-memory table and bans), ``headers`` (IETF RateLimit fields,
 problem bodies), ``redis`` (the shared Redis/Valkey backend, optional) and
-``limiter`` (the runtime object the middleware builds once).
+``limiter`` (the runtime object the middleware builds once, private).
 
 Several processes: ``uvicorn --workers 4`` gives each worker its own in-memory
 table, so a client may get up to four times the rate; share the limit with
@@ -14,17 +14,7 @@ with ``await middleware.limiter.aclose()`` (e.g. in the app's lifespan).
 
 from __future__ import annotations
 
-from .limiter import Limiter, Verdict, respond
 from .redis import RedisBackend
-from .rules import Bans, RateLimit, Route, parse_rate
+from .rules import Bans, RateLimit, Route
 
-__all__ = [
-    "Bans",
-    "Limiter",
-    "RateLimit",
-    "RedisBackend",
-    "Route",
-    "Verdict",
-    "parse_rate",
-    "respond",
-]
+__all__ = ["Bans", "RateLimit", "RedisBackend", "Route"]

@@ -14,7 +14,7 @@ References:
 
 from __future__ import annotations
 
-__all__ = ["Decision", "gcra"]
+__all__: list[str] = []
 
 #: ``(allowed, tat, remaining, reset, retry_after)``:
 #:

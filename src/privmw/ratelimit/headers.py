@@ -23,16 +23,7 @@ from __future__ import annotations
 import json
 import math
 
-__all__ = [
-    "ABNORMAL_USAGE",
-    "QUOTA_EXCEEDED",
-    "REDUCED_CAPACITY",
-    "legacy_fields",
-    "policy_field",
-    "problem_body",
-    "ratelimit_field",
-    "sf_string",
-]
+__all__: list[str] = []
 
 _TYPES = "https://iana.org/assignments/http-problem-types"
 #: 429, the client used up its quota.

@@ -19,8 +19,8 @@ import random
 import time
 from collections.abc import Callable
 
-from privmw._types import Scope, Send
-from privmw.clientip import Address
+from privmw._headers import Response
+from privmw._netset import Address, NetSet
 from privmw.pseudonym import KeyedHasher
 
 from .gcra import Decision
@@ -34,10 +34,10 @@ from .headers import (
     ratelimit_field,
     sf_string,
 )
-from .rules import Networks, RateLimit
+from .rules import RateLimit
 from .table import Table
 
-__all__ = ["Limiter", "Policy", "Verdict", "respond"]
+__all__: list[str] = []
 
 OK = "ok"
 QUOTA = "quota"
@@ -153,8 +153,8 @@ class Limiter:
         self._routes = tuple(routes)
         self._exempt = tuple(config.exempt)
         self._simple = not (routes or self._exempt or config.allow or config.deny)
-        self._allow = Networks(config.allow, owner="RateLimit", option="allow")
-        self._deny = Networks(config.deny, owner="RateLimit", option="deny")
+        self._allow = NetSet(config.allow, owner="RateLimit", option="allow")
+        self._deny = NetSet(config.deny, owner="RateLimit", option="deny")
         self.headers = config.headers
         self.legacy = config.legacy_headers
         self.is_async = backend is not None
@@ -346,11 +346,8 @@ _DETAILS = {
 }
 
 
-async def respond(limiter: Limiter, verdict: Verdict, scope: Scope, send: Send) -> None:
-    """Answer a refused request before the app runs (HTTP: a problem; WebSocket: close 1008)."""
-    if scope["type"] == "websocket":
-        await send({"type": "websocket.close", "code": 1008, "reason": ""})
-        return
+def refusal(limiter: Limiter, verdict: Verdict) -> Response:
+    """The HTTP answer to a refused request (a WebSocket is closed with 1008 instead)."""
     status, kind, detail = _DETAILS[verdict.kind]
     body = problem_body(kind, status, detail, (verdict.policy.name,) if status == 429 else ())
     headers = [
@@ -362,5 +359,4 @@ async def respond(limiter: Limiter, verdict: Verdict, scope: Scope, send: Send) 
         headers.append((b"retry-after", b"%d" % max(1, math.ceil(verdict.retry_after))))
         if verdict.kind != UNAVAILABLE:
             headers += limiter.fields(verdict)
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body, "more_body": False})
+    return Response(status, headers, body)

@@ -32,7 +32,7 @@ from privmw._errors import ConfigurationError
 
 from .gcra import Decision
 
-__all__ = ["GCRA_SCRIPT", "RedisBackend", "RedisStore"]
+__all__ = ["RedisBackend"]
 
 logger = logging.getLogger("privmw.ratelimit")
 

@@ -12,20 +12,19 @@ References:
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from privmw._errors import ConfigurationError
-from privmw.clientip import Address
-from privmw.pseudonym import check_retention
+from privmw._netset import NetSet
+from privmw._validate import check_seconds
 
 if TYPE_CHECKING:
     from .redis import RedisBackend
 
-__all__ = ["Bans", "Networks", "RateLimit", "Route", "parse_rate"]
+__all__ = ["Bans", "RateLimit", "Route"]
 
 _UNITS: dict[str, float] = {}
 for _names, _seconds in (
@@ -186,7 +185,7 @@ class Bans:
         if isinstance(self.after, bool) or not isinstance(self.after, int) or self.after < 1:
             raise ConfigurationError(f"Bans: after must be an int >= 1, got {self.after!r}")
         for name in ("findtime", "base", "max_time"):
-            check_retention("Bans", name, getattr(self, name))
+            check_seconds("Bans", name, getattr(self, name))
         if self.max_time < self.base:
             raise ConfigurationError(
                 f"Bans: max_time must be >= base ({self.base!r}), got {self.max_time!r}"
@@ -194,49 +193,6 @@ class Bans:
         jitter = self.jitter
         if isinstance(jitter, bool) or not isinstance(jitter, (int, float)) or not 0 <= jitter <= 1:
             raise ConfigurationError(f"Bans: jitter must be a number from 0 to 1, got {jitter!r}")
-
-
-class Networks:
-    """CIDR networks matched against ``(version, int)`` addresses (allow/deny lists)."""
-
-    __slots__ = ("_nets4", "_nets6", "networks")
-
-    def __init__(self, entries: Iterable[str], *, owner: str, option: str) -> None:
-        nets4: list[tuple[int, int]] = []
-        nets6: list[tuple[int, int]] = []
-        names: list[str] = []
-        for entry in _strings(owner, option, entries):
-            try:
-                net = ipaddress.ip_network(entry.strip(), strict=False)
-            except ValueError:
-                raise ConfigurationError(
-                    f"{owner}: {option} entry {entry!r} is not an IP address or CIDR network; "
-                    f'use forms like "192.0.2.7", "10.0.0.0/8", "2001:db8::/32"'
-                ) from None
-            names.append(str(net))
-            value, mask = int(net.network_address), int(net.netmask)
-            if net.version == 4:
-                nets4.append((value, mask))
-            elif net.prefixlen >= 96 and value >> 32 == 0xFFFF:  # IPv4-mapped
-                nets4.append((value & 0xFFFFFFFF, mask & 0xFFFFFFFF))
-            else:
-                nets6.append((value, mask))
-        self._nets4 = tuple(nets4)
-        self._nets6 = tuple(nets6)
-        self.networks = tuple(names)
-
-    def __bool__(self) -> bool:
-        return bool(self.networks)
-
-    def __repr__(self) -> str:
-        return f"Networks({list(self.networks)!r})"
-
-    def __contains__(self, address: Address) -> bool:
-        version, value = address
-        for net, mask in self._nets4 if version == 4 else self._nets6:
-            if value & mask == net:
-                return True
-        return False
 
 
 def _check_group(name: str, value: object, top: int) -> None:
@@ -304,50 +260,6 @@ class RateLimit:
     count: int = field(init=False, compare=False)
     period: float = field(init=False, compare=False)
 
-    def describe(self) -> dict[str, object]:
-        """Facts for :func:`privmw.disclosure` (JSON-able)."""
-        from privmw.disclosure import human_duration
-
-        shared = self.backend is not None
-        data = [
-            "a keyed hash of the client address (IPv4 first "
-            f"{self.ipv4_group} bits, IPv6 first {self.ipv6_group} bits), never the address",
-            "the time the client's request allowance is next restored (one timestamp)",
-        ]
-        if self.bans is not None:
-            data.append("for clients that keep exceeding the limit: how often, and ban expiry")
-        period = human_duration(self.period)
-        per = "per " + (period[2:] if period.startswith("1 ") else period)
-        every = human_duration(self.retention)
-        if shared:
-            retention = (
-                f"At most {every}: the hash key is derived from a shared secret and replaced "
-                f"every {every}; the hashed entries are held in a Redis/Valkey server and "
-                "every one of them expires by then."
-            )
-        else:
-            retention = (
-                f"At most {every}: the hash key is random, held in server memory only and "
-                f"replaced every {every}, when the table is wiped; everything is wiped when "
-                "the server restarts."
-            )
-        return {
-            "title": "Abuse protection (rate limiting)",
-            "purpose": "Keeping the site available: separating normal visitors from abusive "
-            f"clients. Limit: {self.count} requests {per}"
-            + "".join(f"; {r.path}: {r.rate}" for r in self.routes)
-            + ".",
-            "data": data,
-            "retention": retention,
-            "details": {
-                "rate": self.rate,
-                "burst": self.burst if self.burst is not None else self.count,
-                "max_clients": self.max_clients,
-                "backend": "redis" if shared else "memory",
-                "bans": self.bans is not None,
-            },
-        }
-
     def __post_init__(self) -> None:
         count, period = parse_rate(self.rate)
         object.__setattr__(self, "count", count)
@@ -374,7 +286,7 @@ class RateLimit:
         _check_group("ipv4_group", self.ipv4_group, 32)
         _check_group("ipv6_group", self.ipv6_group, 128)
         object.__setattr__(
-            self, "retention", check_retention("RateLimit", "retention", self.retention)
+            self, "retention", check_seconds("RateLimit", "retention", self.retention)
         )
         cap = self.max_clients
         if isinstance(cap, bool) or not isinstance(cap, int) or cap < 1:
@@ -385,8 +297,8 @@ class RateLimit:
             )
         object.__setattr__(self, "allow", _strings("RateLimit", "allow", self.allow))
         object.__setattr__(self, "deny", _strings("RateLimit", "deny", self.deny))
-        Networks(self.allow, owner="RateLimit", option="allow")
-        Networks(self.deny, owner="RateLimit", option="deny")
+        NetSet(self.allow, owner="RateLimit", option="allow")
+        NetSet(self.deny, owner="RateLimit", option="deny")
         for name in ("headers", "legacy_headers"):
             if not isinstance(getattr(self, name), bool):
                 raise ConfigurationError(

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from .gcra import Decision, gcra
 from .rules import Bans
 
-__all__ = ["Table"]
+__all__: list[str] = []
 
 # Offender record fields (a list, mutated in place).
 _STRIKES = 0

@@ -14,11 +14,20 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from privmw import ConfigurationError, ContentSecurityPolicy, PrivacyMiddleware, TagGate, Vendor
-from privmw.tags import TagRuntime, activation_script, merge_vary
+from privmw._headers import merge_vary
+from privmw._responder import Responder
+from privmw.tags._runtime import TagRuntime as _TagRuntime
+from privmw.tags._runtime import activation_script
 from privmw.trackers import TrackerRegistry
 from tests.tag_corpus import SNIPPETS, active_vendors, page
 
 REGISTRY = TrackerRegistry()
+
+
+def TagRuntime(gate: TagGate) -> _TagRuntime:
+    return _TagRuntime(gate, TrackerRegistry())
+
+
 DOCUMENT = page(sorted(SNIPPETS)).encode()
 
 
@@ -75,12 +84,15 @@ def test_tag_gate_repr_and_middleware_option() -> None:
 
 
 def test_merge_vary_is_idempotent() -> None:
-    assert merge_vary(None) == b"Cookie, Sec-GPC, DNT"
-    once = merge_vary(b"Accept-Encoding")
+    assert merge_vary([]) == b"Cookie, Sec-GPC, DNT"
+    assert merge_vary([b""]) == b"Cookie, Sec-GPC, DNT"
+    once = merge_vary([b"Accept-Encoding"])
     assert once == b"Accept-Encoding, Cookie, Sec-GPC, DNT"
-    assert merge_vary(once) == once
-    assert merge_vary(b"cookie, dnt") == b"cookie, dnt, Sec-GPC"
-    assert merge_vary(b"*") == b"*"
+    assert merge_vary([once]) == once
+    assert merge_vary([b"cookie, dnt"]) == b"cookie, dnt, Sec-GPC"
+    assert merge_vary([b"cookie", b"DNT, accept"]) == b"cookie, DNT, accept, Sec-GPC"
+    assert merge_vary([b"*"]) == b"*"
+    assert merge_vary([b"accept", b"*"]) == b"*"
 
 
 # -- through the middleware ---------------------------------------------------
@@ -94,9 +106,7 @@ async def test_html_is_gated_with_headers() -> None:
     assert b'data-privmw-vendor="meta-pixel"' in body
     assert body.endswith(b'<script src="/privacy/privmw.js" defer></script>')
     assert response.headers["content-length"] == str(len(body))
-    assert response.headers["vary"] == "Accept-Encoding, Cookie, Sec-GPC, DNT" or (
-        response.headers["vary"] == "Cookie, Sec-GPC, DNT"
-    )
+    assert response.headers.get_list("vary") == ["Cookie, Sec-GPC, DNT"]
     assert response.headers["permissions-policy"] == "browsing-topics=()"
     assert "content-security-policy" not in response.headers
     # Consent Mode defaults, denied, before the first Google tag.
@@ -159,7 +169,7 @@ def test_activation_script_reloads_only_with_csp() -> None:
 async def test_extra_vendor_is_gated() -> None:
     widget = Vendor(name="chatwidget", label="Chat", category="preferences", urls=("chat.example",))
     body = b'<script src="https://cdn.chat.example/w.js"></script>'
-    response = await get(PrivacyMiddleware(make_app(body), tags=TagGate(vendors=(widget,))))
+    response = await get(PrivacyMiddleware(make_app(body), vendors=[widget]))
     assert b'data-privmw-vendor="chatwidget"' in response.content
 
 
@@ -347,14 +357,14 @@ def test_csp_validation(policy: str, message: str) -> None:
 # -- the page cache -------------------------------------------------------------
 
 
-async def _through(runtime: TagRuntime, body: bytes, allows: Any) -> tuple[bytes, list[Any]]:
+async def _through(runtime: _TagRuntime, body: bytes, allows: Any) -> tuple[bytes, list[Any]]:
     messages: list[MutableMapping[str, Any]] = []
 
     async def send(message: MutableMapping[str, Any]) -> None:
         messages.append(message)
 
     scope: dict[str, Any] = {"type": "http", "state": {}}
-    responder = runtime.wrap(send, allows, scope)
+    responder = Responder(send, scope, allows, tags=runtime)
     await responder(
         {
             "type": "http.response.start",
@@ -396,7 +406,8 @@ async def test_pages_with_a_nonce_are_not_cached() -> None:
     one, _ = await _through(runtime, DOCUMENT, lambda c: c == "necessary")
     two, _ = await _through(runtime, DOCUMENT, lambda c: c == "necessary")
     assert one != two  # a fresh nonce each time
-    assert runtime.page_cache == {}
+    assert runtime.page_cache is not None
+    assert len(runtime.page_cache) == 0
 
 
 def test_consent_mode_script_reflects_the_state() -> None:

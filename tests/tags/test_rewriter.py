@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from privmw import html as html_mod
-from privmw.html import HtmlRewriter
+from privmw.tags import _grammar as html_mod
+from privmw.tags.rewriter import HtmlRewriter
 from privmw.trackers import TrackerRegistry
 from tests.tag_corpus import (
     GA4,

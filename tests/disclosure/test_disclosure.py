@@ -8,9 +8,18 @@ import httpx
 import pytest
 
 import privmw
-from privmw import AccessLog, ConfigurationError, Disclosure, PrivacyMiddleware
+from privmw import (
+    AccessLog,
+    ConfigurationError,
+    ConsentPolicy,
+    Disclosure,
+    PrivacyMiddleware,
+    RateLimit,
+    Route,
+    Vendor,
+)
 from privmw._types import Message
-from privmw.disclosure import Section, human_duration
+from privmw.disclosure.model import Section, human_duration
 
 
 async def _app(scope: Any, receive: Any, send: Any) -> None:
@@ -20,16 +29,6 @@ async def _app(scope: Any, receive: Any, send: Any) -> None:
 
 def _text(mw: PrivacyMiddleware) -> str:
     return mw.disclosure().to_markdown()
-
-
-class Stub:
-    """A feature config answering the describe() contract."""
-
-    def __init__(self, **facts: object) -> None:
-        self.facts = facts
-
-    def describe(self) -> dict[str, object]:
-        return dict(self.facts)
 
 
 def test_default_sections() -> None:
@@ -133,89 +132,74 @@ def test_trackers_section_groups_vendors_by_category() -> None:
     assert any(line.startswith("analytics: ") for line in trackers.data)
 
 
-def test_feature_sections_come_from_describe() -> None:
-    mw = PrivacyMiddleware(_app, tags=False)
-    setattr(  # noqa: B010 - the attribute arrives with another feature's branch
-        mw,
-        "rate_limit",
-        Stub(
-            title="Abuse protection",
-            purpose="Limit requests per client.",
-            data=["keyed hashes of client addresses"],
-            retention="wiped on restart; 10 minutes",
-            details={"rate": "120/minute", "bans": (1, 2)},
-        ),
-    )
-    setattr(  # noqa: B010
-        mw,
-        "consent",
-        Stub(
-            title="Consent",
-            purpose="Remember your choice.",
-            data=["your choice per category"],
-            retention="6 months",
-            details={"categories": {"analytics": ["Matomo"], "marketing": ["Ads Co"]}},
-        ),
+def test_feature_sections_follow_the_configs() -> None:
+    mw = PrivacyMiddleware(
+        _app,
+        tags=False,
+        rate_limit=RateLimit("120/minute", routes=(Route("/login", "5/minute"),)),
+        consent=ConsentPolicy(categories=["analytics", "marketing"], max_age=86400 * 30),
     )
     d = mw.disclosure()
     assert [s.id for s in d.sections] == ["client", "rate_limit", "consent", "trackers"]
     md = d.to_markdown()
-    assert "## Abuse protection" in md
-    assert "keyed hashes of client addresses" in md
-    assert "wiped on restart; 10 minutes" in md
-    assert "Ads Co" in md
+    assert "## Abuse protection (rate limiting)" in md
+    assert "Limit: 120 requests per minute; /login: 5/minute." in md
+    assert "a keyed hash of the client address" in md
+    assert "The consent cookie lasts 30 days" in md
     data = d.to_dict()
     json.dumps(data)
     sections = data["sections"]
     assert isinstance(sections, list)
-    assert sections[1]["details"] == {"rate": "120/minute", "bans": [1, 2]}
-
-    setattr(mw, "consent", Stub(title="Consent", retention="13 months"))  # noqa: B010
-    assert "13 months" in mw.disclosure().to_markdown()
-    assert "6 months" not in mw.disclosure().to_markdown()
-
-
-def test_tags_config_replaces_the_registry_section() -> None:
-    mw = PrivacyMiddleware(_app)
-    setattr(mw, "tags", Stub(title="Third-party tags", data=["Vendor X: analytics"]))  # noqa: B010
-    d = mw.disclosure()
-    assert [s.id for s in d.sections] == ["client", "consent", "tags"]
-    assert "Vendor X: analytics" in d.to_html()
+    assert sections[1]["details"]["rate"] == "120/minute"
+    assert sections[2]["details"]["categories"] == ["analytics", "marketing"]
+    longer = PrivacyMiddleware(_app, consent=ConsentPolicy(max_age=86400 * 60))
+    assert "lasts 60 days" in longer.disclosure().to_markdown()
+    assert "lasts 30 days" not in longer.disclosure().to_markdown()
 
 
-def test_odd_describe_answers_are_tolerated() -> None:
+def test_tags_section_replaces_the_registry_section() -> None:
+    on = PrivacyMiddleware(_app)
+    assert [s.id for s in on.disclosure().sections] == ["client", "consent", "tags"]
+    tags = on.disclosure().section("tags")
+    assert tags is not None
+    assert any(line.startswith("analytics: ") for line in tags.data)
+    off = PrivacyMiddleware(_app, tags=False, consent=False)
+    assert [s.id for s in off.disclosure().sections] == ["client", "trackers"]
+
+
+def test_odd_facts_are_tolerated() -> None:
     section = Section.from_describe("consent", {"data": "one thing", "details": {"s": {3, 1}}})
     assert section.title == "Consent"
     assert section.data == ("one thing",)
     assert section.details == {"s": [1, 3]}
-    mw = PrivacyMiddleware(_app, tags=False)
-    setattr(mw, "consent", object())  # noqa: B010 - no describe(): no section
-    assert [s.id for s in mw.disclosure().sections] == ["client", "trackers"]
 
 
 def test_html_is_escaped_and_self_contained() -> None:
-    mw = PrivacyMiddleware(_app)
     evil = "<script>alert('x')</script>"
-    setattr(  # noqa: B010
-        mw,
+    section = Section.from_describe(
         "consent",
-        Stub(
-            title=evil,
-            purpose='a & b "quoted"',
-            data=[evil],
-            retention="<b>6</b> months",
-            details={evil: [evil, {"k": evil}]},
-        ),
+        {
+            "title": evil,
+            "purpose": 'a & b "quoted"',
+            "data": [evil],
+            "retention": "<b>6</b> months",
+            "details": {evil: [evil, {"k": evil}]},
+        },
     )
-    out = mw.disclosure().to_html(heading_level=3)
+    disclosure = Disclosure((section,))
+    out = disclosure.to_html(heading_level=3)
     assert "<script" not in out
     assert "&lt;script&gt;" in out
     assert "a &amp; b &quot;quoted&quot;" in out
     assert "&lt;b&gt;6&lt;/b&gt; months" in out
     assert "<h3>" in out
     assert not re.search(r"<(link|img|style|iframe)\b|\bsrc=|\bhref=", out)
-    md = mw.disclosure().to_markdown()
+    md = disclosure.to_markdown()
     assert "<script>" not in md
+    vendor = Vendor(name="evil", label=evil, category="analytics")
+    page = PrivacyMiddleware(_app, vendors=[vendor]).disclosure().to_html()
+    assert evil not in page
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page
 
 
 @pytest.mark.parametrize(
@@ -296,9 +280,7 @@ def test_tags_section_follows_the_tag_gate() -> None:
     extra = Vendor(
         name="acme-stats", label="Acme Stats", category="analytics", urls=("acme.example",)
     )
-    custom = PrivacyMiddleware(
-        _app, tags=TagGate(mode="report-only", vendors=(extra,))
-    ).disclosure()
+    custom = PrivacyMiddleware(_app, tags=TagGate(mode="report-only"), vendors=[extra]).disclosure()
     section = custom.section("tags")
     assert section is not None
     assert "NOT blocked" in section.purpose

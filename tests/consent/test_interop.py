@@ -10,8 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from privmw import CCCookieReader, CookiebotReader, KlaroReader, TCFReader
-from privmw.consent import ConsentManager, encode_consent
-from privmw.interop import tcf_purpose_consents
+from privmw.consent._runtime import ConsentRuntime
+from privmw.consent.cookie import encode_consent
+from privmw.consent.interop import tcf_purpose_consents
+from privmw.trackers import TrackerRegistry
 from tests._consent_app import NOW, call, make_app, policy
 
 CATS = ("preferences", "analytics", "marketing")
@@ -237,6 +239,6 @@ def test_a_failing_reader_is_no_decision() -> None:
         def read(self, value: str, categories: tuple[str, ...]) -> frozenset[str] | None:
             raise RuntimeError("bug")
 
-    manager = ConsentManager(policy(readers=[Broken()]))
+    manager = ConsentRuntime(policy(readers=[Broken()]), TrackerRegistry())
     ctx = manager.context("x", cookie=b"broken=1")
     assert ctx.consent is None

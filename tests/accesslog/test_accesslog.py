@@ -18,10 +18,13 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-import privmw.accesslog as accesslog
+import privmw.accesslog._writer as writer_module
+import privmw.accesslog.useragent as useragent_module
 from privmw import AccessLog, ConfigurationError, PrivacyMiddleware
 from privmw._types import Message
-from privmw.accesslog import coarse_user_agent, redact
+from privmw.accesslog.redact import redact
+from privmw.accesslog.useragent import coarse_user_agent
+from privmw.disclosure.sections import access_log_section
 
 CHROME = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -238,7 +241,7 @@ async def test_user_agent_cache_is_bounded(
         "curl",
         "Chrome",
     ]
-    assert len(log._writer._ua_cache) == 2
+    assert log.cache_info().entries == 2
 
 
 # --- formats and granularity -----------------------------------------------------
@@ -567,16 +570,15 @@ def test_describe_follows_the_options() -> None:
     seven = AccessLog(directory="logs")
     three = AccessLog(directory="logs", retention_days=3, query_allow=("page",))
     handed = AccessLog(logger="app.access", timestamp_granularity="hour")
-    facts = seven.describe()
+    facts = access_log_section(seven).to_dict()
     assert set(facts) >= {"title", "purpose", "data", "retention", "details"}
     assert "7 days" in str(facts["retention"])
-    assert "3 days" in str(three.describe()["retention"])
-    assert "page" in json.dumps(three.describe()["data"])
+    assert "3 days" in access_log_section(three).retention
+    assert "page" in json.dumps(access_log_section(three).data)
     assert "query string is dropped" in json.dumps(facts["data"])
-    assert "operator" in str(handed.describe()["retention"])
-    assert "hour" in json.dumps(handed.describe())
+    assert "operator" in access_log_section(handed).retention
+    assert "hour" in json.dumps(access_log_section(handed).to_dict())
     assert "logs" not in json.dumps(facts)  # the server's paths are not published
-    json.dumps(facts)
 
 
 def test_records_are_written_at_interpreter_exit_without_close(tmp_path: Path) -> None:
@@ -614,7 +616,7 @@ async def test_backlog_limit_drops_records_and_warns_once(
     caplog: pytest.LogCaptureFixture,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(accesslog, "_MAX_BACKLOG", 0)
+    monkeypatch.setattr(writer_module, "MAX_BACKLOG", 0)
     log = make_log(directory=tmp_path)
     app = _app(log)
     with caplog.at_level(logging.WARNING, logger="privmw.accesslog"):
@@ -627,9 +629,8 @@ async def test_backlog_limit_drops_records_and_warns_once(
 async def test_cold_user_agent_parses_are_rate_limited(
     tmp_path: Path, make_log: Callable[..., AccessLog], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(accesslog, "_UA_PARSES_PER_SECOND", 1)
-    monkeypatch.setattr(accesslog, "_monotonic", lambda: 1000.0)
-    log = make_log(directory=tmp_path)
+    monkeypatch.setattr(useragent_module, "PARSES_PER_SECOND", 1)
+    log = make_log(directory=tmp_path, clock=lambda: 1000.0)
     app = _app(log)
     for ua in (CHROME, IPHONE):
         await _get(app, "/", {"user-agent": ua})

@@ -42,275 +42,29 @@ JavaScript MIME type essence matches); WHATWG URL Standard.
 
 from __future__ import annotations
 
-import html as _stdhtml
-import re
 from collections.abc import Callable
 
-from .trackers import TrackerRegistry, Vendor
+from privmw._cache import BoundedCache
+from privmw.trackers import TrackerRegistry, Vendor
 
-__all__ = ["MODES", "HtmlRewriter"]
-
-#: Rewriting modes: replace with inert markup, drop, or only count.
-MODES = ("neutralise", "remove", "report-only")
-
-_WS = rb"[\t\n\f\r ]"
-
-
-def _tag_rest(x: bytes = b"", u: bytes = b"", groups: bool = False) -> bytes:
-    """The rest of a start tag after its name, per the HTML tokenizer.
-
-    Every item is unambiguous (a name, separator or unquoted value must be
-    followed by a byte that cannot continue it), so the regex cannot
-    backtrack into another split of the same bytes and failing on an
-    incomplete tag costs linear time. A quoted value only opens right after
-    ``=``; an unterminated one matches nothing, so an incomplete tag never
-    "ends" at a ``>`` that is really inside a quoted value.
-
-    ``x`` are bytes excluded everywhere and ``u`` an alternative allowed in
-    their place: with both, the regex matches only tags in which no byte
-    could spell a vendor host (see ``_Scanner``).
-    """
-
-    def cap(r: bytes) -> bytes:
-        return b"(" + r + b")" if groups else r
-
-    def run(cls: bytes, first: bytes | None = None) -> bytes:
-        # "(?:[^cls]|u)*" unrolled as "[^cls]*(?:u[^cls]*)*": sre runs a single
-        # class repeat in a tight C loop, an alternation per byte is ~10x slower.
-        body = rb"[^" + cls + x + rb"]*"
-        if u:
-            body += rb"(?:(?:" + u + rb")[^" + cls + x + rb"]*)*"
-        if first is None:
-            return body
-        head = rb"[^" + first + x + rb"]"
-        if u:
-            head = rb"(?:" + head + rb"|" + u + rb")"
-        return head + body
-
-    name = run(rb"\t\n\f\r /=>", rb"\t\n\f\r />") + rb"(?![^\t\n\f\r /=>])"
-    value = (
-        rb'"' + cap(run(rb'"')) + rb'"'
-        rb"|'" + cap(run(rb"'")) + rb"'"
-        rb"|" + cap(run(rb"\t\n\f\r >", rb"\t\n\f\r >\"'") + rb"(?![^\t\n\f\r >])") + rb"|(?=>)"
-    )
-    return (
-        rb"[\t\n\f\r /]+(?![\t\n\f\r /])|"
-        + cap(name)
-        + rb"(?:"
-        + _WS
-        + rb"*="
-        + _WS
-        + rb"*(?:"
-        + value
-        + rb")|(?!"
-        + _WS
-        + rb"*=))"
-    )
-
-
-_TAG_REST = re.compile(rb"(?:" + _tag_rest() + rb")*>")
-_ATTRS = re.compile(_tag_rest(groups=True))
-
-# One thing the tokenizer reads from the data state, whole: a start or end tag
-# (attributes tokenised exactly; the look-ahead after the name stops a failed
-# match from retrying with a shorter name), "</>", a bogus comment, doctype or
-# processing instruction (up to the first ">"), a comment, or a "<" that
-# starts nothing. Incomplete, it matches nothing.
-_TAG_NAME = rb"[a-zA-Z][^\t\n\f\r />]*(?=[\t\n\f\r />])"
-_CONSTRUCT_ALT = (
-    rb"</?" + _TAG_NAME + rb"(?:" + _tag_rest() + rb")*>"
-    rb"|</>"
-    rb"|<(?:!(?!--)|\?|/(?=[^a-zA-Z>]))[^>]*>"
-    rb"|<!--(?:-?>|[\s\S]*?--!?>)"
-    rb"|<(?=[^a-zA-Z/!?])"
+from ._grammar import (
+    _COMMENT_END,
+    _CONSTRUCT,
+    _END,
+    _GATED,
+    _MAX_PREFIX,
+    _NON_ASCII,
+    _TAB_NL,
+    _TAG_REST,
+    _data_cut,
+    attrs,
+    compile_scanners,
 )
-_CONSTRUCT = re.compile(_CONSTRUCT_ALT)
-#: Text and whole constructs from a data-state position: where it stops
-#: (before ``endpos``) a construct starts that does not end before ``endpos``.
-_DATA_RUN = re.compile(rb"[^<]*(?:(?:" + _CONSTRUCT_ALT + rb")[^<]*)*")
+from ._neutralise import Attrs, neutral
+from .gate import MODES
 
+__all__: list[str] = []
 
-def _data_end(buf: bytes, start: int, end: int) -> int:
-    """Where the exact data-state run from ``start`` stops before ``end``."""
-    m = _DATA_RUN.match(buf, start, end)
-    return start if m is None else m.end()  # it always matches, if only ""
-
-
-# The common constructs in a stricter grammar that sre checks fast, without a
-# repeat across tags: quotes only right after "name=" and holding no ">", an
-# unquoted value ending at whitespace or ">", no "=" or quote anywhere else.
-# What it accepts ends where the tokenizer ends it. ``_UNUSUAL`` finds the
-# first "<" that does not start such a construct (ending before ``endpos``):
-# when there is none, every construct from a data-state position up to
-# ``endpos`` is read, so ``endpos`` is in the data state too (a "<" inside a
-# value is checked as well; a false alarm only costs the exact run).
-_GENERAL = rb"[^>\"'=]*"
-# Each item has one way to match (no backtracking into another split, so a
-# failure costs linear time).
-_SAFE_VALUE = (
-    rb"(?<=[^\t\n\f\r /=>\"'])=[\t\n\f\r ]*"
-    rb"(?:\"[^\">]*\"|'[^'>]*'|[^\t\n\f\r >\"'=]+(?=[\t\n\f\r >]))"
-)
-# An accepted construct holds one ">", its last byte, and quotes only in
-# pairs that the tokenizer opens too (the tag name is delimited first, as the
-# tokenizer reads quotes and "=" in a tag name as part of it).
-_UNUSUAL = re.compile(
-    rb"<(?![a-zA-Z/][^<>\"'=]*>|/?"
-    + _TAG_NAME
-    + _GENERAL
-    + rb"(?:"
-    + _SAFE_VALUE
-    + _GENERAL
-    + rb")*>|!(?!--)[^>]*>|\?[^>]*>|/(?=[^a-zA-Z])[^>]*>|(?=[^a-zA-Z/!?]))"
-)
-
-
-def _data_cut(buf: bytes, at: int, end: int) -> int:
-    """Where reading ``buf`` from the data-state position ``at`` stops before ``end``.
-
-    ``end`` when ``end`` is in the data state too; else the start of the
-    construct (tag, bogus comment...) that does not end before ``end``.
-    The fast check runs first; the exact grammar only reads from the last
-    ">" before the first unusual "<": every construct before it ends at its
-    only ">", so the byte after that ">" is in the data state.
-    """
-    while True:
-        u = _UNUSUAL.search(buf, at, end)
-        if u is None:
-            return end
-        first = u.start()
-        gt = buf.rfind(b">", at, first)
-        q = _data_end(buf, at if gt < 0 else gt + 1, first)
-        c = _CONSTRUCT.match(buf, q, end)
-        if c is None:
-            return q
-        at = c.end()
-
-
-_RAW_NAMES = (
-    b"script",
-    b"style",
-    b"textarea",
-    b"title",
-    b"iframe",
-    b"xmp",
-    b"noembed",
-    b"noframes",
-)
-_GATED = (b"script", b"iframe", b"img", b"link", b"embed", b"object", b"base")
-
-
-def _safe_rest(u: bytes) -> bytes:
-    r"""A stricter, faster tag grammar that only accepts tags naming no vendor host.
-
-    Runs of bytes other than ``> " ' =`` and the hint bytes ``. & % \ 0x80-0xff``
-    (``u`` lets through a ``.`` not followed by a vendor TLD, and ``&amp;``);
-    every ``=`` must follow a name byte and introduce a quoted value (holding
-    no ``>``) or an unquoted one that ends at whitespace or ``>``. A quote or
-    ``=`` anywhere else makes it fail. Whatever this accepts, the tokenizer
-    reads the same way: it ends at the first ``>``, and nothing in it can
-    spell a vendor host, so the tag is passed through without a look.
-    Anything it rejects is simply handed to the exact path.
-    """
-    x = rb".&%\\\x80-\xff"
-
-    def run(cls: bytes) -> bytes:
-        return rb"[^" + cls + x + rb"]*(?:(?:" + u + rb")[^" + cls + x + rb"]*)*"
-
-    unquoted = (
-        rb"(?:[^\t\n\f\r >\"'="
-        + x
-        + rb"]|"
-        + u
-        + rb")"
-        + run(rb"\t\n\f\r >\"'=")
-        + rb"(?=[\t\n\f\r >])"
-    )
-    intro = (
-        rb"(?<=[^\t\n\f\r /=>\"'])=[\t\n\f\r ]*(?:\""
-        + run(rb"\">")
-        + rb"\"|'"
-        + run(rb"'>")
-        + rb"'|"
-        + unquoted
-        + rb")"
-    )
-    general = run(rb">\"'=")
-    return general + rb"(?:" + intro + general + rb")*>"
-
-
-_RAW_ALT = rb"script|iframe|style|textarea|title|xmp|noembed|noframes"
-_VOID_ALT = rb"img|link|embed|object|base"
-# Named character references that cannot help spell a host (they decode to
-# punctuation or spaces that no URL parser drops or maps to letters), so a
-# tag holding them needs no closer look. Soft hyphen and zero-width joiners
-# are absent on purpose: IDNA maps them to nothing.
-_TEXT_ENTITIES = (
-    rb"amp|nbsp|ndash|mdash|hellip|copy|reg|trade|quot|apos|lt|gt|laquo|raquo|lsquo|rsquo"
-    rb"|ldquo|rdquo|bull|middot|times|euro|pound|yen|cent|deg|plusmn|para|sect|thinsp|ensp"
-    rb"|emsp|larr|rarr|uarr|darr|dagger|prime"
-)
-_Patterns = tuple[re.Pattern[bytes], re.Pattern[bytes], re.Pattern[bytes], re.Pattern[bytes]]
-_SCANNERS: dict[frozenset[bytes], _Patterns]
-_SCANNERS = {}
-
-
-def _scanner(tlds: frozenset[bytes]) -> _Patterns:
-    r"""Compiled scanners for a registry whose hosts end in these TLDs.
-
-    Returns ``(scan, raw_scan, dot_tld, entity_hint)``:
-
-    * ``scan`` finds where something interesting may start. Python's ``re``
-      finds the literal ``<`` at C speed and only tries the rest there.
-      ``<img``, ``<link``, ``<embed``, ``<object`` and ``<base`` tags are
-      skipped inside the regex when the whole tag (tokenised exactly) holds
-      no ``.`` followed by a vendor TLD and none of ``&`` (but plain-text
-      entities), ``%``, ``\`` or non-ASCII, which could spell a host
-      otherwise: a page's hundred ordinary images never reach Python.
-    * ``raw_scan`` finds only comments and raw-text/script/iframe tags.
-    * ``dot_tld`` and ``entity_hint`` (with ``%``, ``\`` and non-ASCII, checked
-      by the caller) find any byte sequence that could spell a vendor host.
-      A stretch of the page without one holds no gated ``<img>``-like tag,
-      so the rewriter copies it whole up to the next ``raw_scan`` hit.
-    """
-    found = _SCANNERS.get(tlds)
-    if found is None:
-        spelled = []
-        for tld in sorted(tlds):
-            letters = [
-                b"[%s%s]" % (re.escape(bytes([c]).lower()), re.escape(bytes([c]).upper()))
-                for c in tld
-            ]
-            spelled.append(b"[\t\n\r]*".join(letters))
-        tld_alt = b"|".join(spelled) or b"(?!)"
-        safe_dot = rb"\.(?![\t\n\r]*(?:" + tld_alt + rb"))"
-        entity = rb"&(?:" + _TEXT_ENTITIES + rb");"
-        safe = _safe_rest(safe_dot + rb"|" + entity)
-        scan = re.compile(
-            rb"<(?=[!sSiIlLeEoObBtTxXnN])(?:!--|(?i:(" + _RAW_ALT + rb")|(" + _VOID_ALT + rb"))"
-            rb"(?=[\t\n\f\r />])(?(2)(?!" + safe + rb")))"
-        )
-        raw_scan = re.compile(
-            rb"<(?=[!sSiItTxXnN])(?:!--|(?i:(" + _RAW_ALT + rb"))(?=[\t\n\f\r />]))"
-        )
-        # Two patterns with a literal first byte (sre scans for those fast;
-        # a leading class like [.&%] is several times slower). "%", "\\"
-        # and non-ASCII are checked with bytes methods by the caller.
-        # A one-class look-ahead first: most dots fail there, cheaply.
-        first = b"".join(
-            b"%s%s" % (re.escape(t[:1].lower()), re.escape(t[:1].upper())) for t in sorted(tlds)
-        )
-        dot_tld = re.compile(rb"\.(?=[\t\n\r" + first + rb"])[\t\n\r]*(?:" + tld_alt + rb")")
-        entity_hint = re.compile(rb"&(?!(?:" + _TEXT_ENTITIES + rb");)")
-        found = _SCANNERS[tlds] = (scan, raw_scan, dot_tld, entity_hint)
-    return found
-
-
-_NON_ASCII = re.compile(rb"[\x80-\xff]")
-_MAX_PREFIX = 12  # longest "<name" + 1 that a chunk boundary may split
-_END = {name: re.compile(rb"</(?i:" + name + rb")(?=[\t\n\f\r />])") for name in _RAW_NAMES}
-_COMMENT_END = re.compile(rb"--!?>")
-_TAB_NL = b"\t\n\r"
 
 # Script type values that make a script (HTML "JavaScript MIME type essence
 # match", plus module and Partytown); anything else is a data block.
@@ -348,114 +102,94 @@ _URL_ATTR = {
     b"object": "data",
     b"base": "href",
 }
-#: Attributes moved to ``data-privmw-<name>`` when a tag is neutralised.
-_MOVED = frozenset({"src", "srcset", "href", "data", "type", "imagesrcset"})
-_PLACEHOLDER = {
-    b"iframe": b' src="about:blank"',
-    b"img": b' src="data:image/gif;base64,R0lGODlhAQABAAAAACH5BAEKAAEALAAAAAABAAEAAAICTAEAOw=="',
-}
 _GOOGLE = frozenset({"google-analytics", "google-tag-manager", "google-ads"})
 
 _DATA, _RAW, _COMMENT, _HOLD, _DROP = range(5)
 
 
-#: Attributes whose values the rewriter reads; others are only located.
-_READ = frozenset({"src", "href", "data", "type", "srcset", "imagesrcset"})
-_ATTR_CACHE: dict[bytes, tuple[tuple[str, str, int, int], ...]] = {}
-_NEUTRAL_CACHE: dict[tuple[bytes, str], bytes] = {}
-
-
-def _attrs(tag: bytes, start: int) -> tuple[tuple[str, str, int, int], ...]:
-    """``(lower name, decoded value, start, end)`` of each attribute of a complete tag.
-
-    Values are decoded (character references too) only for the attributes the
-    rewriter reads. Recent answers are remembered: a site's pages repeat the
-    same tracker tags on every request.
-    """
-    hit = _ATTR_CACHE.get(tag)
-    if hit is not None:
-        return hit
-    out: list[tuple[str, str, int, int]] = []
-    seen: set[str] = set()
-    end = len(tag) - 1  # the ">"
-    for m in _ATTRS.finditer(tag, start, end):
-        raw = m.group(1)
-        if raw is None:
-            continue
-        name = raw.decode("latin-1").lower()
-        if name in seen:  # the tokenizer keeps the first of duplicate attributes
-            continue
-        seen.add(name)
-        value = ""
-        if name in _READ:
-            value_b = m.group(2)
-            if value_b is None:
-                value_b = m.group(3)
-                if value_b is None:
-                    value_b = m.group(4) or b""
-            value = value_b.decode("utf-8", "replace")
-            if "&" in value:
-                value = _stdhtml.unescape(value)
-        out.append((name, value, m.start(), m.end()))
-    result = tuple(out)
-    if len(tag) <= 4096:
-        if len(_ATTR_CACHE) >= 1024:
-            _ATTR_CACHE.clear()
-        _ATTR_CACHE[tag] = result
-    return result
-
-
-def _neutral(tag: bytes, name: bytes, vendor: Vendor) -> bytes:
-    """The tag made inert: URL attributes renamed, a harmless placeholder added."""
-    key = (tag, vendor.name)
-    hit = _NEUTRAL_CACHE.get(key)
-    if hit is not None:
-        return hit
-    parts = [tag[: 1 + len(name)]]
-    for attr, _value, s, e in _attrs(tag, 1 + len(name)):
-        if attr.startswith("data-privmw-"):
-            continue  # never let the page pre-set what the activator trusts
-        parts.append(b" ")
-        if attr in _MOVED:
-            parts.append(b"data-privmw-")
-        parts.append(tag[s:e])
-    if name == b"script":
-        parts.append(b' type="text/plain"')
-    placeholder = _PLACEHOLDER.get(name)
-    if placeholder is not None:
-        parts.append(placeholder)
-    parts.append(
-        b' data-privmw-category="%s" data-privmw-vendor="%s"'
-        % (vendor.category.encode(), vendor.name.encode())
-    )
-    parts.append(b" />" if tag.endswith(b"/>") and name != b"script" else b">")
-    out = b"".join(parts)
-    if len(tag) <= 4096:
-        if len(_NEUTRAL_CACHE) >= 1024:
-            _NEUTRAL_CACHE.clear()
-        _NEUTRAL_CACHE[key] = out
-    return out
-
-
 _PASS, _INLINE, _VENDOR = range(3)
-_ANALYSES: dict[int, tuple[TrackerRegistry, dict[bytes, tuple[int, Vendor | None]]]] = {}
+_Analysis = tuple[int, Vendor | None]
 
 
-def _analysis_cache(registry: TrackerRegistry) -> dict[bytes, tuple[int, Vendor | None]]:
-    """A per-registry cache of tag analyses (pages repeat their tags on every request)."""
-    entry = _ANALYSES.get(id(registry))
-    if entry is None or entry[0] is not registry:
-        if len(_ANALYSES) >= 64:
-            _ANALYSES.clear()
-        entry = _ANALYSES[id(registry)] = (registry, {})
-    return entry[1]
+class RewritePlan:
+    """What one registry needs to rewrite pages, compiled once and shared by its rewriters.
+
+    The tag runtime builds one per middleware (one registry); every cache is
+    owned here, bounded in entries and bytes, and keyed by tag bytes (pages
+    repeat the same tracker tags on every request), never by visitor data.
+    """
+
+    __slots__ = (
+        "_analyses",
+        "_attrs",
+        "_neutral",
+        "dot_tld",
+        "entity_hint",
+        "hint",
+        "inline_vendors",
+        "match_url",
+        "raw_scan",
+        "registry",
+        "scan",
+    )
+
+    def __init__(self, registry: TrackerRegistry) -> None:
+        self.registry = registry
+        self.match_url = registry.match_url
+        self.inline_vendors = registry.inline_vendors
+        self.hint = registry.url_hint
+        self.scan, self.raw_scan, self.dot_tld, self.entity_hint = compile_scanners(
+            registry.url_tlds
+        )
+        self._analyses: BoundedCache[bytes, _Analysis] = BoundedCache(
+            1024, max_bytes=1 << 20, max_item=4096
+        )
+        self._attrs: BoundedCache[bytes, Attrs] = BoundedCache(
+            1024, max_bytes=1 << 20, max_item=4096
+        )
+        self._neutral: BoundedCache[tuple[bytes, str], bytes] = BoundedCache(
+            1024, max_bytes=1 << 20, max_item=4096
+        )
+
+    def __repr__(self) -> str:
+        return f"RewritePlan({self.registry!r})"
+
+    def cache_info(self) -> dict[str, object]:
+        return {
+            "analyses": self._analyses.cache_info(),
+            "attrs": self._attrs.cache_info(),
+            "neutral": self._neutral.cache_info(),
+        }
+
+    def attrs(self, tag: bytes, start: int) -> Attrs:
+        hit = self._attrs.get(tag)
+        if hit is None:
+            hit = self._attrs.put(tag, attrs(tag, start), len(tag))
+        return hit
+
+    def neutral(self, tag: bytes, name: bytes, vendor: Vendor) -> bytes:
+        """``tag`` made inert for ``vendor`` (cached per tag bytes and vendor name)."""
+        key = (tag, vendor.name)
+        hit = self._neutral.get(key)
+        if hit is None:
+            hit = self._neutral.put(
+                key, neutral(tag, name, vendor, self.attrs(tag, 1 + len(name))), len(tag)
+            )
+        return hit
+
+    def analysis(self, tag: bytes) -> _Analysis | None:
+        return self._analyses.get(tag)
+
+    def remember(self, tag: bytes, found: _Analysis) -> _Analysis:
+        return self._analyses.put(tag, found, len(tag))
 
 
 class HtmlRewriter:
     """Gate third-party tags in one HTML document, fed in chunks.
 
     Args:
-        registry: the vendors to recognise.
+        plan: the compiled :class:`RewritePlan` of the registry (a registry
+            is accepted too, for tests and tools, and compiled on the spot).
         allows: answers whether a consent category is allowed
             (``PrivacyContext.allows``).
         mode: ``"neutralise"`` (default), ``"remove"`` or ``"report-only"``.
@@ -476,7 +210,6 @@ class HtmlRewriter:
 
     __slots__ = (
         "_allows",
-        "_cache",
         "_consent_mode",
         "_ctx",
         "_dot_tld",
@@ -490,6 +223,7 @@ class HtmlRewriter:
         "_max",
         "_mode",
         "_pending",
+        "_plan",
         "_raw_scan",
         "_scan",
         "_state",
@@ -504,7 +238,7 @@ class HtmlRewriter:
 
     def __init__(
         self,
-        registry: TrackerRegistry,
+        plan: RewritePlan | TrackerRegistry,
         allows: Callable[[str], bool],
         *,
         mode: str = "neutralise",
@@ -514,11 +248,14 @@ class HtmlRewriter:
     ) -> None:
         if mode not in MODES:
             raise ValueError(f"HtmlRewriter: mode must be one of {MODES}, got {mode!r}")
-        self._match_url = registry.match_url
-        self._inline_vendors = registry.inline_vendors
-        self._hint = registry.url_hint
-        self._cache = _analysis_cache(registry)
-        self._scan, self._raw_scan, self._dot_tld, self._entity_hint = _scanner(registry.url_tlds)
+        if isinstance(plan, TrackerRegistry):
+            plan = RewritePlan(plan)  # tests and tools; the runtime shares one plan
+        self._plan = plan
+        self._match_url = plan.match_url
+        self._inline_vendors = plan.inline_vendors
+        self._hint = plan.hint
+        self._scan, self._raw_scan = plan.scan, plan.raw_scan
+        self._dot_tld, self._entity_hint = plan.dot_tld, plan.entity_hint
         self._allows = allows
         self._verdicts: dict[str, bool] = {}
         self._mode = mode
@@ -573,7 +310,7 @@ class HtmlRewriter:
         # Browsers drop tabs and newlines inside URLs, so look past them.
         if name != b"script" and self._hint.search(tag.lower().translate(None, _TAB_NL)) is None:
             return _PASS, None
-        attrs = _attrs(tag, 1 + len(name))
+        attrs = self._plan.attrs(tag, 1 + len(name))
         url_attr = _URL_ATTR[name]
         url = None
         type_ = ""
@@ -598,14 +335,10 @@ class HtmlRewriter:
     def _gate(self, tag: bytes, name: bytes) -> tuple[bytes, int, bytes]:
         """Output for a complete gated start tag, the next state and its end-tag name."""
         raw_next = _RAW if name in (b"script", b"iframe") else _DATA
-        cache = self._cache
-        found = cache.get(tag)
+        plan = self._plan
+        found = plan.analysis(tag)
         if found is None:
-            found = self._analyse(tag, name)
-            if len(tag) <= 4096:
-                if len(cache) >= 1024:
-                    cache.clear()
-                cache[tag] = found
+            found = plan.remember(tag, self._analyse(tag, name))
         kind, vendor = found
         if vendor is None:
             if kind == _INLINE:
@@ -624,7 +357,7 @@ class HtmlRewriter:
             self.removed += 1
             return pre, (_DROP if raw_next == _RAW else _DATA), name
         self.neutralised += 1
-        return pre + _neutral(tag, name, vendor), raw_next, name
+        return pre + self._plan.neutral(tag, name, vendor), raw_next, name
 
     def _decide_inline(self, held: bytes, complete: bool) -> tuple[bytes, int]:
         """Output for a held inline script (start tag + text); next state."""
@@ -652,7 +385,7 @@ class HtmlRewriter:
             self.removed += 1
             return pre, _DROP
         self.neutralised += 1
-        return pre + _neutral(held[:tag_end], b"script", blocked) + held[tag_end:], _RAW
+        return pre + self._plan.neutral(held[:tag_end], b"script", blocked) + held[tag_end:], _RAW
 
     # -- the scanner --------------------------------------------------------
 

@@ -35,17 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import unquote
 
-from .trackers import DEFAULT_VENDORS
-
-__all__ = [
-    "DEFAULT_TCF_PURPOSES",
-    "CCCookieReader",
-    "ConsentReader",
-    "CookiebotReader",
-    "KlaroReader",
-    "TCFReader",
-    "tcf_purpose_consents",
-]
+__all__ = ["CCCookieReader", "CookiebotReader", "KlaroReader", "TCFReader"]
 
 _MAX = 8192
 
@@ -118,8 +108,11 @@ class CCCookieReader:
         return frozenset(out) & frozenset(categories)
 
 
-#: Klaro service names → privmw category, from privmw's vendor registry.
-_KLARO_DEFAULT = {v.name: v.category for v in DEFAULT_VENDORS}
+def _klaro_default() -> dict[str, str]:
+    """Klaro service names → privmw category, from privmw's default vendors."""
+    from privmw._vendors import DEFAULT_VENDORS
+
+    return {v.name: v.category for v in DEFAULT_VENDORS}
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +128,9 @@ class KlaroReader:
 
     services: Mapping[str, str] = field(default_factory=dict)
     cookie_name: str = "klaro"
+    _defaults: Mapping[str, str] = field(
+        default_factory=_klaro_default, init=False, repr=False, compare=False
+    )
 
     def read(self, value: str, categories: tuple[str, ...]) -> frozenset[str] | None:
         data = _json(value)
@@ -142,10 +138,11 @@ class KlaroReader:
             return None
         offered = frozenset(categories)
         answers: dict[str, bool] = {}
+        defaults = self._defaults
         for service, yes in data.items():
             if not isinstance(service, str) or not isinstance(yes, bool):
                 continue
-            category = self.services.get(service) or _KLARO_DEFAULT.get(service) or service
+            category = self.services.get(service) or defaults.get(service) or service
             if category in offered:
                 _combine(answers, category, yes)
         return _grant(answers)

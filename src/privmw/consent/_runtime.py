@@ -1,0 +1,216 @@
+"""The consent runtime: built once from a :class:`ConsentPolicy`, used on every request.
+
+It reads the ``Cookie`` header into a :class:`~privmw.PrivacyContext` (the
+consent cookie, other managers' cookies, the tracker cookies to expire) and
+says which headers every response to the request gets (expiries, ``Tk``).
+The endpoints are answered by :mod:`privmw.consent.endpoints`; ``Set-Cookie``
+is gated by the :class:`~privmw.cookies.CookieGate` this runtime owns, in the
+one send wrapper.
+"""
+
+from __future__ import annotations
+
+from privmw._cache import BoundedCache
+from privmw._headers import Headers
+from privmw._types import Scope
+from privmw.context import NECESSARY, PrivacyContext
+from privmw.cookies import CookieGate, expiry_headers, parse_cookie_header, registrable_domain
+from privmw.trackers import TrackerRegistry
+
+from .cookie import FUTURE_SKEW, MAX_COOKIE, key_bytes, parse
+from .policy import ConsentPolicy
+
+__all__: list[str] = []
+
+#: Cache entry for a value that is no valid cookie.
+_INVALID: tuple[frozenset[str], int] = (frozenset(), -1)
+_Scan = tuple[str | None, tuple[tuple[str, str], ...]]
+
+
+class ConsentRuntime:
+    """Reads consent for each request; owns the cookie gate and the bounded caches.
+
+    Args:
+        policy: the configuration.
+        registry: the middleware's one tracker registry (cookie categories).
+    """
+
+    __slots__ = (
+        "_cache",
+        "_clock",
+        "_cookie_name",
+        "_denied",
+        "_key",
+        "_max_age",
+        "_offered",
+        "_readers",
+        "_revision",
+        "_scans",
+        "_tk",
+        "gate",
+        "policy",
+        "registry",
+    )
+
+    def __init__(self, policy: ConsentPolicy, registry: TrackerRegistry) -> None:
+        self.policy = policy
+        self.registry = registry
+        names = {policy.cookie_name: NECESSARY, **dict(policy.cookies)}
+        self.gate = CookieGate(registry, strict=policy.strict_cookies, names=names)
+        gpc, dnt = frozenset(policy.gpc_denies), frozenset(policy.dnt_denies)
+        # index: gpc * 2 + dnt
+        self._denied: tuple[frozenset[str], ...] = (frozenset(), dnt, gpc, gpc | dnt)
+        self._offered = frozenset(policy.categories)
+        self._key = key_bytes(policy.secret)
+        # Both caches are keyed by client-chosen values: bounded in entries
+        # and bytes, and values above a small size are never kept.
+        self._cache: BoundedCache[str, tuple[frozenset[str], int]] = BoundedCache(
+            4096, max_bytes=1 << 20, max_item=MAX_COOKIE + 2
+        )
+        self._scans: BoundedCache[int, _Scan] = BoundedCache(4096, max_bytes=1 << 20, max_item=8192)
+        self._cookie_name = policy.cookie_name
+        self._revision = policy.revision
+        self._clock = policy.clock
+        self._max_age = policy.max_age
+        self._readers = policy.readers
+        self._tk = (
+            (b"tk", policy.tracking_status.encode("ascii")) if policy.tracking_status else None
+        )
+
+    def __repr__(self) -> str:
+        return f"ConsentRuntime({self.policy!r})"
+
+    def cache_info(self) -> dict[str, object]:
+        """Sizes of the cookie caches (never their keys)."""
+        return {"cookies": self._cache.cache_info(), "headers": self._scans.cache_info()}
+
+    # -- reading ---------------------------------------------------------
+
+    def decode(self, value: str, now: float | None = None) -> frozenset[str] | None:
+        """The categories a consent cookie value grants now, or ``None``; never raises."""
+        entry = self._cache.get(value)
+        if entry is None:
+            entry = self._parse_cached(value)
+        if entry is _INVALID:
+            return None
+        now = self._clock() if now is None else now
+        if not now - self._max_age <= entry[1] <= now + FUTURE_SKEW:
+            return None
+        return entry[0]
+
+    def context(
+        self,
+        client: str,
+        gpc: bool = False,
+        dnt: bool = False,
+        cookie: bytes | None = None,
+        pseudonym: str | None = None,
+    ) -> PrivacyContext:
+        """The :class:`PrivacyContext` for one request's signals and ``Cookie`` header."""
+        denied = self._denied[gpc * 2 + dnt]
+        if not cookie:
+            return PrivacyContext(client, gpc, dnt, pseudonym, None, None, denied)
+        # Hot path: a visitor sends the same Cookie header again and again, so
+        # what it holds (the consent value, the tracker names) is cached under
+        # the header's hash: a keyed hash (SipHash with a per-process random
+        # key), never the header itself, which would keep session tokens.
+        key = hash(cookie)
+        scanned = self._scans.get(key)
+        if scanned is None:
+            scanned = self._scans.put(key, self._scan(cookie), len(cookie))
+        own, candidates = scanned
+        consent: frozenset[str] | None = None
+        revision = None
+        if own is not None:
+            entry = self._cache.get(own)
+            if entry is None:
+                entry = self._parse_cached(own)
+            if entry is not _INVALID:
+                now = self._clock()
+                if now - self._max_age <= entry[1] <= now + FUTURE_SKEW:
+                    consent = entry[0]
+                    revision = self._revision
+        if consent is None and self._readers:
+            consent = self._read_others(parse_cookie_header(cookie.decode("latin-1")))
+        ctx = PrivacyContext(client, gpc, dnt, pseudonym, consent, revision, denied)
+        if candidates:
+            allows = ctx.allows
+            ctx.stale_cookies = tuple(n for n, c in candidates if not allows(c))
+        return ctx
+
+    def _scan(self, cookie: bytes) -> _Scan:
+        """The consent cookie's value and the ``(name, category)`` of tracker cookies."""
+        own: str | None = None
+        candidates: list[tuple[str, str]] = []
+        cname = self._cookie_name
+        category = self.gate.category
+        for part in cookie.decode("latin-1").split(";"):
+            name, eq, value = part.partition("=")
+            if not eq:
+                continue
+            name = name.strip()
+            if name == cname:
+                if own is None:
+                    own = value
+                continue
+            cat = category(name)
+            if cat is not None and cat != NECESSARY:
+                candidates.append((name, cat))
+        return own, tuple(candidates)
+
+    def _parse_cached(self, raw: str) -> tuple[frozenset[str], int]:
+        value = raw.strip()
+        if len(value) > 1 and value[0] == '"' and value[-1] == '"':
+            value = value[1:-1]
+        try:
+            parsed = parse(value, self._revision, self._offered, self._key)
+        except Exception:  # defensive: client input must never raise
+            parsed = None
+        entry = _INVALID if parsed is None else parsed
+        return self._cache.put(raw, entry, len(raw))
+
+    def _read_others(self, pairs: list[tuple[str, str]]) -> frozenset[str] | None:
+        values = dict(reversed(pairs))  # the first occurrence wins, as browsers order them
+        for reader in self._readers:
+            value = values.get(reader.cookie_name)
+            if value is None:
+                continue
+            try:
+                got = reader.read(value, tuple(self.policy.categories))
+            except Exception:  # a reader bug must not turn into a 500
+                got = None
+            if got is not None:
+                return frozenset(got) & self._offered
+        return None
+
+    # -- responding ------------------------------------------------------
+
+    def response_headers(self, context: PrivacyContext, scope: Scope) -> Headers | None:
+        """Headers every response to this request gets: tracker-cookie expiries, ``Tk``."""
+        extra: Headers | None = None
+        if context.stale_cookies:
+            extra = expiry_headers(
+                context.stale_cookies, self.expiry_domain(scope), secure=is_https(scope)
+            )
+        if self._tk is not None:
+            extra = [*(extra or ()), self._tk]
+        return extra
+
+    def expiry_domain(self, scope: Scope) -> str | None:
+        """The ``Domain`` tracker cookies are expired on (besides host-only)."""
+        if self.policy.cookie_domain:
+            return self.policy.cookie_domain.lstrip(".")
+        for name, value in scope.get("headers", ()):
+            if name == b"host":
+                return registrable_domain(value.decode("latin-1"))
+        return None
+
+
+def is_https(scope: Scope) -> bool:
+    """Whether the request came over TLS (directly, or per ``X-Forwarded-Proto``)."""
+    if scope.get("scheme") in ("https", "wss"):
+        return True
+    for name, value in scope.get("headers", ()):
+        if name == b"x-forwarded-proto":
+            return bool(value.strip().lower() == b"https")
+    return False

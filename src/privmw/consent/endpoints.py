@@ -1,0 +1,280 @@
+"""The consent endpoints, sans-io: a :class:`~privmw._headers.Request` in, a Response out.
+
+Routes (default prefix ``/privacy/consent``):
+
+* ``GET  {prefix}``: the current choice and the categories on offer (JSON);
+* ``POST {prefix}``: a JSON object ``{"analytics": true, "marketing": false}``
+  answers JSON; an HTML form (a checkbox per category, ``action`` =
+  ``save`` / ``accept-all`` / ``reject-all`` / ``withdraw``) answers
+  ``303 See Other`` to a same-origin page (``next`` field, else a same-origin
+  ``Referer``, else ``/``);
+* ``DELETE {prefix}`` and ``POST {prefix}/withdraw``: withdraw consent;
+* ``GET {prefix}/form``: a minimal HTML page with that form;
+* ``GET /.well-known/gpc.json``: ``{"gpc": true, "lastUpdate": "..."}``.
+
+Cross-site ``POST``/``DELETE`` are refused with 403 (``Sec-Fetch-Site``,
+else ``Origin``, else ``Referer``). Withdrawing, or narrowing a choice,
+expires the tracker cookies of the categories no longer allowed. The ASGI
+glue (the middleware) reads the body, at most :data:`MAX_BODY` bytes.
+
+References:
+    CNIL délibération 2020-091 (withdrawing as easy as giving); GDPR art. 7(3);
+    W3C GPC section "gpc.json"; Fetch Metadata Request Headers (``Sec-Fetch-Site``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import parse_qsl
+
+from privmw._headers import HTML, JSON, PRIVATE, Request, Response, not_allowed, problem
+from privmw.context import NECESSARY, PrivacyContext
+from privmw.cookies import expiry_headers, parse_cookie_header, registrable_domain
+
+from ._form import render_page
+from ._runtime import ConsentRuntime
+from .cookie import encode
+
+__all__: list[str] = []
+
+GPC_PATH = "/.well-known/gpc.json"
+#: The largest request body the endpoints read.
+MAX_BODY = 16384
+_TRUE = frozenset({"on", "1", "true", "yes", "y", "checked", "granted"})
+
+
+def _origin_netloc(url: str) -> str | None:
+    scheme, sep, rest = url.strip().partition("://")
+    if not sep or scheme.lower() not in ("http", "https"):
+        return None
+    netloc = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0].lower()
+    if "@" in netloc:
+        return None
+    return _strip_default_port(netloc)
+
+
+def _strip_default_port(netloc: str) -> str:
+    if netloc.endswith((":80", ":443")):
+        return netloc.rsplit(":", 1)[0]
+    return netloc
+
+
+def same_origin(headers: Mapping[str, str]) -> bool:
+    """Whether a state-changing request comes from the site itself.
+
+    ``Sec-Fetch-Site`` (which page script cannot forge) decides when present:
+    only ``same-origin`` and ``none`` (typed or bookmarked) pass. Otherwise an
+    ``Origin`` (or failing that a ``Referer``) must name this host. A request
+    with none of the three is not a browser's cross-site request and passes.
+    """
+    site = headers.get("sec-fetch-site")
+    if site is not None:
+        return site.strip().lower() in ("same-origin", "none")
+    host = _strip_default_port(headers.get("host", "").strip().lower())
+    for header in ("origin", "referer"):
+        value = headers.get(header)
+        if value is not None:
+            return bool(host) and _origin_netloc(value) == host
+    return True
+
+
+def safe_next(value: str | None) -> str | None:
+    """A same-origin path to redirect to, or ``None`` (no open redirect)."""
+    if not value or len(value) > 2048 or not value.startswith("/"):
+        return None
+    if value.startswith(("//", "/\\")) or "\\" in value:
+        return None
+    if any(ord(c) < 0x21 or ord(c) == 0x7F or ord(c) > 0x7E for c in value):
+        return None
+    return value
+
+
+class ConsentEndpoints:
+    """The built-in consent routes of one :class:`ConsentRuntime`."""
+
+    __slots__ = ("_cookie_attrs", "_gpc_body", "_offered", "_prefix", "routes", "runtime")
+
+    def __init__(self, runtime: ConsentRuntime) -> None:
+        self.runtime = runtime
+        policy = runtime.policy
+        prefix = policy.path_prefix
+        self._prefix = prefix
+        self._offered = frozenset(policy.categories)
+        routes = {prefix, prefix + "/withdraw", prefix + "/form"}
+        if policy.serve_gpc_json:
+            routes.add(GPC_PATH)
+        #: The paths :meth:`handle` answers.
+        self.routes = frozenset(routes)
+        self._gpc_body = json.dumps(
+            {"gpc": True, "lastUpdate": policy.gpc_last_update}, separators=(",", ":")
+        ).encode()
+        attrs = f"; Max-Age={policy.max_age}; Path=/; SameSite=Lax"
+        if policy.cookie_domain:
+            attrs += f"; Domain={policy.cookie_domain.lstrip('.')}"
+        self._cookie_attrs = attrs
+
+    def __repr__(self) -> str:
+        return f"ConsentEndpoints({sorted(self.routes)!r})"
+
+    def handle(self, request: Request, context: PrivacyContext) -> Response:
+        """Answer one built-in route; never raises."""
+        try:
+            return self._handle(request, context)
+        except Exception:  # defensive: client input must never become a 500
+            return problem(400, "Bad Request", "the request could not be understood")
+
+    def _handle(self, request: Request, context: PrivacyContext) -> Response:
+        prefix = self._prefix
+        method, path, headers = request.method, request.path, request.headers
+        if path == GPC_PATH:
+            if method not in ("GET", "HEAD"):
+                return not_allowed("GET, HEAD")
+            return Response(200, [*JSON, (b"cache-control", b"max-age=86400")], self._gpc_body)
+        if path == prefix + "/form":
+            if method not in ("GET", "HEAD"):
+                return not_allowed("GET, HEAD")
+            next_path = safe_next(dict(parse_qsl(request.query[:4096])).get("next")) or "/"
+            page = render_page(self.runtime.policy, context, prefix, next_path=next_path)
+            return Response(200, [*HTML, *PRIVATE], page.encode("utf-8"))
+        withdraw = path == prefix + "/withdraw"
+        if method in ("GET", "HEAD") and not withdraw:
+            return Response(200, [*JSON, *PRIVATE], self._state_body(context))
+        allowed = "POST" if withdraw else "GET, HEAD, POST, DELETE"
+        if method not in ("POST", "DELETE") or (withdraw and method != "POST"):
+            return not_allowed(allowed)
+        if not same_origin(headers):
+            return problem(403, "Forbidden", "cross-site consent changes are refused")
+        body = request.body
+        if len(body) > MAX_BODY:
+            return problem(413, "Payload Too Large", "body over 16 KiB")
+        ctype = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        is_form = ctype == "application/x-www-form-urlencoded"
+        form: dict[str, str] = {}
+        if is_form:
+            try:
+                text = body.decode("utf-8")
+                form = dict(parse_qsl(text, keep_blank_values=True, max_num_fields=64))
+            except ValueError:
+                return problem(400, "Bad Request", "the form could not be read")
+        if method == "DELETE" or withdraw or form.get("action") == "withdraw":
+            return self._respond(None, request, context, form if is_form else None)
+        if is_form:
+            action = form.get("action", "save")
+            if action == "accept-all":
+                chosen: frozenset[str] = self._offered
+            elif action == "reject-all":
+                chosen = frozenset()
+            elif action == "save":
+                chosen = frozenset(
+                    c for c in self.runtime.policy.categories if form.get(c, "").lower() in _TRUE
+                )
+            else:
+                return problem(400, "Bad Request", f"unknown action {action[:40]!r}")
+            return self._respond(chosen, request, context, form)
+        if ctype != "application/json":
+            return problem(
+                415,
+                "Unsupported Media Type",
+                "send application/json or application/x-www-form-urlencoded",
+            )
+        try:
+            data = json.loads(body)
+        except ValueError:
+            return problem(400, "Bad Request", "the body is not JSON")
+        if not isinstance(data, dict):
+            return problem(400, "Bad Request", 'send a JSON object like {"analytics": true}')
+        picked: set[str] = set()
+        for key, value in data.items():
+            if not isinstance(value, bool):
+                return problem(400, "Bad Request", f"{key[:40]!r} must be true or false")
+            if key == NECESSARY:
+                continue
+            if key not in self._offered:
+                offer = ", ".join(self.runtime.policy.categories)
+                return problem(
+                    400, "Bad Request", f"unknown category {key[:40]!r}; on offer: {offer}"
+                )
+            if value:
+                picked.add(key)
+        return self._respond(frozenset(picked), request, context, None)
+
+    def _respond(
+        self,
+        chosen: frozenset[str] | None,
+        request: Request,
+        context: PrivacyContext,
+        form: dict[str, str] | None,
+    ) -> Response:
+        """Store (or withdraw) a choice; expire what is no longer allowed."""
+        runtime = self.runtime
+        policy = runtime.policy
+        headers = request.headers
+        secure = "; Secure" if request.https else ""
+        if chosen is None:
+            cookie = f"{policy.cookie_name}={self._cookie_attrs}{secure}".replace(
+                f"Max-Age={policy.max_age}", "Max-Age=0"
+            )
+        else:
+            value = encode(
+                chosen,
+                policy.categories,
+                policy.revision,
+                runtime._key,
+                int(policy.clock()),
+            )
+            cookie = f"{policy.cookie_name}={value}{self._cookie_attrs}{secure}"
+        new = PrivacyContext(
+            context.client,
+            gpc=context.gpc,
+            dnt=context.dnt,
+            pseudonym=context.pseudonym,
+            consent=chosen,
+            revision=policy.revision if chosen is not None else None,
+            denied=context.denied,
+        )
+        pairs = parse_cookie_header(headers.get("cookie", ""))
+        stale = runtime.gate.stale(pairs, new.allows)
+        domain = policy.cookie_domain.lstrip(".") if policy.cookie_domain else None
+        if domain is None:
+            domain = registrable_domain(headers.get("host", ""))
+        out: list[tuple[bytes, bytes]] = [(b"set-cookie", cookie.encode("ascii"))]
+        out.extend(expiry_headers(stale, domain, secure=request.https))
+        out.extend(PRIVATE)
+        if form is not None:
+            target = safe_next(form.get("next")) or self._referer_path(headers) or "/"
+            out.append((b"location", target.encode("ascii")))
+            out.append((b"content-type", b"text/plain; charset=utf-8"))
+            return Response(303, out, b"See Other")
+        out.extend(JSON)
+        return Response(200, out, self._state_body(new))
+
+    def _referer_path(self, headers: Mapping[str, str]) -> str | None:
+        referer = headers.get("referer")
+        if not referer:
+            return None
+        host = _strip_default_port(headers.get("host", "").strip().lower())
+        if not host or _origin_netloc(referer) != host:
+            return None
+        rest = referer.strip().partition("://")[2]
+        path = "/" + rest.split("/", 1)[1] if "/" in rest else "/"
+        return safe_next(path.split("#", 1)[0])
+
+    def state(self, context: PrivacyContext) -> dict[str, Any]:
+        """The JSON-able view of a visitor's choice that ``GET {prefix}`` returns."""
+        policy = self.runtime.policy
+        consent = context.consent
+        return {
+            "categories": list(policy.categories),
+            "revision": policy.revision,
+            "decided": consent is not None,
+            "consent": None if consent is None else {c: c in consent for c in policy.categories},
+            "gpc": context.gpc,
+            "dnt": context.dnt,
+            "allowed": {c: context.allows(c) for c in policy.categories},
+            "consent_mode": context.consent_mode,
+        }
+
+    def _state_body(self, context: PrivacyContext) -> bytes:
+        return json.dumps(self.state(context), separators=(",", ":")).encode()

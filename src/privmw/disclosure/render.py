@@ -1,0 +1,155 @@
+"""Rendering a :class:`~privmw.Disclosure` as Markdown or as an escaped HTML fragment."""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import TYPE_CHECKING
+
+from privmw._headers import Response, not_allowed
+
+if TYPE_CHECKING:
+    from .model import Disclosure
+
+__all__: list[str] = []
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
+
+
+def _md(text: str) -> str:
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def _label(key: str) -> str:
+    return key.replace("_", " ")
+
+
+def _scalar(value: object) -> str:
+    if value is True:
+        return "yes"
+    if value is False:
+        return "no"
+    if value is None:
+        return "none"
+    return str(value)
+
+
+def _is_scalar_list(value: object) -> bool:
+    return isinstance(value, list) and all(not isinstance(v, (list, dict)) for v in value)
+
+
+def _md_details(value: object, indent: int) -> list[str]:
+    pad = "  " * indent
+    out: list[str] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(item, (dict, list)) and not _is_scalar_list(item):
+                out.append(f"{pad}- {_md(_label(key))}:")
+                out += _md_details(item, indent + 1)
+            elif isinstance(item, list):
+                shown = ", ".join(_md(_scalar(v)) for v in item) or "none"
+                out.append(f"{pad}- {_md(_label(key))}: {shown}")
+            else:
+                out.append(f"{pad}- {_md(_label(key))}: {_md(_scalar(item))}")
+    elif isinstance(value, list):
+        for item in value:
+            if isinstance(item, dict) and all(
+                not isinstance(v, (dict, list)) or _is_scalar_list(v) for v in item.values()
+            ):
+                # A flat record (a vendor): one line, "key: value — key: value".
+                parts = [
+                    f"{_md(_label(k))}: "
+                    + (
+                        ", ".join(_md(_scalar(x)) for x in v) or "none"
+                        if isinstance(v, list)
+                        else _md(_scalar(v))
+                    )
+                    for k, v in item.items()
+                ]
+                out.append(f"{pad}- " + " — ".join(parts))
+            elif isinstance(item, (dict, list)):
+                out.append(f"{pad}-")
+                out += _md_details(item, indent + 1)
+            else:
+                out.append(f"{pad}- {_md(_scalar(item))}")
+    else:
+        out.append(f"{pad}- {_md(_scalar(value))}")
+    return out
+
+
+def _html_details(value: object) -> str:
+    esc = html.escape
+    if isinstance(value, dict):
+        rows = "".join(
+            f"<dt>{esc(_label(k))}</dt><dd>{_html_details(v)}</dd>" for k, v in value.items()
+        )
+        return f"<dl>{rows}</dl>"
+    if isinstance(value, list):
+        if _is_scalar_list(value):
+            return esc(", ".join(_scalar(v) for v in value)) if value else "none"
+        return "<ul>" + "".join(f"<li>{_html_details(v)}</li>" for v in value) + "</ul>"
+    return esc(_scalar(value))
+
+
+def to_markdown(disclosure: Disclosure, *, heading_level: int = 2) -> str:
+    """Markdown, one heading per section (``##`` by default)."""
+    hashes = "#" * max(1, min(heading_level, 6))
+    out: list[str] = []
+    for s in disclosure.sections:
+        out.append(f"{hashes} {_md(s.title)}")
+        out.append("")
+        if s.purpose:
+            out += [f"**Purpose:** {_md(s.purpose)}", ""]
+        if s.data:
+            out += ["**What is processed:**", ""]
+            out += [f"- {_md(item)}" for item in s.data]
+            out.append("")
+        if s.retention:
+            out += [f"**Retention:** {_md(s.retention)}", ""]
+        if s.details:
+            out += ["**Details:**", ""]
+            out += _md_details(dict(s.details), 0)
+            out.append("")
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def to_html(disclosure: Disclosure, *, heading_level: int = 2) -> str:
+    """An HTML fragment (no scripts, styles or external assets), every value escaped."""
+    level = max(1, min(heading_level, 6))
+    esc = html.escape
+    out = ['<div class="privmw-disclosure">']
+    for s in disclosure.sections:
+        out.append(f'<section id="privacy-{esc(s.id)}">')
+        out.append(f"<h{level}>{esc(s.title)}</h{level}>")
+        if s.purpose:
+            out.append(f"<p><strong>Purpose:</strong> {esc(s.purpose)}</p>")
+        if s.data:
+            items = "".join(f"<li>{esc(item)}</li>" for item in s.data)
+            out.append(f"<p><strong>What is processed:</strong></p><ul>{items}</ul>")
+        if s.retention:
+            out.append(f"<p><strong>Retention:</strong> {esc(s.retention)}</p>")
+        if s.details:
+            out.append(f"<details><summary>Details</summary>{_html_details(dict(s.details))}")
+            out.append("</details>")
+        out.append("</section>")
+    out.append("</div>")
+    return "\n".join(out) + "\n"
+
+
+class JsonRoute:
+    """The disclosure served as JSON at ``disclosure_path`` (rendered once)."""
+
+    __slots__ = ("_body", "_headers")
+
+    def __init__(self, disclosure: Disclosure) -> None:
+        self._body = disclosure.to_json().encode("utf-8")
+        self._headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(self._body)).encode("ascii")),
+            (b"cache-control", b"public, max-age=300"),
+        ]
+
+    def respond(self, method: str) -> Response:
+        if method not in ("GET", "HEAD"):
+            return not_allowed("GET, HEAD")
+        return Response(200, list(self._headers), self._body if method == "GET" else b"")

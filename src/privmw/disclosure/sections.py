@@ -1,0 +1,344 @@
+"""One section builder per feature, over the feature's public configuration.
+
+The configuration classes carry no prose: each builder here reads a config
+(and the middleware's one tracker registry) and writes what it processes, why
+and for how long. :func:`build` assembles the sections of a middleware.
+
+References:
+    GDPR Art. 13 (information to be provided: purposes, categories of data,
+    storage period).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from privmw.accesslog import AccessLog
+from privmw.clientip import ClientResolver
+from privmw.consent import ConsentPolicy
+from privmw.ratelimit import RateLimit
+from privmw.tags import TagGate
+from privmw.trackers import TrackerRegistry
+
+from .model import Disclosure, Section, human_duration
+
+__all__: list[str] = []
+
+
+def _section(id: str, facts: Mapping[str, object]) -> Section:
+    return Section.from_describe(id, facts)
+
+
+def _by_category(registry: TrackerRegistry) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for vendor in registry.vendors:
+        out.setdefault(vendor.category, []).append(vendor.label)
+    return {k: out[k] for k in sorted(out)}
+
+
+def client_section(resolver: ClientResolver, pseudonym_retention: float | None) -> Section:
+    """Client addresses: truncation, trusted proxies, scrubbing, pseudonyms."""
+    truncator = resolver.truncator
+    v4, v6 = truncator.v4, truncator.v6
+    example4 = truncator.truncate((4, 0xCB00714D))  # 203.0.113.77
+    example6 = truncator.truncate((6, 0x20010DB885A308D313198A2E03707348))
+    data = [
+        "the IP address of the connecting client, held in memory only while one request is answered"
+    ]
+    if v4 == 32:
+        data.append("IPv4 addresses are kept in full (not shortened)")
+    else:
+        data.append(
+            f"everywhere else only a shortened address: IPv4 addresses keep their first {v4} "
+            f"of 32 bits (203.0.113.77 becomes {example4})"
+        )
+    if v6 == 128:
+        data.append("IPv6 addresses are kept in full (not shortened)")
+    else:
+        data.append(
+            f"IPv6 addresses keep their first {v6} of 128 bits "
+            f"(2001:db8:85a3:8d3:1319:8a2e:370:7348 becomes {example6})"
+        )
+    data.append(
+        "IPv6 addresses that carry an IPv4 address (IPv4-mapped, NAT64, 6to4, Teredo) "
+        f"are shortened like IPv4 addresses, to {v4} bits"
+    )
+    networks = tuple(resolver.trusted.networks)
+    if networks:
+        data.append(
+            f"the client address forwarded by {len(networks)} trusted proxy "
+            f"network{'s' if len(networks) != 1 else ''} (headers from anyone else are ignored)"
+        )
+    if resolver.scrub:
+        data.append(
+            "headers naming the client (X-Forwarded-For, Forwarded, X-Real-IP and similar) "
+            "are rewritten to the shortened address or removed before the application runs"
+        )
+    else:
+        data.append("headers naming the client are passed to the application unchanged")
+    retention = "The full address is not stored: it lives in memory for one request."
+    if pseudonym_retention is not None:
+        every = human_duration(pseudonym_retention)
+        data.append(
+            "a pseudonym: a keyed hash of the full address under a random key held only in "
+            f"memory and replaced every {every}"
+        )
+        retention += (
+            f" Pseudonym keys are replaced every {every}; pseudonyms from before can then no "
+            "longer be linked to an address or to later pseudonyms."
+        )
+    return Section(
+        id="client",
+        title="Client data and IP addresses",
+        purpose="Delivering the site: the connection's address is needed to answer a request.",
+        data=tuple(data),
+        retention=retention,
+        details={
+            "ipv4_prefix_bits": v4,
+            "ipv6_prefix_bits": v6,
+            "embedded_ipv4": f"masked to {v4} bits like IPv4",
+            "trusted_proxies": len(networks),
+            "forwarding_headers_scrubbed": resolver.scrub,
+            "pseudonyms": pseudonym_retention is not None,
+            "pseudonym_key_rotation_seconds": pseudonym_retention,
+        },
+    )
+
+
+def rate_limit_section(config: RateLimit) -> Section:
+    """Abuse protection: what the rate-limit table holds and for how long."""
+    shared = config.backend is not None
+    data = [
+        "a keyed hash of the client address (IPv4 first "
+        f"{config.ipv4_group} bits, IPv6 first {config.ipv6_group} bits), never the address",
+        "the time the client's request allowance is next restored (one timestamp)",
+    ]
+    if config.bans is not None:
+        data.append("for clients that keep exceeding the limit: how often, and ban expiry")
+    period = human_duration(config.period)
+    per = "per " + (period[2:] if period.startswith("1 ") else period)
+    every = human_duration(config.retention)
+    if shared:
+        retention = (
+            f"At most {every}: the hash key is derived from a shared secret and replaced "
+            f"every {every}; the hashed entries are held in a Redis/Valkey server and "
+            "every one of them expires by then."
+        )
+    else:
+        retention = (
+            f"At most {every}: the hash key is random, held in server memory only and "
+            f"replaced every {every}, when the table is wiped; everything is wiped when "
+            "the server restarts."
+        )
+    return _section(
+        "rate_limit",
+        {
+            "title": "Abuse protection (rate limiting)",
+            "purpose": "Keeping the site available: separating normal visitors from abusive "
+            f"clients. Limit: {config.count} requests {per}"
+            + "".join(f"; {r.path}: {r.rate}" for r in config.routes)
+            + ".",
+            "data": data,
+            "retention": retention,
+            "details": {
+                "rate": config.rate,
+                "burst": config.burst if config.burst is not None else config.count,
+                "max_clients": config.max_clients,
+                "backend": "redis" if shared else "memory",
+                "bans": config.bans is not None,
+            },
+        },
+    )
+
+
+def consent_section(policy: ConsentPolicy, registry: TrackerRegistry) -> Section:
+    """Consent and privacy signals: the cookie, the categories, GPC/DNT."""
+    signals = []
+    if policy.gpc_denies:
+        signals.append(
+            "Global Privacy Control (Sec-GPC: 1) is honoured: it refuses "
+            + ", ".join(policy.gpc_denies)
+            + " whatever a consent cookie says"
+        )
+    if policy.dnt_denies:
+        signals.append(
+            "Do Not Track (DNT: 1) is honoured: it refuses " + ", ".join(policy.dnt_denies)
+        )
+    return _section(
+        "consent",
+        {
+            "title": "Consent and privacy signals",
+            "purpose": "Asking for, storing and honouring your choice of optional categories: "
+            + ", ".join(policy.categories)
+            + ". Strictly necessary processing needs no consent.",
+            "data": [
+                f"a consent cookie ({policy.cookie_name}) holding the categories you allowed, "
+                f"the policy revision ({policy.revision}) and when you chose"
+                + (", signed so it cannot be forged" if policy.secret else ""),
+                *signals,
+            ],
+            "retention": f"The consent cookie lasts {human_duration(policy.max_age)}; you can "
+            f"withdraw at any time ({policy.path_prefix}). It is stored in your browser only.",
+            "details": {
+                "categories": list(policy.categories),
+                "revision": policy.revision,
+                "vendors": _by_category(registry),
+                "gpc_denies": list(policy.gpc_denies),
+                "dnt_denies": list(policy.dnt_denies),
+            },
+        },
+    )
+
+
+_TAG_ACTION = {
+    "neutralise": "disabled in the page (their code is not run and nothing is loaded) "
+    "until you allow their category",
+    "remove": "removed from the page unless you allowed their category",
+    "report-only": "counted but NOT blocked (report-only mode)",
+}
+
+
+def tags_section(config: TagGate, registry: TrackerRegistry) -> Section:
+    """Third-party tags: which services, gated how."""
+    by_category = _by_category(registry)
+    return _section(
+        "tags",
+        {
+            "title": "Third-party services and their tags",
+            "purpose": "Third-party tags (measurement, advertising, embedded media, chat) "
+            f"are {_TAG_ACTION[config.mode]}. Each service below belongs to one consent "
+            "category.",
+            "data": [
+                f"{category}: " + ", ".join(labels) for category, labels in by_category.items()
+            ],
+            "retention": "privmw stores nothing for this; cookies the services set once "
+            "allowed last as long as each service sets them.",
+            "details": {
+                "mode": config.mode,
+                "vendors": by_category,
+                "content_security_policy": config.csp is not None,
+                "google_consent_mode": config.consent_mode,
+                "topics_api_disabled": config.permissions_policy,
+            },
+        },
+    )
+
+
+def _logger_name(config: AccessLog) -> str:
+    logger = config.logger
+    return logger.name if isinstance(logger, logging.Logger) else str(logger)
+
+
+def access_log_section(config: AccessLog) -> Section:
+    """The anonymous access log: fields, redaction, retention."""
+    gran = config.timestamp_granularity
+    data = [
+        f"date and time of the request (UTC, to the {gran})",
+        "request method and page path (e-mail addresses, tokens and IP addresses "
+        "in it are replaced by placeholders)",
+    ]
+    if config.query_allow:
+        data.append(
+            "query parameters " + ", ".join(config.query_allow) + " (values redacted "
+            "like the path); all other query parameters are dropped"
+        )
+    else:
+        data.append("no query parameters (the query string is dropped)")
+    data += [
+        "response status and amount of data sent",
+        "time taken to answer",
+        "the client IP address, shortened (see client data)",
+        "browser family and major version, operating-system family, device class "
+        "(mobile, tablet, pc, other), whether the client is a bot",
+    ]
+    if config.directory is not None:
+        days = config.retention_days
+        retention = (
+            f"{days} day{'s' if days != 1 else ''}: one file per UTC day, deleted "
+            f"automatically when it is older than {days} day{'s' if days != 1 else ''}"
+        )
+        destination = "files on the server, one per UTC day"
+    else:
+        retention = (
+            f"handed to the logging logger {_logger_name(config)!r}; retention is "
+            "the operator's and not enforced by privmw"
+        )
+        destination = f"logging logger {_logger_name(config)!r}"
+    return _section(
+        "access_log",
+        {
+            "title": "Access log",
+            "purpose": "Operating the site: finding errors, measuring load and "
+            "detecting abuse, without personal reference.",
+            "data": data,
+            "retention": retention,
+            "details": {
+                "format": "JSON lines" if config.format == "json" else "Combined Log Format",
+                "destination": destination,
+                "retention_days": config.retention_days if config.directory is not None else None,
+                "timestamp_granularity": gran,
+                "query_parameters_kept": list(config.query_allow),
+                "never_logged": [
+                    "the full IP address",
+                    "the user-agent string",
+                    "cookies",
+                    "the referring page",
+                    "forwarding headers",
+                ],
+            },
+        },
+    )
+
+
+def trackers_section(registry: TrackerRegistry) -> Section:
+    """The registry's vendors by category, when no tag gate describes them."""
+    by_category: dict[str, list[dict[str, object]]] = {}
+    for vendor in registry.vendors:
+        by_category.setdefault(vendor.category, []).append(
+            {"vendor": vendor.label, "purpose": vendor.purpose, "cookies": list(vendor.cookies)}
+        )
+    data = [
+        f"{category}: " + ", ".join(str(v["vendor"]) for v in vendors)
+        for category, vendors in sorted(by_category.items())
+    ]
+    return Section(
+        id="trackers",
+        title="Third-party services by consent category",
+        purpose="The third-party services privmw recognises, grouped by the consent category "
+        "they belong to, with the cookies they set.",
+        data=tuple(data),
+        retention="Cookies set by these services last as long as each service sets them.",
+        details={"categories": {k: by_category[k] for k in sorted(by_category)}},
+    )
+
+
+def build(
+    *,
+    resolver: ClientResolver,
+    pseudonym_retention: float | None,
+    registry: TrackerRegistry,
+    rate_limit: RateLimit | None,
+    consent: ConsentPolicy | None,
+    tags: TagGate | None,
+    access_log: AccessLog | None,
+) -> Disclosure:
+    """The disclosure of one middleware's configuration.
+
+    Sections: ``client`` (always), then ``rate_limit``, ``consent``, ``tags``
+    and ``access_log`` for each feature that is configured, and ``trackers``
+    (the registry's vendors by category) when there is no tag gate to describe
+    them.
+    """
+    sections = [client_section(resolver, pseudonym_retention)]
+    if rate_limit is not None:
+        sections.append(rate_limit_section(rate_limit))
+    if consent is not None:
+        sections.append(consent_section(consent, registry))
+    if tags is not None:
+        sections.append(tags_section(tags, registry))
+    else:
+        sections.append(trackers_section(registry))
+    if access_log is not None:
+        sections.append(access_log_section(access_log))
+    return Disclosure(tuple(sections))

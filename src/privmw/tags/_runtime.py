@@ -1,0 +1,280 @@
+"""The tag runtime: what a :class:`TagGate` needs per request, built once per middleware.
+
+It owns the compiled :class:`~privmw.tags.rewriter.RewritePlan` of the
+middleware's one registry, the consent-aware CSP builder, the activation
+script, the Consent Mode snippets and the page cache. Per response it answers
+with data: whether a response is HTML it rewrites, the header values to add
+(CSP, ``Permissions-Policy``) and a sans-io body transform (``feed``/``close``).
+The one send wrapper (:mod:`privmw._responder`) applies them.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Callable, Iterable
+from importlib import resources
+
+from privmw._cache import BoundedCache
+from privmw._headers import Headers, Response, find, not_allowed
+from privmw._types import Scope
+from privmw.context import GOOGLE_CONSENT_TYPES, google_consent_mode
+from privmw.csp import PolicyBuilder, app_nonce, merge_permissions_policy
+from privmw.trackers import TrackerRegistry
+
+from .gate import TagGate
+from .rewriter import HtmlRewriter, RewritePlan
+
+__all__: list[str] = []
+
+_PAGE_CACHE_BODY_MAX = 128 * 1024
+_Result = tuple[bytes, bool, dict[str, int]]
+
+
+def activation_script(reload: bool = False) -> bytes:
+    """The activation script's source (vanilla JS, no third-party assets)."""
+    source = resources.files("privmw.tags").joinpath("static/privmw.js").read_text("utf-8")
+    source = source.replace("/*RELOAD*/false", "true" if reload else "false")
+    source = source.replace("/*GCM*/{}", json.dumps(GOOGLE_CONSENT_TYPES, sort_keys=True))
+    return source.encode("utf-8")
+
+
+def rewritable(headers: Iterable[tuple[bytes, bytes]]) -> bool:
+    """Whether a response with these headers is HTML privmw rewrites.
+
+    Only ``text/html`` (not UTF-16) with no ``Content-Encoding`` other than
+    ``identity``: compressed bodies pass through untouched.
+    """
+    ctype = find(headers, b"content-type")
+    if ctype is None:
+        return False
+    lowered = ctype.lstrip().lower()
+    if not lowered.startswith(b"text/html") or b"utf-16" in lowered:
+        return False
+    encoding = find(headers, b"content-encoding")
+    return encoding is None or encoding.strip().lower() in (b"", b"identity")
+
+
+class TagRuntime:
+    """Everything a :class:`TagGate` needs per request, built once."""
+
+    __slots__ = (
+        "_gcm_cache",
+        "_gcm_categories",
+        "_script_headers",
+        "categories",
+        "config",
+        "csp",
+        "page_cache",
+        "plan",
+        "registry",
+        "script",
+        "script_path",
+    )
+
+    def __init__(self, config: TagGate, registry: TrackerRegistry) -> None:
+        self.config = config
+        self.registry = registry
+        self.plan = RewritePlan(registry)
+        self.csp = PolicyBuilder(config.csp, registry.vendors) if config.csp else None
+        self.script = activation_script(reload=config.csp is not None)
+        self.script_path = config.script_path
+        self._script_headers: Headers = [
+            (b"content-type", b"text/javascript; charset=utf-8"),
+            (b"content-length", str(len(self.script)).encode("ascii")),
+            (b"cache-control", b"public, max-age=3600"),
+            (b"x-content-type-options", b"nosniff"),
+        ]
+        self._gcm_categories = tuple(sorted(set(GOOGLE_CONSENT_TYPES.values())))
+        self._gcm_cache: dict[tuple[bool, ...], bytes] = {}  # at most 2**4 consent states
+        #: Every category whose verdict can change a page's output.
+        self.categories = tuple(sorted(registry.categories() | set(self._gcm_categories)))
+        #: Rewritten single-message pages by (body, verdicts); ``None`` disables it.
+        self.page_cache: BoundedCache[tuple[bytes, tuple[bool, ...]], _Result] | None = (
+            BoundedCache(
+                config.page_cache,
+                # a page and its rewrite, which can grow by the injected scripts
+                max_bytes=config.page_cache * 3 * _PAGE_CACHE_BODY_MAX,
+                max_item=3 * _PAGE_CACHE_BODY_MAX,
+            )
+            if config.page_cache
+            else None
+        )
+
+    def __repr__(self) -> str:
+        return f"TagRuntime({self.config!r})"
+
+    def verdicts(self, allows: Callable[[str], bool]) -> tuple[bool, ...]:
+        """``allows`` for every category that matters, a broken one counting as no."""
+        out = []
+        for category in self.categories:
+            try:
+                out.append(bool(allows(category)))
+            except Exception:
+                out.append(False)
+        return tuple(out)
+
+    # -- privmw's own route ------------------------------------------------
+
+    def script_response(self, method: str) -> Response:
+        """The answer to a request for the activation script."""
+        if method not in ("GET", "HEAD"):
+            return not_allowed("GET, HEAD")
+        return Response(200, list(self._script_headers), b"" if method == "HEAD" else self.script)
+
+    # -- per response --------------------------------------------------------
+
+    def html_headers(
+        self,
+        allows: Callable[[str], bool],
+        permissions: bytes | None,
+        app_csp: bytes | None,
+    ) -> tuple[Headers, str | None]:
+        """Headers an HTML response gets, and the nonce for injected scripts.
+
+        ``permissions`` is the app's ``Permissions-Policy`` (joined), replaced
+        by the merged value when ``permissions_policy`` is on; ``app_csp`` is
+        the app's first ``Content-Security-Policy``, whose nonce is reused.
+        """
+        config = self.config
+        out: Headers = []
+        if config.permissions_policy:
+            out.append((b"permissions-policy", merge_permissions_policy(permissions)))
+        elif permissions is not None:
+            out.append((b"permissions-policy", permissions))
+        nonce = app_nonce(app_csp) if app_csp is not None else None
+        csp = self.csp
+        if csp is not None:
+            if nonce is None and csp.uses_nonce:
+                nonce = secrets.token_urlsafe(16)
+            out.append((csp.header, csp.build(allows, nonce if csp.uses_nonce else None)))
+        return out, nonce
+
+    def consent_mode_script(self, allows: Callable[[str], bool], nonce: str | None) -> bytes:
+        """``<script>`` with ``gtag('consent','default',…)`` for this visitor's state."""
+        key = tuple(bool(allows(c)) for c in self._gcm_categories)
+        body = self._gcm_cache.get(key)
+        if body is None:
+            table = dict(zip(self._gcm_categories, key, strict=True))
+            state = google_consent_mode(lambda c: table.get(c, False))
+            body = (
+                "window.dataLayer=window.dataLayer||[];function gtag(){dataLayer.push(arguments);}"
+                "gtag('consent','default',"
+                + json.dumps(state, separators=(",", ":"), sort_keys=True)
+                + ");</script>"
+            ).encode("ascii")
+            self._gcm_cache[key] = body
+        if nonce is not None:
+            return b'<script nonce="' + nonce.encode("ascii") + b'">' + body
+        return b"<script>" + body
+
+    def loader(self, nonce: str | None) -> bytes:
+        attrs = b' nonce="' + nonce.encode("ascii") + b'"' if nonce else b""
+        return (
+            b'<script src="' + self.script_path.encode("ascii") + b'" defer' + attrs + b"></script>"
+        )
+
+    def rewriter(self, allows: Callable[[str], bool], nonce: str | None) -> HtmlRewriter:
+        config = self.config
+        return HtmlRewriter(
+            self.plan,
+            allows,
+            mode=config.mode,
+            max_tag_bytes=config.max_tag_bytes,
+            consent_mode=self.consent_mode_script(allows, nonce) if config.consent_mode else None,
+            loader=self.loader(nonce) if config.mode == "neutralise" else None,
+        )
+
+    def transform(
+        self, allows: Callable[[str], bool], nonce: str | None, scope: Scope
+    ) -> PageTransform:
+        """The sans-io body transform of one HTML response."""
+        return PageTransform(self, allows, nonce, scope)
+
+
+class PageTransform:
+    """One HTML body through the rewriter: ``whole``, or ``feed`` then ``close``.
+
+    ``whole`` is for a body that arrives in one message (``HTMLResponse``,
+    templates): it goes through the runtime's page cache, since its output
+    depends only on the bytes and the consent verdicts (no nonce involved).
+    A rewriter error never becomes a 500: the rest passes through as it is.
+    """
+
+    __slots__ = ("_allows", "_nonce", "_rewriter", "_rt", "_scope", "changed", "failed")
+
+    def __init__(
+        self, runtime: TagRuntime, allows: Callable[[str], bool], nonce: str | None, scope: Scope
+    ) -> None:
+        self._rt = runtime
+        self._allows = allows
+        self._nonce = nonce
+        self._scope = scope
+        self._rewriter: HtmlRewriter | None = None
+        self.changed = False
+        #: The rewriter raised: what followed was passed through unchanged.
+        self.failed = False
+
+    def whole(self, body: bytes) -> bytes:
+        rt = self._rt
+        cache = rt.page_cache
+        key: tuple[bytes, tuple[bool, ...]] | None = None
+        if cache is not None and self._nonce is None and len(body) <= _PAGE_CACHE_BODY_MAX:
+            key = (body, rt.verdicts(self._allows))
+            hit = cache.get(key)
+            if hit is not None:
+                out, self.changed, stats = hit
+                self._record(stats)
+                return out
+        rewriter = rt.rewriter(self._allows, self._nonce)
+        try:
+            out = rewriter.feed(body) + rewriter.close()
+        except Exception:  # never 500 on odd HTML: fall back to the original bytes
+            self.failed = True
+            return body
+        stats = _stats(rewriter)
+        self.changed = rewriter.changed
+        if cache is not None and key is not None:
+            cache.put(key, (out, self.changed, stats), len(body) + len(out))
+        self._record(stats)
+        return out
+
+    def feed(self, chunk: bytes) -> bytes:
+        if self.failed:
+            return chunk
+        rewriter = self._rewriter
+        if rewriter is None:
+            rewriter = self._rewriter = self._rt.rewriter(self._allows, self._nonce)
+        try:
+            out = rewriter.feed(chunk)
+        except Exception:  # never 500 on odd HTML: pass the rest through as it is
+            self.failed = True
+            return chunk
+        self.changed = self.changed or rewriter.changed
+        return out
+
+    def close(self) -> bytes:
+        rewriter = self._rewriter
+        if rewriter is None or self.failed:
+            return b""
+        try:
+            out = rewriter.close()
+        except Exception:
+            self.failed = True
+            return b""
+        self.changed = self.changed or rewriter.changed
+        self._record(_stats(rewriter))
+        return out
+
+    def _record(self, stats: dict[str, int]) -> None:
+        self._scope.setdefault("state", {})["privmw.tags"] = stats
+
+
+def _stats(rewriter: HtmlRewriter) -> dict[str, int]:
+    return {
+        "neutralised": rewriter.neutralised,
+        "removed": rewriter.removed,
+        "reported": rewriter.reported,
+        "kept": rewriter.kept,
+        "overflowed": rewriter.overflowed,
+    }

@@ -1,0 +1,71 @@
+/* privmw: activates tags neutralised by the server once consent allows them.
+   Contract: document.dispatchEvent(new CustomEvent("privmw:consent",
+   {detail: {categories: ["analytics", ...]}})) or window.privmw.activate([...]). */
+(function () {
+  "use strict";
+  var RELOAD = /*RELOAD*/false;
+  var GCM = /*GCM*/{};
+  var MOVED = ["src", "srcset", "href", "data", "type", "imagesrcset"];
+  function granted(list, category) {
+    return category === "necessary" || list.indexOf(category) >= 0;
+  }
+  function activate(categories) {
+    var list = [], i;
+    if (categories && typeof categories.length === "number") {
+      for (i = 0; i < categories.length; i++) list.push(String(categories[i]));
+    }
+    var nodes = document.querySelectorAll("[data-privmw-category]"), count = 0;
+    for (i = 0; i < nodes.length; i++) {
+      var el = nodes[i];
+      if (!granted(list, el.getAttribute("data-privmw-category"))) continue;
+      count++;
+      if (RELOAD) continue;
+      if (el.tagName === "SCRIPT") {
+        var s = document.createElement("script"), k, a;
+        for (k = 0; k < el.attributes.length; k++) {
+          a = el.attributes[k];
+          if (a.name === "type" || a.name.indexOf("data-privmw-") === 0) continue;
+          s.setAttribute(a.name, a.value);
+        }
+        var type = el.getAttribute("data-privmw-type");
+        if (type) s.setAttribute("type", type);
+        if (el.nonce) s.nonce = el.nonce;
+        var src = el.getAttribute("data-privmw-src");
+        if (src !== null) {
+          s.async = el.hasAttribute("async");
+          s.src = src;
+        } else {
+          s.text = el.text;
+        }
+        el.parentNode.replaceChild(s, el);
+      } else {
+        for (k = 0; k < MOVED.length; k++) {
+          var v = el.getAttribute("data-privmw-" + MOVED[k]);
+          if (v !== null) {
+            el.setAttribute(MOVED[k], v);
+            el.removeAttribute("data-privmw-" + MOVED[k]);
+          }
+        }
+        el.removeAttribute("data-privmw-category");
+        el.removeAttribute("data-privmw-vendor");
+      }
+    }
+    if (window.dataLayer && typeof window.dataLayer.push === "function") {
+      var state = {};
+      for (var key in GCM) {
+        if (Object.prototype.hasOwnProperty.call(GCM, key)) {
+          state[key] = granted(list, GCM[key]) ? "granted" : "denied";
+        }
+      }
+      (function () { window.dataLayer.push(arguments); })("consent", "update", state);
+    }
+    if (RELOAD && count) window.location.reload();
+    return count;
+  }
+  window.privmw = window.privmw || {};
+  window.privmw.activate = activate;
+  document.addEventListener("privmw:consent", function (event) {
+    var detail = event.detail;
+    activate(detail && detail.categories);
+  });
+})();
