@@ -274,7 +274,7 @@ BASE_TABLE: list[tuple[str | None, str | None, str | None]] = [
     (DOC, "  ", "https://shop.example/catalog/item.html?page=2"),  # empty: doc without fragment
     (DOC, "javascript:alert(1)", DOC),  # data: and javascript: bases are ignored
     (DOC, "data:text/html,x", DOC),
-    (DOC, "https://exa mple.org/", DOC),  # failure: the fallback base
+    (DOC, "https://shop.example:99999/", DOC),  # failure: the fallback base
     (None, "//tracker.example/", "https://tracker.example/"),
     (None, "/relative/", None),
     (None, None, None),
@@ -618,7 +618,7 @@ def _respelled(draw: st.DrawFn) -> tuple[str, str | None, str, str]:
         at = draw(st.integers(0, len(url)))
         url = url[:at] + draw(st.sampled_from(["\t", "\n", "\r"])) + url[at:]
     url = draw(st.sampled_from(["", " ", "\x00", "\x1f \n"])) + url
-    url += draw(st.sampled_from(["", " ", "\x0c", "\x00\t"]))
+    url += draw(st.sampled_from(["", " ", "\x0c", "\x01\t"]))
     return url, base, canonical, tag_id
 
 
