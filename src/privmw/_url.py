@@ -63,9 +63,11 @@ from ada_url import URL
 
 __all__ = [
     "NETWORK_SCHEMES",
+    "Base",
     "Resolved",
     "document_base",
     "host_path",
+    "parse_base",
     "query_param",
     "resolve",
 ]
@@ -122,9 +124,6 @@ _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 # Percent-encoded unreserved characters (RFC 3986 §2.3: ALPHA DIGIT - . _ ~).
 _UNRESERVED_PCT = re.compile(r"%(?:[46][1-9A-Fa-f]|[57][0-9Aa]|3[0-9]|2[DdEe]|5[Ff]|7[Ee])")
 
-_BASE_CACHE_SIZE = 64
-_BASE_KEY_MAX = 4096
-
 
 class Resolved(NamedTuple):
     """The parts of a parsed URL that decide where a browser sends the request.
@@ -153,17 +152,23 @@ class Resolved(NamedTuple):
     ip: bool
 
 
-class _Base(NamedTuple):
-    """A parsed base URL, kept for the relative fast path."""
+class Base(NamedTuple):
+    """A base URL parsed once (:func:`parse_base`), to resolve many values against.
 
+    Attributes:
+        href: its serialisation.
+        resolved: its parts.
+        directory: its path up to and including the last ``/``.
+        segments: its path's segments but the last.
+        fast: it is http(s) with a hierarchical path, so the relative fast
+            path applies.
+    """
+
+    href: str
     resolved: Resolved
-    href: str  # its serialisation: what ada is given as the base
-    directory: str  # the path up to and including its last "/"
-    segments: tuple[str, ...]  # the path's segments but the last
-    fast: bool  # http(s) with a hierarchical path: the fast paths apply
-
-
-_base_cache: dict[str, _Base | None] = {}
+    directory: str
+    segments: tuple[str, ...]
+    fast: bool
 
 
 def _usv(value: str) -> str:
@@ -235,23 +240,27 @@ def _ada(value: str, base: str | None) -> Resolved | None:
     return None if href is None else _from_href(href)
 
 
-def _parse_base(base: str) -> _Base | None:
-    """``base`` parsed once (bounded cache); ``None`` if it is no URL."""
-    if base in _base_cache:
-        return _base_cache[base]
-    href = _href(base, None)
-    parsed = None
-    if href is not None:
-        resolved = _from_href(href)
-        path = resolved.path
-        fast = resolved.scheme in ("http", "https") and path.startswith("/")
-        directory = path[: path.rfind("/") + 1]
-        parsed = _Base(resolved, href, directory, tuple(path[1:].split("/")[:-1]), fast)
-    if len(base) <= _BASE_KEY_MAX:
-        if len(_base_cache) >= _BASE_CACHE_SIZE:
-            _base_cache.clear()
-        _base_cache[base] = parsed
-    return parsed
+def parse_base(url: str) -> Base | None:
+    """``url`` (an absolute URL, e.g. from :func:`document_base`) parsed for use as a
+    base, or ``None`` if it is no URL. Parse a page's base once and pass the
+    :class:`Base` to :func:`resolve` for each of its values: a ``str`` base is
+    parsed again on every call.
+
+    References:
+        WHATWG URL Standard §4.4, the basic URL parser.
+    """
+    href = _href(url, None)
+    if href is None:
+        return None
+    resolved = _from_href(href)
+    path = resolved.path
+    fast = resolved.scheme in ("http", "https") and path.startswith("/")
+    directory = path[: path.rfind("/") + 1]
+    return Base(href, resolved, directory, tuple(path[1:].split("/")[:-1]), fast)
+
+
+def _base(base: str | Base | None) -> Base | None:
+    return parse_base(base) if isinstance(base, str) else base
 
 
 _new = tuple.__new__  # builds a Resolved without NamedTuple's keyword handling
@@ -281,7 +290,7 @@ def _maybe_dots(ref: str) -> bool:
     return ref[:1] == "." or "/." in ref or "%" in ref
 
 
-def _fast_absolute(value: str, base: _Base | None, known: bool) -> Resolved | None:
+def _fast_absolute(value: str, base: Base | None, known: bool) -> Resolved | None:
     """A plain http(s) or scheme-relative URL with a plain ASCII host, else ``None``."""
     m = _ABSOLUTE.fullmatch(value)
     if m is None:
@@ -305,7 +314,7 @@ def _fast_absolute(value: str, base: _Base | None, known: bool) -> Resolved | No
     return _new(Resolved, (scheme, host, "", path, query or "", False))
 
 
-def _fast_relative(value: str, base: _Base) -> Resolved | None:
+def _fast_relative(value: str, base: Base) -> Resolved | None:
     """A plain relative reference against an http(s) base, else ``None``."""
     m = _RELATIVE.fullmatch(value)
     if m is None:
@@ -338,16 +347,20 @@ def _quote(match: re.Match[str]) -> str:
     return "".join([_PERCENT[byte] for byte in match.group().encode()])
 
 
-def resolve(value: str, base: str | None = None) -> Resolved | None:
+def resolve(value: str, base: str | Base | None = None) -> Resolved | None:
     """The URL a browser fetches for an attribute ``value`` in a document with ``base``.
 
     ``value`` is the attribute value with character references already
-    decoded. ``base`` is the document base URL (see :func:`document_base`);
-    ``None`` means it is unknown: then only an absolute value or a
+    decoded. ``base`` is the document base URL (see :func:`document_base`),
+    best as a :class:`Base` from :func:`parse_base` (a ``str`` is parsed on
+    every call, and the fast path for relative values needs a parsed base
+    anyway). ``None`` means it is unknown: then only an absolute value or a
     scheme-relative one (two slashes or backslashes, in any mix, after the
     parser's whitespace removal) can name a host, and a relative value is
     same-origin, so the answer is ``None``. An invalid ``base`` counts as
-    unknown.
+    unknown. With an unknown base, ``https:host/x`` counts as naming
+    ``host`` (as it does in an http document); in an https document it is a
+    relative path: the unknown-base answer gates more, never less.
 
     Returns ``None`` also where the parser fails (the browser fetches
     nothing). Never raises; linear in ``len(value)``.
@@ -355,7 +368,7 @@ def resolve(value: str, base: str | None = None) -> Resolved | None:
     References:
         WHATWG URL Standard §4.4, the basic URL parser (with ``base``).
     """
-    parsed_base = _parse_base(base) if base is not None else None
+    parsed_base = _base(base)
     fast_base = parsed_base if parsed_base is not None and parsed_base.fast else None
     hit = None
     if value.isascii():
@@ -410,9 +423,9 @@ def _scheme_relative(value: str) -> bool:
     return False
 
 
-def _resolve_full(value: str, base: str | None = None) -> Resolved | None:
+def _resolve_full(value: str, base: str | Base | None = None) -> Resolved | None:
     """:func:`resolve` without the fast paths (for tests and benchmarks)."""
-    parsed_base = _parse_base(base) if base is not None else None
+    parsed_base = _base(base)
     if parsed_base is not None:
         return _ada(value, parsed_base.href)
     href = _resolve_full_href(value)
@@ -433,8 +446,11 @@ def _decode_unreserved(match: re.Match[str]) -> str:
     return unquote(match.group())
 
 
-def host_path(value: str, base: str | None = None) -> str | None:
+def host_path(value: str | Resolved, base: str | Base | None = None) -> str | None:
     """``host/path`` of the URL a browser fetches for ``value``, lower case, for vendor matching.
+
+    ``value`` is an attribute value (resolved against ``base``, see
+    :func:`resolve`) or an already resolved URL.
 
     ``connect.facebook.net/en_us/fbevents.js`` for
     ``//connect.facebook.net/en_US/fbevents.js``. The host is :attr:`Resolved.host`
@@ -462,7 +478,7 @@ def host_path(value: str, base: str | None = None) -> str | None:
         §3.3 (domain to ASCII); the blob URL's origin: WHATWG URL Standard
         §4.7 "Origin" (``blob`` case).
     """
-    r = resolve(value, base)
+    r = resolve(value, base) if isinstance(value, str) else value
     if r is None:
         return None
     if r.scheme == "blob":
@@ -480,7 +496,7 @@ def host_path(value: str, base: str | None = None) -> str | None:
     return r.host + path.lower()
 
 
-def query_param(url: Resolved | str, name: str, base: str | None = None) -> str | None:
+def query_param(url: Resolved | str, name: str, base: str | Base | None = None) -> str | None:
     """The first value of query parameter ``name``, as the server decodes it; else ``None``.
 
     ``url`` is a :class:`Resolved` or an attribute value (resolved against
@@ -537,7 +553,7 @@ def document_base(document_url: str | None, base_href: str | None = None) -> str
     """
     fallback = None
     if document_url is not None:
-        parsed = _parse_base(document_url)
+        parsed = parse_base(document_url)
         if parsed is not None:
             fallback = parsed.href
     if base_href is None:
