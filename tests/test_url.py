@@ -438,7 +438,7 @@ def _url_like(draw: st.DrawFn) -> str:
 
 
 @given(value=_url_like() | st.text(max_size=40), base=st.sampled_from(PARSED_BASES))
-@settings(max_examples=2500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_fast_path_agrees_with_full_parse(value: str, base: str | Base | None) -> None:
     assert resolve(value, base) == _resolve_full(value, base)
 
@@ -471,7 +471,7 @@ def _fast_shaped(draw: st.DrawFn) -> str:
 
 
 @given(value=_fast_shaped(), base=st.sampled_from(PARSED_BASES))
-@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_fast_path_agrees_on_fast_shaped_values(value: str, base: str | Base | None) -> None:
     assert resolve(value, base) == _resolve_full(value, base)
 
@@ -632,7 +632,7 @@ def _respelled(draw: st.DrawFn) -> tuple[str, str | None, str, str]:
 
 
 @given(case=_respelled())
-@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_respelled_tracker_urls_give_the_canonical_host_path(
     case: tuple[str, str | None, str, str],
 ) -> None:
