@@ -14,10 +14,9 @@ from collections.abc import Callable
 from html.parser import HTMLParser
 from typing import Any
 
-from privmw.tags.rewriter import HtmlRewriter, RewritePlan
-
 from benchmarks.common import ASGIApp, bare_app, make_scope
 from privmw import PrivacyMiddleware, TagGate
+from privmw.tags.rewriter import HtmlRewriter, RewritePlan
 from privmw.trackers import TrackerRegistry
 
 GROUP = "tags"

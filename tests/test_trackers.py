@@ -102,3 +102,54 @@ def test_gtag_id_routes_only_to_vendors_the_registry_has() -> None:
     found = without_ads.match_url("https://www.googletagmanager.com/gtag/js?id=AW-1")
     assert found is not None
     assert found.name == "google-analytics"
+
+
+DOC = "https://shop.example/catalog/item.html"
+
+# URLs a browser resolves differently from a naive reading (issue 16): each
+# row names the vendor whose host the browser fetches from.
+BROWSER_URLS: list[tuple[str, str | None, str | None]] = [
+    # (url, document base, vendor)
+    ("///connect.facebook.net/en_US/fbevents.js", None, "meta-pixel"),
+    ("/\\/connect.facebook.net/en_US/fbevents.js", DOC, "meta-pixel"),
+    ("\\\\/connect.facebook.net/en_US/fbevents.js", DOC, "meta-pixel"),
+    ("https://connect.face\u00adbook.net/x.js", None, "meta-pixel"),  # soft hyphen
+    ("https://connect.face\u200bbook.net/x.js", None, "meta-pixel"),  # zero-width space
+    ("https://connect.facebook\ufe0f.net/x.js", None, "meta-pixel"),  # variation selector
+    ("https://connect\u3002facebook\uff61net\uff0e/x.js", None, "meta-pixel"),  # ideographic dots
+    ("https://connect.face\u3164book.net/x.js", None, "meta-pixel"),  # newer than Python's tables
+    ("https://www.facebook.com/./tr?id=1", None, "meta-pixel"),
+    ("https://www.facebook.com/x/%2e%2E/tr?id=1", None, "meta-pixel"),
+    ("https://www.facebook.com/%74r?id=1", None, "meta-pixel"),  # %74 = "t"
+    ("https://www.googletagmanager.com/./gtag/js?id=AW-1", None, "google-ads"),
+    ("/./gtag/js?id=AW-1", "https://www.googletagmanager.com/", "google-ads"),
+    ("gtag/js?id=AW-1", "https://www.googletagmanager.com/", "google-ads"),
+    ("gtag/js?id=G-1", "https://www.googletagmanager.com/", "google-analytics"),
+    ("blob:https://www.youtube.com/5f0b", None, "youtube"),
+    ("wss://ws.hotjar.com/api", None, "hotjar"),
+    # Must not match:
+    ("/./gtag/js?id=AW-1", None, None),  # relative, base unknown: same-origin
+    ("/./gtag/js?id=AW-1", DOC, None),
+    ("https://0x7f.1/x.js", None, None),  # an IPv4 address
+    ("https://connect.facebook.net.09/x.js", None, None),  # ends in a number: fails
+    ("https://www.facebook.com/tr/../acme", None, None),  # a page, not the pixel
+]
+
+
+@pytest.mark.parametrize(("url", "base", "vendor"), BROWSER_URLS)
+def test_match_url_follows_the_browser(url: str, base: str | None, vendor: str | None) -> None:
+    found = REGISTRY.match_url(url, base)
+    assert (found.name if found else None) == vendor
+    again = REGISTRY.match_url(url, base)  # cached per (url, base)
+    assert again is found
+
+
+def test_match_url_caches_per_base() -> None:
+    registry = TrackerRegistry()
+    assert registry.match_url("gtag/js?id=AW-1", DOC) is None
+    found = registry.match_url("gtag/js?id=AW-1", "//www.googletagmanager.com/")
+    assert found is None  # a base must be absolute: use document_base() for <base href>
+    found = registry.match_url("gtag/js?id=AW-1", "https://www.googletagmanager.com/")
+    assert found is not None
+    assert found.name == "google-ads"
+    assert registry.match_url("gtag/js?id=AW-1") is None

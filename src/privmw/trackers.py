@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import fnmatch
 import re
-import unicodedata
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from urllib.parse import parse_qsl, unquote
 
 from ._cache import BoundedCache
 from ._errors import ConfigurationError
+from ._url import Base, Resolved, host_path, parse_base, query_param, resolve
 from ._validate import fail
 
 __all__ = ["TrackerRegistry", "Vendor"]
@@ -26,6 +25,7 @@ __all__ = ["TrackerRegistry", "Vendor"]
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 _CACHE_SIZE = 512
 _CACHE_KEY_MAX = 2048
+_BASE_CACHE_SIZE = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,8 +38,11 @@ class Vendor:
         label: the human name for banners and the disclosure.
         category: the consent category that must be allowed (``"analytics"``).
         urls: where its tags load from: ``host`` or ``host/path-prefix``. A host
-            matches itself and its subdomains, case-insensitively, for
-            ``https:``, ``http:`` and protocol-relative URLs.
+            matches itself and its subdomains, case-insensitively, in the URL
+            a browser fetches (``http(s):``, ``ws(s):``, scheme-relative,
+            ``blob:`` of its origin, resolved as :mod:`privmw._url` does);
+            the path prefix matches the fetched path, lower-cased, dot
+            segments resolved.
         cookies: cookie names it sets; ``*`` is a wildcard (``"_ga_*"``).
         signatures: substrings that identify its inline snippet (``"fbq("``).
         csp: CSP directive → sources it needs once allowed.
@@ -77,57 +80,6 @@ class Vendor:
         object.__setattr__(self, "urls", tuple(u.lower().strip("/") for u in self.urls))
 
 
-# Browsers drop these from anywhere in a URL before parsing it (URL Standard,
-# "remove all ASCII tab or newline"), so "connect.face\nbook.net" loads Facebook.
-_TAB_NL = {9: None, 10: None, 13: None}
-_C0_SPACE = "".join(chr(c) for c in range(0x21))
-
-
-def _host_path(url: str) -> str | None:
-    """``host/path`` of an absolute, protocol-relative or scheme-less URL, lower case.
-
-    Follows what browsers do with a URL before fetching it, so a tag cannot
-    hide its host: entities are decoded by the caller (HTML), then leading and
-    trailing C0/space are stripped, tabs and newlines removed, ``\\`` read as
-    ``/``, the host percent-decoded, NFKC-normalised and lower-cased, a
-    trailing dot and any userinfo or port dropped.
-
-    References: WHATWG URL Standard, basic URL parser and host parser.
-    """
-    url = url.strip(_C0_SPACE).translate(_TAB_NL).replace("\\", "/")
-    lower = url.lower()
-    if lower.startswith("//"):
-        rest = url[2:]
-    elif lower.startswith(("https:", "http:")):
-        rest = url.split(":", 1)[1].lstrip("/")
-    else:
-        return None
-    host, _, path = rest.partition("/")
-    host = host.partition("?")[0].partition("#")[0]
-    host = host.rsplit("@", 1)[-1]
-    if host.startswith("["):
-        return None  # an IPv6 literal is no vendor host
-    host = host.split(":", 1)[0]
-    if "%" in host:
-        host = unquote(host, errors="replace")
-    if not host.isascii():
-        host = unicodedata.normalize("NFKC", host)
-    host = host.lower().rstrip(".")
-    path = path.split("?", 1)[0].split("#", 1)[0].lower()
-    return f"{host}/{path}" if path else host
-
-
-def _query_id(url: str) -> str | None:
-    """The first ``id`` query parameter of a URL, lower case, as a browser sends it."""
-    query = url.translate(_TAB_NL).partition("#")[0].partition("?")[2]
-    if not query:
-        return None
-    for name, value in parse_qsl(query, keep_blank_values=True):
-        if name == "id":
-            return value.strip().lower()
-    return None
-
-
 class TrackerRegistry:
     """Vendors, with lookups by URL, cookie name and inline script text.
 
@@ -137,6 +89,7 @@ class TrackerRegistry:
     """
 
     __slots__ = (
+        "_base_cache",
         "_by_host",
         "_by_pattern",
         "_cookie_exact",
@@ -217,8 +170,13 @@ class TrackerRegistry:
         self._inline_vendor = sigs
         # Pages repeat their tags on every request: remember recent answers.
         # Bounded (cleared when full), keys bounded in size.
-        self._url_cache: BoundedCache[str, Vendor | None] = BoundedCache(
+        self._url_cache: BoundedCache[str | tuple[str, str], Vendor | None] = BoundedCache(
             _CACHE_SIZE, max_bytes=_CACHE_SIZE * 256, max_item=_CACHE_KEY_MAX
+        )
+        # Document base URLs, parsed once each (a page resolves all its URLs
+        # against one base).
+        self._base_cache: BoundedCache[str, Base | None] = BoundedCache(
+            _BASE_CACHE_SIZE, max_bytes=_BASE_CACHE_SIZE * _CACHE_KEY_MAX, max_item=_CACHE_KEY_MAX
         )
         self._inline_cache: BoundedCache[bytes, tuple[Vendor, ...]] = BoundedCache(
             _CACHE_SIZE, max_bytes=1 << 20, max_item=16 * _CACHE_KEY_MAX
@@ -245,26 +203,51 @@ class TrackerRegistry:
 
     def cache_info(self) -> dict[str, object]:
         """Sizes of the registry's lookup caches (for tests and stats; never their keys)."""
-        return {"url": self._url_cache.cache_info(), "inline": self._inline_cache.cache_info()}
+        return {
+            "url": self._url_cache.cache_info(),
+            "base": self._base_cache.cache_info(),
+            "inline": self._inline_cache.cache_info(),
+        }
 
-    def match_url(self, url: str) -> Vendor | None:
-        """The vendor a tag URL belongs to, or ``None`` (same-origin, relative, unknown).
+    def match_url(self, url: str, base: str | None = None) -> Vendor | None:
+        """The vendor whose host the browser fetches ``url`` from, or ``None``.
 
-        ``HTTPS://WWW.GoogleTagManager.com/gtm.js``, ``//connect.facebook.net/x``
-        and ``http://region1.google-analytics.com/g/collect`` all match; a
-        look-alike such as ``notfacebook.net`` or ``facebook.net.example`` does not.
-        A gtag.js URL goes to the product its ``id`` names: ``?id=AW-…`` or
-        ``DC-…`` is Google Ads, ``G-…``/``UA-…`` Google Analytics, ``GTM-…``
-        Google Tag Manager (no or another id: Google Analytics).
+        ``url`` is an attribute value (character references decoded), resolved
+        as a browser does (:func:`privmw._url.resolve`) against ``base``, the
+        document base URL (:func:`privmw._url.document_base`: the first
+        ``<base href>``, else the document's URL). With ``base`` unknown
+        (``None``) a relative URL is same-origin and matches nothing; with a
+        base, relative URLs match the base's host, so a
+        ``<base href="//www.googletagmanager.com/">`` makes ``gtag/js`` Google's.
+
+        ``HTTPS://WWW.GoogleTagManager.com/gtm.js``, ``//connect.facebook.net/x``,
+        ``///connect.facebook.net/x`` and ``https://connect.face\u00adbook.net/x``
+        all match; a look-alike such as ``notfacebook.net`` or
+        ``facebook.net.example`` does not, nor does an IP address. A gtag.js
+        URL goes to the product its ``id`` names: ``?id=AW-…`` or ``DC-…`` is
+        Google Ads, ``G-…``/``UA-…`` Google Analytics, ``GTM-…`` Google Tag
+        Manager (no or another id: Google Analytics).
         """
         cache = self._url_cache
-        found = cache.get(url)
-        if found is not None or url in cache:
+        key: str | tuple[str, str] = url if base is None else (url, base)
+        found = cache.get(key)
+        if found is not None or key in cache:
             return found
-        return cache.put(url, self._match_url(url), len(url))
+        cost = len(url) if base is None else len(url) + len(base)
+        return cache.put(key, self._match_url(url, base), cost)
 
-    def _match_url(self, url: str) -> Vendor | None:
-        hp = _host_path(url)
+    def _parse_base(self, base: str) -> Base | None:
+        cache = self._base_cache
+        parsed = cache.get(base)
+        if parsed is None and base not in cache:
+            parsed = cache.put(base, parse_base(base), len(base))
+        return parsed
+
+    def _match_url(self, url: str, base: str | None) -> Vendor | None:
+        resolved = resolve(url, None if base is None else self._parse_base(base))
+        if resolved is None:
+            return None
+        hp = host_path(resolved)
         if hp is None:
             return None
         host, _, path = hp.partition("/")
@@ -275,7 +258,7 @@ class TrackerRegistry:
                 for p_path, vendor in entries:
                     if not p_path or path.startswith(p_path):
                         if self._id_routes and (host, p_path) in self._id_routes:
-                            return self._by_id(url, vendor, self._id_routes[(host, p_path)])
+                            return self._by_id(resolved, vendor, self._id_routes[(host, p_path)])
                         return vendor
             dot = host.find(".")
             if dot < 0:
@@ -283,10 +266,13 @@ class TrackerRegistry:
             host = host[dot + 1 :]
 
     @staticmethod
-    def _by_id(url: str, vendor: Vendor, routes: tuple[tuple[str, Vendor], ...]) -> Vendor:
+    def _by_id(
+        resolved: Resolved, vendor: Vendor, routes: tuple[tuple[str, Vendor], ...]
+    ) -> Vendor:
         """The vendor the URL's ``id`` parameter names, else the URL's own."""
-        tag_id = _query_id(url)
+        tag_id = query_param(resolved, "id")
         if tag_id:
+            tag_id = tag_id.strip().lower()
             for prefix, routed in routes:
                 if tag_id.startswith(prefix):
                     return routed
