@@ -56,7 +56,9 @@ class ConsentRuntime:
         self.policy = policy
         self.registry = registry
         names = {policy.cookie_name: NECESSARY, **dict(policy.cookies)}
-        self.gate = CookieGate(registry, strict=policy.strict_cookies, names=names)
+        self.gate = CookieGate(
+            registry, strict=policy.strict_cookies, names=names, clock=policy.clock
+        )
         gpc, dnt = frozenset(policy.gpc_denies), frozenset(policy.dnt_denies)
         # index: gpc * 2 + dnt
         self._denied: tuple[frozenset[str], ...] = (frozenset(), dnt, gpc, gpc | dnt)
