@@ -85,7 +85,7 @@ def test_set_cookie_name(value: bytes, name: str) -> None:
         ("2001:db8::1", None),
         ("", None),
         ("bad host.org", None),
-        ("exa\u00efmple.org", None),
+        ("exa\u00efmple.org", "xn--example-qza.org"),  # IDNA A-labels
         ("EXAMPLE.ORG.", "example.org"),
     ],
 )

@@ -8,15 +8,18 @@ name belongs to. A response then
 * expires tracker cookies the *request* carried whose category is not allowed
   (most trackers set theirs from JavaScript, so stripping ``Set-Cookie`` alone
   never reaches them): ``Max-Age=0`` once host-only and once for the
-  registrable parent domain, with no cap on the number;
+  registrable domain (Public Suffix List, :mod:`privmw._domain`), with no
+  cap on the number;
 
 The response's headers are edited in one place, :mod:`privmw._responder`,
 which asks :meth:`CookieGate.blocks` about each ``Set-Cookie``.
 
 References:
     RFC 6265 (HTTP State Management), sections 4.1 (``Set-Cookie`` syntax),
-    5.2 (parsing: the name is everything before the first ``=``), 5.3 step 5
-    (the ``Domain`` attribute).
+    5.1.1 (dates), 5.2 (parsing: the name is everything before the first
+    ``=``, attributes), 5.3 (storage: Max-Age over Expires, step 5 the
+    ``Domain`` attribute); RFC 6265bis (1024-byte attribute values, 400-day
+    cap); Chromium ``net/cookies`` (``ParsedCookie``, ``CanonicalCookie``).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from typing import NamedTuple
 from urllib.parse import unquote
 
 from ._cache import BoundedCache, CacheInfo
+from ._domain import registrable_domain as registrable_domain
 from .context import NECESSARY
 from .trackers import TrackerRegistry
 
@@ -38,30 +42,9 @@ __all__: list[str] = []  # internal: users configure cookies through ConsentPoli
 
 _SET_COOKIE = b"set-cookie"
 _UNKNOWN = ""  # cache marker: the registry does not know this name
-
-#: Second-level labels under which registrations happen one level deeper
-#: (``example.co.uk``). Without the Public Suffix List this is a heuristic;
-#: set ``ConsentPolicy(cookie_domain=...)`` when it guesses wrong.
-_SECOND_LEVEL = frozenset(
-    {
-        "ac",
-        "co",
-        "com",
-        "edu",
-        "gob",
-        "gov",
-        "govt",
-        "ltd",
-        "mil",
-        "ne",
-        "net",
-        "nhs",
-        "or",
-        "org",
-        "plc",
-        "sch",
-    }
-)
+#: What one cached entry costs besides its text: the key's ``str`` header, the
+#: dict slot, the value objects (measured with ``sys.getsizeof``, rounded up).
+ENTRY_OVERHEAD = 128
 
 
 def parse_cookie_header(raw: str) -> list[tuple[str, str]]:
@@ -343,34 +326,6 @@ def is_deletion(value: bytes, now: float) -> bool:
     return chromium is not None and chromium <= now
 
 
-def registrable_domain(host: str) -> str | None:
-    """The parent domain a tracker sets its cookies on (``www.example.org`` → ``example.org``).
-
-    ``None`` for IP addresses, single labels (``localhost``) and anything that
-    does not look like a host name. A heuristic without the Public Suffix
-    List: ``a.example.co.uk`` → ``example.co.uk``.
-    """
-    host = host.strip().lower().rstrip(".")
-    if host.startswith("["):
-        return None
-    host = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
-    if not host or ":" in host:
-        return None
-    labels = host.split(".")
-    if len(labels) < 2 or labels[-1].isdigit():
-        return None
-    for label in labels:
-        if not label or len(label) > 63 or not label.replace("-", "").replace("_", "").isalnum():
-            return None
-        if not label.isascii():
-            return None
-    deeper = labels[-2] in _SECOND_LEVEL and len(labels[-1]) == 2
-    if deeper and len(labels) == 2:
-        return None  # "co.uk" itself: browsers refuse Domain= on a public suffix
-    take = 3 if deeper else 2
-    return ".".join(labels[-take:])
-
-
 def expiry_headers(
     names: Iterable[str], domain: str | None, *, secure: bool = False
 ) -> list[tuple[bytes, bytes]]:
@@ -419,7 +374,9 @@ class CookieGate:
         self.strict = strict
         self._names: dict[str, str] = dict(names or {})
         # Names are client-chosen: bounded in entries and bytes, long names not kept.
-        self._cache: BoundedCache[str, str] = BoundedCache(4096, max_bytes=256 * 1024, max_item=256)
+        self._cache: BoundedCache[str, str] = BoundedCache(
+            4096, max_bytes=512 * 1024, max_item=256 + ENTRY_OVERHEAD
+        )
 
     def cache_info(self) -> CacheInfo:
         """The size of the name → category cache (never its keys)."""
@@ -429,7 +386,7 @@ class CookieGate:
         """The category of a cookie name, ``None`` if unknown; percent-encoded names decoded."""
         cached = self._cache.get(name)
         if cached is None:
-            cached = self._cache.put(name, self._lookup(name), len(name))
+            cached = self._cache.put(name, self._lookup(name), len(name) + ENTRY_OVERHEAD)
         return cached or None
 
     def _lookup(self, name: str) -> str:
