@@ -722,11 +722,20 @@ class ClientResolver:
                 rest = scrubbed
             else:
                 rest = headers if isinstance(headers, list) else list(headers)
-            if self._scan(rest, address, peer):
+            # The dotted text the address was read from is canonical (inet_pton
+            # accepted it as a plain quad): no need to format it again.
+            known = text if address is not None and address[0] == 4 and text else None
+            if self._scan(rest, address, peer, known):
                 scrubbed = rest
         return address, shown, scrubbed
 
-    def _scan(self, headers: _HeaderList, address: Address | None, peer: Address | None) -> bool:
+    def _scan(
+        self,
+        headers: _HeaderList,
+        address: Address | None,
+        peer: Address | None,
+        known: str | None = None,
+    ) -> bool:
         """Replace the client's and the peer's address in any header value, in place.
 
         The fast path is one join of the values and one ``in`` test per form;
@@ -739,7 +748,7 @@ class ClientResolver:
             targets.append(peer)
         if not targets:
             return False
-        blob = b"\x00".join(map(_value_of, headers))
+        blob = b"\x00".join([pair[1] for pair in headers])
         lowered: bytes | None = None
         hits: list[tuple[bytes, bytes, bool]] = []
         mask = self.truncator.mask
@@ -747,16 +756,26 @@ class ClientResolver:
             truncated = mask(target)
             if truncated == target:
                 continue  # nothing to hide: the address is its own truncation
-            v6 = target[0] == 6
+            if target[0] == 4:
+                # Fast path: the dotted quad, and the hexadecimal mapped form
+                # only when the request holds one at all.
+                value = target[1]
+                if known is not None and target is address and ":" not in known:
+                    dotted = known.encode("ascii")
+                else:
+                    dotted = _inet_ntop(_AF_INET, value.to_bytes(4, "big")).encode("ascii")
+                if dotted in blob:
+                    hits.append((dotted, _replacement(dotted, truncated), False))
+                if b"::ffff:" in blob:
+                    mapped = b"::ffff:%x:%x" % (value >> 16, value & 0xFFFF)
+                    if mapped in blob:
+                        hits.append((mapped, _replacement(mapped, truncated), False))
+                continue
+            if lowered is None:
+                lowered = blob.lower()
             for form in address_forms(target):
-                if v6:
-                    if lowered is None:
-                        lowered = blob.lower()
-                    if form not in lowered:
-                        continue
-                elif form not in blob:
-                    continue
-                hits.append((form, _replacement(form, truncated), v6))
+                if form in lowered:
+                    hits.append((form, _replacement(form, truncated), True))
         if not hits:
             return False
         return self._rewrite_values(headers, hits)
