@@ -86,7 +86,6 @@ from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from privmw import scrub_server_logs  # noqa: E402
-
 from privmw.logfilter import SERVER_LOGGERS  # noqa: E402
 
 CLIENT = "203.0.113.77"
