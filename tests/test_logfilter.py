@@ -254,6 +254,10 @@ def test_a_client_line_on_a_server_logger_is_still_scrubbed() -> None:
 
 
 def test_scrub_server_logs_attaches_once_to_every_server_logger() -> None:
+    saved = {name: list(logging.getLogger(name).filters) for name in SERVER_LOGGERS}
+    for name in SERVER_LOGGERS:  # start clean: other tests may have attached one
+        for f in saved[name]:
+            logging.getLogger(name).removeFilter(f)
     try:
         first = scrub_server_logs()
         second = scrub_server_logs()
@@ -263,7 +267,8 @@ def test_scrub_server_logs_attaches_once_to_every_server_logger() -> None:
         assert second is not first
     finally:
         for name in SERVER_LOGGERS:
-            logging.getLogger(name).removeFilter(first)
+            logger = logging.getLogger(name)
+            logger.filters[:] = saved[name]
 
 
 _address_texts = st.sampled_from(
