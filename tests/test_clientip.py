@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from privmw import ConfigurationError, truncate_ip
 from privmw.clientip import (
+    ClientResolver,
     Truncator,
     TrustedProxies,
     format_ip,
@@ -304,3 +305,355 @@ def test_parsers_never_raise(text: str) -> None:
     parse_node(text)
     parse_forwarded(text)
     resolve_client(addr("127.0.0.1"), PROXIES, text, text, text)
+
+
+# -- issue 14, item 8: a hop with an invalid port is unreadable -----------------------
+
+BAD_PORTS = ["1.2.3.4:notaport", "1.2.3.4:", "1.2.3.4:99999", "1.2.3.4:0", "1.2.3.4:+80"]
+BAD_PORTS += ["1.2.3.4:８０", "1.2.3.4:123456", "[2001:db8::1]:", "[2001:db8::1]:x"]
+BAD_PORTS += ["[2001:db8::1]:70000", "[2001:db8::1]:-1", "1.2.3.4: 80"]
+
+
+@pytest.mark.parametrize("text", BAD_PORTS)
+def test_parse_ip_refuses_an_invalid_port(text: str) -> None:
+    assert parse_ip(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1.2.3.4:1", "1.2.3.4"),
+        ("1.2.3.4:65535", "1.2.3.4"),
+        ("1.2.3.4:00080", "1.2.3.4"),
+        ("[2001:db8::1]:65535", "2001:db8::1"),
+    ],
+)
+def test_parse_ip_accepts_valid_ports(text: str, expected: str) -> None:
+    assert format_ip(addr(text)) == expected
+
+
+@pytest.mark.parametrize(
+    ("node", "expected"),
+    [
+        ('"192.0.2.43:_p1"', None),  # quotes are removed by parse_forwarded, not here
+        ("192.0.2.43:_p1", "192.0.2.43"),  # RFC 7239 obfport
+        ("[2001:db8:cafe::17]:_a.b-c", "2001:db8:cafe::17"),
+        ("192.0.2.43:_", None),
+        ("192.0.2.43:notaport", None),
+        ("192.0.2.43:99999", None),
+    ],
+)
+def test_parse_node_ports(node: str, expected: str | None) -> None:
+    parsed = parse_node(node)
+    assert (format_ip(parsed) if parsed else None) == expected
+
+
+# (peer, X-Forwarded-For, Forwarded, expected): the walk stops at the nearest readable hop
+INVALID_PORT_HOPS = [
+    ("127.0.0.1", "1.2.3.4:notaport", None, "127.0.0.1"),
+    ("127.0.0.1", "1.2.3.4:", None, "127.0.0.1"),
+    ("127.0.0.1", "1.2.3.4:99999", None, "127.0.0.1"),
+    ("127.0.0.1", "203.0.113.9, 10.0.0.1:junk", None, "127.0.0.1"),
+    ("127.0.0.1", "203.0.113.9, 10.0.0.1:junk, 10.0.0.2", None, "10.0.0.2"),
+    ("127.0.0.1", "203.0.113.9:4711, 10.0.0.1:8080", None, "203.0.113.9"),
+    ("127.0.0.1", None, "for=1.2.3.4:notaport", "127.0.0.1"),
+    ("127.0.0.1", None, 'for="[2001:db8::1]:99999"', "127.0.0.1"),
+    ("127.0.0.1", None, 'for="[2001:db8::1]:_obf"', "2001:db8::1"),
+    ("127.0.0.1", None, "for=203.0.113.9, for=10.0.0.1:junk", "127.0.0.1"),
+]
+
+
+@pytest.mark.parametrize(("peer", "xff", "fwd", "expected"), INVALID_PORT_HOPS)
+def test_invalid_port_hops_stop_the_walk(
+    peer: str, xff: str | None, fwd: str | None, expected: str
+) -> None:
+    resolved = resolve_client(addr(peer), PROXIES, xff, fwd, None)
+    assert resolved is not None
+    assert format_ip(resolved) == expected
+
+
+@pytest.mark.parametrize(
+    ("xff", "shown"),
+    [("1.2.3.4:notaport", "127.0.0.0"), ("1.2.3.4:99999", "127.0.0.0"), ("1.2.3.4:80", "1.2.3.0")],
+)
+def test_resolver_fast_path_refuses_invalid_ports(xff: str, shown: str) -> None:
+    """The one-hop fast path of ClientResolver agrees with the walk."""
+    resolver = ClientResolver()
+    _, got, _ = resolver.resolve(
+        ("127.0.0.1", 1), [(b"x-forwarded-for", xff.encode())], [(b"x-forwarded-for", xff.encode())]
+    )
+    assert got == shown
+
+
+# uvicorn's own proxy-header tables (encode/uvicorn, tests/middleware/test_proxy_headers.py,
+# BSD-3-Clause), the cases that apply to privmw. privmw refuses uvicorn's literal entries
+# ("some-literal", "unix:///...") at configuration, so those rows are not here.
+_UV_V4_ADDRESSES = ["127.0.0.1", "10.0.0.1"]
+_UV_V4_NETWORKS = ["127.0.0.0/8", "10.0.0.0/8"]
+_UV_V6_ADDRESSES = [
+    "2001:db8::",
+    "2001:0db8:0001:0000:0000:0ab9:C0A8:0102",
+    "2001:db8:3333:4444:5555:6666:1.2.3.4",
+    "::11.22.33.44",
+]
+_UV_V6_NETWORKS = ["2001:db8:abcd:0012::0/64"]
+_UV_HOSTS = [
+    "127.0.0.0",
+    "127.0.0.1",
+    "127.1.1.1",
+    "127.255.255.255",
+    "10.0.0.0",
+    "10.0.0.1",
+    "10.1.1.1",
+    "10.255.255.255",
+    "192.168.0.0",
+    "192.168.0.1",
+    "1.1.1.1",
+    "2001:db8::",
+    "2001:db8:abcd:0012::0",
+    "2001:db8:abcd:0012::1:1",
+    "::",
+    "::1",
+    "2001:db8:3333:4444:5555:6666:102:304",
+    "::b16:212c",
+    "a:b:c:d::",
+    "::a:b:c:d",
+]
+_UV_TRUE = {
+    "v4 addresses": {"127.0.0.1", "10.0.0.1"},
+    "v4 networks": set(_UV_HOSTS[:8]),
+    "v6 addresses": {"2001:db8::", "2001:db8:3333:4444:5555:6666:102:304", "::b16:212c"},
+    "v6 networks": {"2001:db8:abcd:0012::0", "2001:db8:abcd:0012::1:1"},
+    "nothing": set(),
+    "everything": set(_UV_HOSTS),
+}
+_UV_CONFIGS = {
+    "v4 addresses": _UV_V4_ADDRESSES,
+    "v4 networks": _UV_V4_NETWORKS,
+    "v6 addresses": _UV_V6_ADDRESSES,
+    "v6 networks": _UV_V6_NETWORKS,
+    "nothing": [],
+    "everything": ["*"],
+}
+
+
+@pytest.mark.parametrize("config", sorted(_UV_CONFIGS))
+@pytest.mark.parametrize("host", _UV_HOSTS)
+def test_uvicorn_trusted_hosts_table(config: str, host: str) -> None:
+    trusted = TrustedProxies(_UV_CONFIGS[config])
+    assert (addr(host) in trusted) is (host in _UV_TRUE[config])
+
+
+# (X-Forwarded-For, uvicorn's answer, privmw's answer) with trusted "127.0.0.1, 10.0.0.0/8"
+# and peer 127.0.0.1. Where they differ, privmw stops at the nearest readable hop
+# (README: "An unreadable hop stops the walk"); uvicorn falls back to the peer.
+UVICORN_MALFORMED = [
+    ("", "127.0.0.1", "127.0.0.1"),
+    (" , ", "127.0.0.1", "127.0.0.1"),
+    (", , ", "127.0.0.1", "127.0.0.1"),
+    (" , 10.0.0.1", "127.0.0.1", "10.0.0.1"),  # differs: 10.0.0.1 was read
+    ("9.9.9.9 , , , 10.0.0.1", "127.0.0.1", "10.0.0.1"),  # differs, same reason
+    (", , 9.9.9.9", "9.9.9.9", "9.9.9.9"),
+    (", , 9.9.9.9, , ", "127.0.0.1", "127.0.0.1"),
+    ("1.2.3.4, 10.0.2.1, 192.168.0.2", "192.168.0.2", "192.168.0.2"),
+    ("1.2.3.4, \xf0\xfd\xfd\xfd, unix:, ::1", "::1", "::1"),
+]
+UV_PROXIES = TrustedProxies(["127.0.0.1", "10.0.0.0/8"])
+
+
+@pytest.mark.parametrize(("xff", "uvicorn", "expected"), UVICORN_MALFORMED)
+def test_uvicorn_malformed_x_forwarded_for_table(xff: str, uvicorn: str, expected: str) -> None:
+    resolved = resolve_client(addr("127.0.0.1"), UV_PROXIES, xff)
+    assert resolved is not None
+    assert format_ip(resolved) == expected
+
+
+@pytest.mark.parametrize(
+    ("trusted", "expected"),
+    [
+        (["*"], "1.2.3.4"),
+        (["127.0.0.1", "10.0.2.1", "192.168.0.2"], "1.2.3.4"),
+        (["10.0.2.1", "192.168.0.2", "127.0.0.1"], "1.2.3.4"),
+        (["192.168.0.2", "127.0.0.1"], "10.0.2.1"),
+        (["127.0.0.1", "10.0.0.0/8", "192.168.0.2"], "1.2.3.4"),
+    ],
+)
+def test_uvicorn_multiple_proxies_table(trusted: list[str], expected: str) -> None:
+    resolved = resolve_client(
+        addr("127.0.0.1"), TrustedProxies(trusted), "1.2.3.4, 10.0.2.1, 192.168.0.2"
+    )
+    assert resolved is not None
+    assert format_ip(resolved) == expected
+
+
+@pytest.mark.parametrize(
+    ("trusted", "expected"),
+    [
+        (["*"], "1.2.3.4"),
+        (["127.0.0.1"], "1.2.3.4"),
+        (["127.0.0.1", "10.0.0.1"], "1.2.3.4"),
+        (["127.0.0.0/24", "10.0.0.1"], "1.2.3.4"),
+        (["192.168.0.1"], "127.0.0.1"),  # request from an untrusted proxy
+        (["192.168.0.0/16"], "127.0.0.1"),
+        (["127.0.0.1", "1.2.3.4"], "1.2.3.4"),  # a client running on the proxy itself
+    ],
+)
+def test_uvicorn_trusted_hosts_resolution_table(trusted: list[str], expected: str) -> None:
+    resolved = resolve_client(addr("127.0.0.1"), TrustedProxies(trusted), "1.2.3.4")
+    assert resolved is not None
+    assert format_ip(resolved) == expected
+
+
+# -- issue 14, item 1: platform headers and any header carrying the client ------------
+
+PLATFORM_HEADERS = [
+    b"fly-client-ip",
+    b"cloudfront-viewer-address",
+    b"x-vercel-forwarded-for",
+    b"x-nf-client-connection-ip",
+    b"do-connecting-ip",
+    b"incap-client-ip",
+    b"x-sucuri-clientip",
+    b"ali-cdn-real-ip",
+    b"wl-proxy-client-ip",
+    b"proxy-client-ip",
+]
+
+
+def _resolve(
+    resolver: ClientResolver, peer: str, headers: list[tuple[bytes, bytes]]
+) -> tuple[str, list[tuple[bytes, bytes]]]:
+    from privmw.signals import read_headers
+
+    _, _, _, found = read_headers(headers, resolver.forwarding | {b"cookie", b"dnt", b"sec-gpc"})
+    _, shown, scrubbed = resolver.resolve((peer, 4711), found, headers)
+    return shown, headers if scrubbed is None else scrubbed
+
+
+@pytest.mark.parametrize("name", PLATFORM_HEADERS)
+@pytest.mark.parametrize("peer", ["127.0.0.1", "198.51.100.20"])
+def test_platform_headers_are_removed(name: bytes, peer: str) -> None:
+    value = b"203.0.113.77:46532" if name == b"cloudfront-viewer-address" else b"203.0.113.77"
+    headers = [(b"host", b"example.org"), (name, value), (b"accept", b"*/*")]
+    _, out = _resolve(ClientResolver(), peer, headers)
+    assert [n for n, _ in out] == [b"host", b"accept"]
+
+
+C4 = "203.0.113.77"
+C6 = "2001:db8:1:2::77"
+# (peer, X-Forwarded-For or None, header value, what the app sees)
+ANY_HEADER = [
+    # the resolved client, in its forms
+    ("127.0.0.1", C4, b"203.0.113.77", b"203.0.113.0"),
+    ("127.0.0.1", C4, b"client=203.0.113.77;x", b"client=203.0.113.0;x"),
+    ("127.0.0.1", C4, b"203.0.113.77:46532", b"203.0.113.0:0"),
+    ("127.0.0.1", C4, b"[::ffff:203.0.113.77]:80", b"[::ffff:203.0.113.0]:0"),
+    ("127.0.0.1", C4, b"::ffff:cb00:714d", b"::ffff:cb00:7100"),
+    ("127.0.0.1", C4, b"a 203.0.113.77, b 203.0.113.77.", b"a 203.0.113.0, b 203.0.113.0."),
+    ("127.0.0.1", C6, b"2001:db8:1:2::77", b"2001:db8:1::"),
+    ("127.0.0.1", C6, b"[2001:DB8:1:2::77]:443", b"[2001:db8:1::]:0"),
+    ("127.0.0.1", C6, b"2001:0db8:0001:0002:0000:0000:0000:0077", b"2001:db8:1::"),
+    ("127.0.0.1", C6, b"2001:db8:1:2:0:0:0:77", b"2001:db8:1::"),
+    ("127.0.0.1", C6, b"2001:db8:1:2::77:46532", b"[2001:db8:1::]:0"),
+    # an untrusted peer is the client
+    ("198.51.100.7", None, b"seen 198.51.100.7", b"seen 198.51.100.0"),
+    # a trusted proxy's own address, as the issue asks
+    ("10.0.0.1", C4, b"via 10.0.0.1", b"via 10.0.0.0"),
+    # whole addresses only
+    ("10.0.0.1", C4, b"10.0.0.12-abc", b"10.0.0.12-abc"),
+    ("10.0.0.1", C4, b"110.0.0.1", b"110.0.0.1"),
+    ("10.0.0.1", C4, b"10.0.0.1.5", b"10.0.0.1.5"),
+    ("10.0.0.1", C4, b"v10.0.0.1", b"v10.0.0.1"),
+    ("10.0.0.1", C4, b"10.0.0.1x", b"10.0.0.1x"),
+    ("127.0.0.1", C4, b"203.0.113.7", b"203.0.113.7"),
+    ("127.0.0.1", C4, b"203.0.113.770", b"203.0.113.770"),
+    ("127.0.0.1", C6, b"2001:db8:1:2::771", b"2001:db8:1:2::771"),
+    ("127.0.0.1", C6, b"2001:db8:1:2::77:5", b"2001:db8:1:2::77:5"),  # another address
+    ("127.0.0.1", C6, b"12001:db8:1:2::77", b"12001:db8:1:2::77"),
+    # nothing to hide: loopback, and an address that is its own truncation
+    ("127.0.0.1", None, b"127.0.0.1", b"127.0.0.1"),
+    ("127.0.0.1", "203.0.113.0", b"203.0.113.0", b"203.0.113.0"),
+]
+
+
+@pytest.mark.parametrize(("peer", "xff", "value", "expected"), ANY_HEADER)
+def test_any_header_carrying_the_client_is_scrubbed(
+    peer: str, xff: str | None, value: bytes, expected: bytes
+) -> None:
+    resolver = ClientResolver(trusted_proxies=["127.0.0.1", "10.0.0.0/8"])
+    headers = [(b"host", b"example.org"), (b"x-some-header", value)]
+    if xff is not None:
+        headers.append((b"x-forwarded-for", xff.encode()))
+    _, out = _resolve(resolver, peer, headers)
+    assert dict(out)[b"x-some-header"] == expected
+    assert out[0] == (b"host", b"example.org")
+
+
+@pytest.mark.parametrize(
+    ("peer", "headers", "expected"),
+    [
+        # local development: Host, Origin and Referer name the server itself
+        (
+            "127.0.0.1",
+            [(b"host", b"127.0.0.1:8000"), (b"origin", b"http://127.0.0.1:8000")],
+            [(b"host", b"127.0.0.1:8000"), (b"origin", b"http://127.0.0.1:8000")],
+        ),
+        # a client on the server's own LAN address: that address is the server's
+        (
+            "192.168.1.20",
+            [(b"host", b"192.168.1.20:8000"), (b"referer", b"http://192.168.1.20:8000/a")],
+            [(b"host", b"192.168.1.20:8000"), (b"referer", b"http://192.168.1.20:8000/a")],
+        ),
+        # Host is never edited; other headers are
+        (
+            "198.51.100.7",
+            [(b"host", b"198.51.100.7"), (b"x-a", b"198.51.100.70"), (b"x-b", b"::1")],
+            [(b"host", b"198.51.100.7"), (b"x-a", b"198.51.100.70"), (b"x-b", b"::1")],
+        ),
+        (
+            "198.51.100.7",
+            [(b"host", b"example.org"), (b"cookie", b"last_ip=198.51.100.7; a=b")],
+            [(b"host", b"example.org"), (b"cookie", b"last_ip=198.51.100.0; a=b")],
+        ),
+    ],
+)
+def test_any_header_scrub_leaves_the_servers_own_address(
+    peer: str, headers: list[tuple[bytes, bytes]], expected: list[tuple[bytes, bytes]]
+) -> None:
+    _, out = _resolve(ClientResolver(), peer, list(headers))
+    assert out == expected
+
+
+def test_any_header_scrub_edits_the_servers_list_in_place() -> None:
+    headers = [(b"host", b"example.org"), (b"x-client", b"198.51.100.7")]
+    resolver = ClientResolver()
+    _, _, out = resolver.resolve(("198.51.100.7", 1), None, headers)
+    assert out is headers
+    assert headers[1] == (b"x-client", b"198.51.100.0")
+    clean = [(b"host", b"example.org"), (b"accept", b"*/*")]
+    assert resolver.resolve(("198.51.100.7", 1), None, clean)[2] is None
+
+
+def test_scrub_header_names_are_added() -> None:
+    resolver = ClientResolver(scrub_header_names=["X-My-CDN-Client"])
+    headers = [(b"host", b"example.org"), (b"x-my-cdn-client", b"garbage that is no address")]
+    _, out = _resolve(resolver, "127.0.0.1", headers)
+    assert out == [(b"host", b"example.org")]
+
+
+@pytest.mark.parametrize(
+    ("names", "fragment"),
+    [
+        ("X-Client", "must be a sequence of strings, got 'X-Client'; write ('X-Client',)"),
+        (["bad header"], "scrub_header_names entries must be header names"),
+        (["X-Ünicode"], "scrub_header_names entries must be header names"),
+        ([b"x-client"], "scrub_header_names entries must be strings"),
+        (["Host"], "must be headers that carry a client address, got 'Host'"),
+        (["cookie"], "privmw reads this header itself"),
+        (["Sec-GPC"], "privmw reads this header itself"),
+    ],
+)
+def test_scrub_header_names_validation(names: object, fragment: str) -> None:
+    with pytest.raises(ConfigurationError, match="PrivacyMiddleware: scrub_header_names") as info:
+        ClientResolver(scrub_header_names=names)  # type: ignore[arg-type]
+    assert fragment in str(info.value)

@@ -85,7 +85,7 @@ def test_set_cookie_name(value: bytes, name: str) -> None:
         ("2001:db8::1", None),
         ("", None),
         ("bad host.org", None),
-        ("exa\u00efmple.org", None),
+        ("exa\u00efmple.org", "xn--example-qza.org"),  # IDNA A-labels
         ("EXAMPLE.ORG.", "example.org"),
     ],
 )
@@ -417,7 +417,7 @@ def test_gate_never_lets_a_denied_category_through(
     ],
 )
 def test_is_deletion(value: bytes, deletes: bool) -> None:
-    assert is_deletion(value) is deletes
+    assert is_deletion(value, NOW) is deletes
 
 
 def test_deleting_a_denied_cookie_passes_the_gate() -> None:
@@ -428,3 +428,159 @@ def test_deleting_a_denied_cookie_passes_the_gate() -> None:
     ]
     out = _filter(gate, headers, lambda c: False)
     assert [v for k, v in out if k == b"set-cookie"] == [b"_ga=; Max-Age=0; Path=/"]
+
+
+# -- issue 14 item 2: Set-Cookie by RFC 6265 section 5.2, Chromium as the oracle --------
+
+from privmw.cookies import (  # noqa: E402
+    SetCookie,
+    chromium_cookie_date,
+    parse_cookie_date,
+    parse_set_cookie,
+)
+from tests._set_cookie_cases import CASES, privmw_deletes  # noqa: E402
+
+
+@pytest.mark.parametrize(("value", "outcome"), CASES, ids=[c[0][:60].decode() for c in CASES])
+def test_is_deletion_agrees_with_chromium(value: bytes, outcome: str) -> None:
+    assert is_deletion(value.replace(b"N=", b"_ga=", 1), NOW) is privmw_deletes(value, outcome)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (b"Thu, 01 Jan 1970 00:00:00 GMT", 0.0),
+        (b"Sun, 06 Nov 1994 08:49:37 GMT", 784111777.0),  # RFC 9110 IMF-fixdate
+        (b"Sunday, 06-Nov-94 08:49:37 GMT", 784111777.0),  # RFC 850
+        (b"Sun Nov  6 08:49:37 1994", 784111777.0),  # asctime
+        (b"06 nov 1994 8:49:37", 784111777.0),
+        (b"Wed, 01 Jan 2100 00:00:00 GMT 1970", 4102444800.0),
+        (b"1970 Wed, 01 Jan 2100 00:00:00 GMT", 0.0),
+        (b"Thu, 01 Jan 1970 00:00:00", 0.0),
+        (b"Thu, 31 Feb 1999 00:00:00 GMT", None),
+        (b"Thu, 01 Jan 1600 00:00:00 GMT", None),
+        (b"Thu, 01 Jan 1970 24:00:00 GMT", None),
+        (b"Thu, 00 Jan 1970 00:00:00 GMT", None),
+        (b"1970", None),
+        (b"", None),
+        (b"\xff\xfe" * 3000, None),
+    ],
+)
+def test_parse_cookie_date(text: bytes, expected: float | None) -> None:
+    assert parse_cookie_date(text) == expected
+
+
+def test_chromium_date_reading_differs_where_chromium_does() -> None:
+    assert parse_cookie_date(b"Thu, 01 Jan 1970 00:00:00GMT") == 0.0
+    assert chromium_cookie_date(b"Thu, 01 Jan 1970 00:00:00GMT") is None
+    assert chromium_cookie_date(b"Jan 12345 1 00:00:00") is not None  # saturated year
+    assert parse_cookie_date(b"Jan 12345 1 00:00:00") is None
+
+
+@pytest.mark.parametrize(
+    ("value", "parsed"),
+    [
+        (
+            b"a=b; Path=/; Max-Age = 5 ;x",
+            SetCookie("a", "b", (("path", "/"), ("max-age", "5"), ("x", ""))),
+        ),
+        (b"novalue", SetCookie("", "novalue", ())),
+        (b" n = v ", SetCookie("n", "v", ())),
+        (b"n=v;;; =x", SetCookie("n", "v", ())),
+    ],
+)
+def test_parse_set_cookie(value: bytes, parsed: SetCookie) -> None:
+    assert parse_set_cookie(value) == parsed
+
+
+def test_expiry_is_capped_at_400_days_and_max_age_beats_expires() -> None:
+    day = 86400
+    assert parse_set_cookie(b"a=b; Max-Age=63072000").expiry(NOW) == NOW + 400 * day
+    assert (
+        parse_set_cookie(b"a=b; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=60").expiry(NOW)
+        == NOW + 60
+    )
+    assert parse_set_cookie(b"a=b").expiry(NOW) is None
+    assert parse_set_cookie(b"a=b; Max-Age=" + b"0" * 6000 + b"7").expiry(NOW) == NOW + 7
+
+
+async def test_a_5000_digit_max_age_from_the_app_is_no_500() -> None:
+    """The issue's crash: ``int()`` on 5000 digits raised ValueError out of the middleware."""
+    from starlette.responses import PlainTextResponse
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        response = PlainTextResponse("ok")
+        response.raw_headers.append((b"set-cookie", b"_ga=GA1; Max-Age=" + b"1" * 5000))
+        response.raw_headers.append((b"set-cookie", b"_fbp=fb; Max-Age=-" + b"1" * 5000))
+        await response(scope, receive, send)
+
+    mw = PrivacyMiddleware(app, consent=policy(secret=SECRET))
+    import httpx
+
+    transport = httpx.ASGITransport(app=mw, client=("203.0.113.9", 1))
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        response = await client.get("/")
+    assert response.status_code == 200
+    assert set_cookies(response) == []  # neither is a deletion: both are gated
+
+
+def test_gate_reads_expires_against_its_clock() -> None:
+    now = [4102444800.0 + 10]  # ten seconds after 2100-01-01
+    gate = CookieGate(TrackerRegistry(), clock=lambda: now[0])
+    deny = lambda c: False  # noqa: E731
+    assert not gate.blocks(b"_ga=; Expires=Wed, 01 Jan 2100 00:00:00 GMT", deny)
+    now[0] = 4102444800.0 - 10
+    assert gate.blocks(b"_ga=; Expires=Wed, 01 Jan 2100 00:00:00 GMT", deny)
+
+
+_ATTRS = st.sampled_from(
+    [
+        b"Max-Age=0",
+        b"Max-Age=-1",
+        b"Max-Age=63072000",
+        b"Max-Age=abc",
+        b"Max-Age=+0",
+        b"Max-Age=",
+        b"Max-Age=" + b"9" * 30,
+        b"Max-Age=-" + b"9" * 30,
+        b"Expires=Thu, 01 Jan 1970 00:00:00 GMT",
+        b"Expires=Wed, 01 Jan 2100 00:00:00 GMT",
+        b"Expires=Wed, 01 Jan 2100 00:00:00 GMT 1970",
+        b"Expires=1970",
+        b"Expires=",
+        b"expires=junk",
+        b"Path=/",
+        b"Domain=example.org",
+        b"Secure",
+        b"max-age = 0 ",
+    ]
+)
+set_cookie_values = st.tuples(
+    st.sampled_from(["_ga", "_fbp", "_gid", "_hjid", "session"]),
+    st.lists(st.one_of(_ATTRS, st.binary(max_size=12)), max_size=6),
+).map(lambda t: t[0].encode() + b"=v; " + b"; ".join(t[1]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    values=st.lists(set_cookie_values, max_size=5),
+    allowed=st.sets(st.sampled_from(["analytics", "marketing", "preferences"])),
+)
+def test_gate_lets_a_denied_tracker_through_only_as_a_real_deletion(
+    values: list[bytes], allowed: set[str]
+) -> None:
+    """Invariant 3 with hostile attributes: dropped, or expired by RFC 6265 *and* Chromium."""
+    gate = CookieGate(_REGISTRY, clock=lambda: NOW)
+    out = _filter(gate, [(b"set-cookie", v) for v in values], allowed.__contains__)
+    for name, value in out:
+        if name != b"set-cookie":
+            continue
+        vendor = _REGISTRY.match_cookie(set_cookie_name(value))
+        if vendor is not None and vendor.category not in allowed:
+            parsed = parse_set_cookie(value)
+            rfc = parsed.expiry(NOW)
+            chromium = parsed.chromium_expiry(NOW)
+            assert rfc is not None, value
+            assert rfc <= NOW, value
+            assert chromium is not None, value
+            assert chromium <= NOW, value

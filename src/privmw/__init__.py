@@ -16,7 +16,7 @@ from .context import PrivacyContext
 from .csp import ContentSecurityPolicy
 from .dependencies import get_privacy
 from .disclosure import Disclosure, disclosure
-from .logfilter import IPScrubFilter
+from .logfilter import IPScrubFilter, scrub_server_logs
 from .middleware import PrivacyMiddleware
 from .ratelimit import Bans, RateLimit, RedisBackend, Route
 from .tags import TagGate
@@ -47,5 +47,6 @@ __all__ = [
     "__version__",
     "disclosure",
     "get_privacy",
+    "scrub_server_logs",
     "truncate_ip",
 ]

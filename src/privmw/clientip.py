@@ -13,11 +13,13 @@ References:
 
 from __future__ import annotations
 
+import re
 import socket
 from collections.abc import Iterable
+from operator import itemgetter
 
 from ._netset import Address, NetSet
-from ._validate import check_bool, check_int, fail, suggest
+from ._validate import check_bool, check_int, check_strings, fail, suggest
 
 __all__ = ["truncate_ip"]
 
@@ -60,31 +62,77 @@ FORWARDING_HEADERS: frozenset[bytes] = frozenset(
         b"x-remote-addr",
         b"x-originating-ip",
         b"via-client-ip",
+        # Hosting platforms and CDNs, each from its own documentation:
+        b"fly-client-ip",  # Fly.io
+        b"cloudfront-viewer-address",  # Amazon CloudFront ("ip:port")
+        b"x-vercel-forwarded-for",  # Vercel
+        b"x-nf-client-connection-ip",  # Netlify
+        b"x-bb-ip",  # Netlify (older edge)
+        b"do-connecting-ip",  # DigitalOcean App Platform
+        b"incap-client-ip",  # Imperva Incapsula
+        b"x-sucuri-clientip",  # Sucuri
+        b"ali-cdn-real-ip",  # Alibaba Cloud CDN
+        b"wl-proxy-client-ip",  # Oracle WebLogic proxy plug-in
+        b"proxy-client-ip",  # WebLogic / Apache plug-ins
+        b"cf-pseudo-ipv4",  # Cloudflare's IPv4 stand-in for an IPv6 client
+        b"eo-client-ip",  # Tencent Cloud EdgeOne
+        b"ar-real-ip",  # ArvanCloud
+        b"cdn-src-ip",  # Wangsu / ChinaCache / Tencent CDN
+        b"x-true-client-ip",
     }
 )
+
+#: Request headers that name the server, never the client: an address in them
+#: is the server's own (``Host: 127.0.0.1:8000``) and is left alone, and an
+#: app may not add them to ``scrub_header_names``.
+SERVER_HEADERS: frozenset[bytes] = frozenset({b"host"})
 
 #: Headers privmw can read the client from, in the default order of preference.
 PROXY_HEADERS: tuple[str, ...] = ("x-forwarded-for", "forwarded", "x-real-ip")
 
 
-def parse_ip(text: str) -> Address | None:
+def valid_port(port: str, obfuscated: bool = False) -> bool:
+    """Whether ``port`` is a port: 1 to 65535, ASCII digits only (RFC 3986 section 3.2.3).
+
+    With ``obfuscated``, RFC 7239's ``obfport`` (``_`` then letters, digits,
+    ``.``, ``_``, ``-``) counts too: ``Forwarded: for="192.0.2.43:_p1"``.
+    """
+    if 0 < len(port) <= 5 and port.isascii() and port.isdigit():
+        return 0 < int(port) <= 65535
+    return obfuscated and _OBFPORT.fullmatch(port) is not None
+
+
+_OBFPORT = re.compile(r"_[A-Za-z0-9._-]+")
+
+
+def parse_ip(text: str, obfuscated_port: bool = False) -> Address | None:
     """Parse an address literal into ``(version, integer)``, or ``None``.
 
     Accepts what servers and proxies actually send: ``1.2.3.4``, ``1.2.3.4:80``,
     ``2001:db8::1``, ``[2001:db8::1]``, ``[2001:db8::1]:80`` and zone ids
     (``fe80::1%eth0``). IPv4-mapped IPv6 (``::ffff:1.2.3.4``) comes back as IPv4:
-    it is the same client. Anything else, including non-ASCII text, gives ``None``.
+    it is the same client. A port must be 1-65535 in ASCII digits (or, with
+    ``obfuscated_port``, an RFC 7239 ``_obfport``): ``1.2.3.4:``,
+    ``1.2.3.4:notaport`` and ``1.2.3.4:99999`` are no address. Anything else,
+    including non-ASCII text, gives ``None``.
     """
     try:
         if ":" not in text:
             return 4, _from_bytes(_inet_pton(_AF_INET, text), "big")
         if text[0] == "[":
             end = text.find("]")
-            if end < 0 or (end + 1 < len(text) and text[end + 1] != ":"):
+            if end < 0:
+                return None
+            if end + 1 < len(text) and (
+                text[end + 1] != ":" or not valid_port(text[end + 2 :], obfuscated_port)
+            ):
                 return None
             text = text[1:end]
         elif text.count(":") == 1:  # IPv4 with a port
-            return 4, _from_bytes(_inet_pton(_AF_INET, text[: text.index(":")]), "big")
+            host, _, port = text.partition(":")
+            if not valid_port(port, obfuscated_port):
+                return None
+            return 4, _from_bytes(_inet_pton(_AF_INET, host), "big")
         pct = text.find("%")
         if pct >= 0:
             text = text[:pct]
@@ -267,12 +315,13 @@ def parse_forwarded(value: str) -> list[dict[str, str]]:
 def parse_node(node: str) -> Address | None:
     """Parse an RFC 7239 node (``for=`` value): an address, maybe with a port.
 
-    ``unknown`` and obfuscated identifiers (``_hidden``) give ``None``.
+    ``unknown`` and obfuscated identifiers (``_hidden``) give ``None``; an
+    obfuscated port (``192.0.2.43:_p1``) is accepted, an invalid one is not.
     """
     node = node.strip()
     if not node or node[0] == "_" or node.lower() == "unknown":
         return None
-    return parse_ip(node)
+    return parse_ip(node, obfuscated_port=True)
 
 
 def _walk(
@@ -343,6 +392,130 @@ def _rewrite_forwarded(raw: str, client: str, version: int) -> bytes:
     return ";".join(parts).encode("latin-1", "replace")
 
 
+_TCHAR = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}")
+_value_of = itemgetter(1)
+#: Bytes that continue an address on its left (``11.2.3.4`` is not ``1.2.3.4``).
+_WORD = frozenset(b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
+_DIGITS = frozenset(b"0123456789")
+_LOOPBACK4 = 127
+_LOOPBACK6 = 1
+
+
+def _is_loopback(address: Address) -> bool:
+    return address[1] >> 24 == _LOOPBACK4 if address[0] == 4 else address[1] == _LOOPBACK6
+
+
+def address_forms(address: Address) -> tuple[bytes, ...]:
+    """Every text form of ``address`` the any-header scrub looks for (lower case).
+
+    IPv4: the dotted quad (which also finds ``a.b.c.d:port``, ``[::ffff:a.b.c.d]``
+    and ``::ffff:a.b.c.d``) and the hexadecimal IPv4-mapped form
+    ``::ffff:102:304`` (in lower case only). IPv6, in any letter case:
+    compressed (RFC 5952), uncompressed with and without leading zeros, and,
+    for NAT64 ``64:ff9b::/96``, the dotted tail.
+    """
+    version, value = address
+    if version == 4:
+        dotted = _inet_ntop(_AF_INET, value.to_bytes(4, "big")).encode("ascii")
+        return dotted, b"::ffff:%x:%x" % (value >> 16, value & 0xFFFF)
+    groups = [(value >> (112 - 16 * i)) & 0xFFFF for i in range(8)]
+    forms = [
+        _inet_ntop(_AF_INET6, value.to_bytes(16, "big")).encode("ascii"),
+        b":".join(b"%04x" % g for g in groups),
+        b":".join(b"%x" % g for g in groups),
+    ]
+    if value >> 32 == _NAT64_TOP:
+        tail = _inet_ntop(_AF_INET, (value & 0xFFFFFFFF).to_bytes(4, "big"))
+        forms.append(b"64:ff9b::" + tail.encode("ascii"))
+    return tuple(dict.fromkeys(forms))
+
+
+def _replacement(form: bytes, truncated: Address) -> bytes:
+    """The text that stands for ``truncated`` in the shape of ``form``."""
+    version, value = truncated
+    if version == 4:
+        if form.startswith(b"::ffff:"):
+            return b"::ffff:%x:%x" % (value >> 16, value & 0xFFFF)
+        return _inet_ntop(_AF_INET, value.to_bytes(4, "big")).encode("ascii")
+    return _inet_ntop(_AF_INET6, value.to_bytes(16, "big")).encode("ascii")
+
+
+def _is_ipv6(text: bytes) -> bool:
+    try:
+        _inet_pton(_AF_INET6, text.decode("latin-1"))
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def _port_end(value: bytes, i: int) -> int:
+    """End of ``:port`` at ``value[i]`` (a ``:``), or ``-1`` when no port is there."""
+    j = i + 1
+    n = len(value)
+    while j < n and j - i <= 6 and value[j] in _DIGITS:
+        j += 1
+    if j == i + 1 or j - i > 6:
+        return -1
+    if j < n and (value[j] in _WORD or value[j] in b":."):
+        return -1
+    return j
+
+
+def _rewrite(value: bytes, lowered: bytes, form: bytes, repl: bytes, v6: bool) -> bytes | None:
+    """``value`` with every *whole* occurrence of ``form`` replaced (a port becomes 0).
+
+    ``lowered`` is ``value.lower()`` (same offsets). An occurrence inside a
+    longer token is not the address: ``10.0.0.12`` and ``v10.0.0.1`` do not
+    contain ``10.0.0.1``; ``2001:db8::12`` and ``2001:db8::1:5`` do not
+    contain ``2001:db8::1``. ``None`` when nothing was replaced.
+    """
+    out: list[bytes] = []
+    start = 0
+    pos = lowered.find(form)
+    n = len(value)
+    size = len(form)
+    while pos >= 0:
+        end = pos + size
+        before = value[pos - 1] if pos else 0x20
+        ok = before not in _WORD and before != 0x2E and not (v6 and before == 0x3A)
+        if ok and end < n:
+            after = value[end]
+            if after in _WORD:
+                ok = False
+            elif after == 0x2E:  # "." then a digit: a longer dotted address
+                ok = not (end + 1 < n and value[end + 1] in _DIGITS)
+            elif after == 0x3A:  # ":" : a port, or a longer IPv6 address
+                port = _port_end(value, end)
+                if port >= 0 and v6 and _is_ipv6(lowered[pos:port]):
+                    port = -1  # "2001:db8::1:5" is another address, not a port
+                if port >= 0:
+                    out.append(value[start:pos])
+                    # An unbracketed IPv6 with a port (CloudFront's shape) gets
+                    # brackets: "2001:db8::" + ":0" would read as another address.
+                    out.append(b"[" + repl + b"]:0" if v6 else repl + b":0")
+                    start = port
+                    pos = lowered.find(form, port)
+                    continue
+                ok = not v6 and not form.startswith(b"::")
+            elif after == 0x5D and end + 1 < n and value[end + 1] == 0x3A:
+                port = _port_end(value, end + 1)  # "[v6]:port"
+                if port >= 0:
+                    out.append(value[start:pos])
+                    out.append(repl + b"]:0")
+                    start = port
+                    pos = lowered.find(form, port)
+                    continue
+        if ok:
+            out.append(value[start:pos])
+            out.append(repl)
+            start = end
+        pos = lowered.find(form, end)
+    if not out:
+        return None
+    out.append(value[start:])
+    return b"".join(out)
+
+
 class ClientResolver:
     """The one owner of the client address: trust, the hop walk, truncation, scrubbing.
 
@@ -354,13 +527,25 @@ class ClientResolver:
     text that everything downstream sees, and the scrubbed header list (or
     ``None`` when the headers need no change).
 
+    Scrubbing has three layers: ``X-Forwarded-For``/``Forwarded`` are
+    rewritten to name the truncated client; every other header in
+    :data:`FORWARDING_HEADERS` (and in ``scrub_header_names``) is removed; and
+    **any** other header whose value contains the full client address or the
+    socket peer's address (see :func:`address_forms`), as a whole address, has
+    it replaced by the truncated form (a port after it becomes ``0``). That
+    last layer costs one ``bytes.join`` and one ``in`` test per form for a
+    request that carries no such value. Loopback addresses and the address
+    the ``Host`` header names are the server's own and are left alone, and
+    ``Host`` itself is never edited.
+
     Args:
         trusted_proxies: see :class:`TrustedProxies`.
         proxy_headers: headers read from a trusted peer, in order of preference.
         ipv4_prefix, ipv6_prefix: bits kept (see :class:`Truncator`).
-        scrub_headers: rewrite ``X-Forwarded-For``/``Forwarded`` to the
-            truncated client and remove every other header in
-            :data:`FORWARDING_HEADERS`.
+        scrub_headers: switch all three layers on (default) or off.
+        scrub_header_names: more header names to remove, like the platform
+            headers of :data:`FORWARDING_HEADERS` (case-insensitive tokens;
+            not ``Host``, ``Cookie``, ``Sec-GPC`` or ``DNT``).
     """
 
     __slots__ = (
@@ -373,6 +558,7 @@ class ClientResolver:
         "_xff_first",
         "_zeros",
         "forwarding",
+        "scan_values",
         "scrub",
         "truncator",
         "trusted",
@@ -386,6 +572,7 @@ class ClientResolver:
         ipv4_prefix: int = 24,
         ipv6_prefix: int = 48,
         scrub_headers: bool = True,
+        scrub_header_names: Iterable[str] = (),
         owner: str = "PrivacyMiddleware",
     ) -> None:
         self.trusted = TrustedProxies(trusted_proxies, owner=owner)
@@ -414,8 +601,11 @@ class ClientResolver:
         self._xff_first = bool(order) and order[0] == "x-forwarded-for"
         self.truncator = truncator = Truncator(ipv4_prefix, ipv6_prefix, owner=owner)
         self.scrub = check_bool(owner, "scrub_headers", scrub_headers)
+        extra = _header_names(owner, "scrub_header_names", scrub_header_names)
         #: Header names the header pass hands over: all of them are read or scrubbed.
-        self.forwarding = FORWARDING_HEADERS
+        self.forwarding = FORWARDING_HEADERS | extra
+        #: The any-header scrub (on with ``scrub_headers``; the benchmarks switch it off).
+        self.scan_values = self.scrub
         self._mask4 = (0xFFFFFFFF << (32 - truncator.v4)) & 0xFFFFFFFF
         # IPv4 prefixes on an octet boundary (8, 16, 24) are cut as text.
         v4 = truncator.v4
@@ -519,10 +709,108 @@ class ClientResolver:
                 scrubbed = out
             else:
                 scrubbed = self._scrub(headers, shown, address, xff is not None, fwd)
+        if self.scan_values and (address is not None or peer is not None):
+            if (
+                peer is None
+                and host.__class__ is str
+                and host is not text
+                and not host.startswith("127.")
+                and host != "::1"
+            ):
+                peer = parse_ip(host)
+            if scrubbed is not None:
+                rest = scrubbed
+            else:
+                rest = headers if isinstance(headers, list) else list(headers)
+            # The dotted text the address was read from is canonical (inet_pton
+            # accepted it as a plain quad): no need to format it again.
+            known = text if address is not None and address[0] == 4 and text else None
+            if self._scan(rest, address, peer, known):
+                scrubbed = rest
         return address, shown, scrubbed
 
+    def _scan(
+        self,
+        headers: _HeaderList,
+        address: Address | None,
+        peer: Address | None,
+        known: str | None = None,
+    ) -> bool:
+        """Replace the client's and the peer's address in any header value, in place.
+
+        The fast path is one join of the values and one ``in`` test per form;
+        only a hit walks the headers. ``True`` when a value was changed.
+        """
+        targets: list[Address] = []
+        if address is not None and not _is_loopback(address):
+            targets.append(address)
+        if peer is not None and peer != address and not _is_loopback(peer):
+            targets.append(peer)
+        if not targets:
+            return False
+        blob = b"\x00".join([pair[1] for pair in headers])
+        lowered: bytes | None = None
+        hits: list[tuple[bytes, bytes, bool]] = []
+        mask = self.truncator.mask
+        for target in targets:
+            truncated = mask(target)
+            if truncated == target:
+                continue  # nothing to hide: the address is its own truncation
+            if target[0] == 4:
+                # Fast path: the dotted quad, and the hexadecimal mapped form
+                # only when the request holds one at all.
+                value = target[1]
+                if known is not None and target is address and ":" not in known:
+                    dotted = known.encode("ascii")
+                else:
+                    dotted = _inet_ntop(_AF_INET, value.to_bytes(4, "big")).encode("ascii")
+                if dotted in blob:
+                    hits.append((dotted, _replacement(dotted, truncated), False))
+                if b"::ffff:" in blob:
+                    mapped = b"::ffff:%x:%x" % (value >> 16, value & 0xFFFF)
+                    if mapped in blob:
+                        hits.append((mapped, _replacement(mapped, truncated), False))
+                continue
+            if lowered is None:
+                lowered = blob.lower()
+            for form in address_forms(target):
+                if form in lowered:
+                    hits.append((form, _replacement(form, truncated), True))
+        if not hits:
+            return False
+        return self._rewrite_values(headers, hits)
+
     @staticmethod
+    def _rewrite_values(headers: _HeaderList, hits: list[tuple[bytes, bytes, bool]]) -> bool:
+        own = None
+        for name, value in headers:
+            if name in SERVER_HEADERS:
+                own = value.decode("latin-1").strip()
+                break
+        if own:
+            server = parse_ip(own) or parse_ip(own.rsplit(":", 1)[0])
+            if server is not None:  # the address Host names is the server's own
+                forms = set(address_forms(server))
+                hits = [h for h in hits if h[0] not in forms]
+        changed = False
+        for i, (name, value) in enumerate(headers):
+            if name in SERVER_HEADERS:
+                continue
+            lowered = value.lower()
+            new = value
+            for form, repl, v6 in hits:
+                if form in lowered:
+                    out = _rewrite(new, lowered, form, repl, v6)
+                    if out is not None:
+                        new = out
+                        lowered = new.lower()
+            if new is not value:
+                headers[i] = (name, new)
+                changed = True
+        return changed
+
     def _scrub(
+        self,
         headers: Iterable[tuple[bytes, bytes]],
         shown: str,
         address: Address | None,
@@ -534,7 +822,7 @@ class ClientResolver:
         The rewritten headers go last, only where the request had them, and
         only when the client is known: an unknown client gets none at all.
         """
-        forwarding = FORWARDING_HEADERS
+        forwarding = self.forwarding
         out = [pair for pair in headers if pair[0] not in forwarding]
         if address is not None:
             if had_xff:
@@ -543,3 +831,23 @@ class ClientResolver:
                 raw = forwarded.decode("latin-1")
                 out.append((_FORWARDED, _rewrite_forwarded(raw, shown, address[0])))
         return out
+
+
+def _header_names(owner: str, option: str, value: object) -> frozenset[bytes]:
+    """Validated, lower-cased header names an app adds to the scrubbed set."""
+    names = check_strings(owner, option, value)
+    out: set[bytes] = set()
+    for name in names:
+        if not _TCHAR.fullmatch(name):
+            fail(owner, f"{option} entries", "header names like 'X-Client-Address'", name)
+        lower = name.lower().encode("ascii")
+        if lower in SERVER_HEADERS or lower in (b"cookie", b"sec-gpc", b"dnt"):
+            fail(
+                owner,
+                f"{option} entries",
+                "headers that carry a client address",
+                name,
+                "privmw reads this header itself and must not remove it",
+            )
+        out.add(lower)
+    return frozenset(out)

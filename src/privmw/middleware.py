@@ -67,8 +67,13 @@ class PrivacyMiddleware:
         ipv4_prefix: bits of an IPv4 address kept (0-32, default 24).
         ipv6_prefix: bits of an IPv6 address kept (0-128, default 48).
         scrub_headers: rewrite ``X-Forwarded-For``/``Forwarded`` to the
-            truncated client and remove ``X-Real-IP``, ``CF-Connecting-IP``,
-            ``True-Client-IP`` and the like (default on).
+            truncated client, remove ``X-Real-IP``, ``CF-Connecting-IP``,
+            ``True-Client-IP``, ``Fly-Client-IP`` and the like, and truncate
+            the client's address wherever else a request header carries it
+            (default on).
+        scrub_header_names: more request headers to remove, for a platform
+            whose client-address header privmw does not know yet
+            (``["X-My-CDN-Client"]``).
         pseudonyms: put a keyed hash of the full address on
             ``request.state.privacy.pseudonym`` (default off).
         pseudonym_retention: seconds after which the pseudonym key is replaced
@@ -104,6 +109,7 @@ class PrivacyMiddleware:
         ipv4_prefix: int = 24,
         ipv6_prefix: int = 48,
         scrub_headers: bool = True,
+        scrub_header_names: Iterable[str] = (),
         pseudonyms: bool = False,
         pseudonym_retention: float = 86400.0,
         consent: ConsentPolicy | bool | None = None,
@@ -120,6 +126,7 @@ class PrivacyMiddleware:
             ipv4_prefix=ipv4_prefix,
             ipv6_prefix=ipv6_prefix,
             scrub_headers=scrub_headers,
+            scrub_header_names=scrub_header_names,
             owner=_OWNER,
         )
         self._wanted = SIGNAL_HEADERS | self.resolver.forwarding

@@ -11,10 +11,11 @@ one send wrapper.
 from __future__ import annotations
 
 from privmw._cache import BoundedCache
+from privmw._domain import DomainCache, host_name
 from privmw._headers import Headers
 from privmw._types import Scope
 from privmw.context import NECESSARY, PrivacyContext
-from privmw.cookies import CookieGate, expiry_headers, parse_cookie_header, registrable_domain
+from privmw.cookies import ENTRY_OVERHEAD, CookieGate, expiry_headers, parse_cookie_header
 from privmw.trackers import TrackerRegistry
 
 from .cookie import FUTURE_SKEW, MAX_COOKIE, key_bytes, parse
@@ -24,7 +25,27 @@ __all__: list[str] = []
 
 #: Cache entry for a value that is no valid cookie.
 _INVALID: tuple[frozenset[str], int] = (frozenset(), -1)
-_Scan = tuple[str | None, tuple[tuple[str, str], ...]]
+#: What one ``Cookie`` header holds for consent: the values of the ``__Host-``
+#: consent cookies, of the plain-named ones, and ``(name, category)`` of tracker cookies.
+_Scan = tuple[tuple[str, ...], tuple[str, ...], tuple[tuple[str, str], ...]]
+#: The prefix browsers accept only from the host itself, over HTTPS, with
+#: ``Path=/`` and no ``Domain`` (RFC 6265bis section 4.1.3.2).
+HOST_PREFIX = "__Host-"
+#: The cached parse of one consent value costs its text plus a frozenset and a tuple.
+_VALUE_OVERHEAD = 400
+
+
+def consent_names(policy: ConsentPolicy) -> tuple[str | None, str]:
+    """``(the __Host- name used over HTTPS or None, the plain name)`` of the consent cookie.
+
+    No prefixed name when ``host_prefix`` is off, when ``cookie_domain`` is
+    set (``__Host-`` forbids ``Domain``) or when ``cookie_name`` already
+    carries a prefix.
+    """
+    name = policy.cookie_name
+    if not policy.host_prefix or policy.cookie_domain or name.startswith(("__Host-", "__Secure-")):
+        return None, name
+    return HOST_PREFIX + name, name
 
 
 class ConsentRuntime:
@@ -40,6 +61,8 @@ class ConsentRuntime:
         "_clock",
         "_cookie_name",
         "_denied",
+        "_domains",
+        "_host_name",
         "_key",
         "_max_age",
         "_offered",
@@ -55,20 +78,32 @@ class ConsentRuntime:
     def __init__(self, policy: ConsentPolicy, registry: TrackerRegistry) -> None:
         self.policy = policy
         self.registry = registry
-        names = {policy.cookie_name: NECESSARY, **dict(policy.cookies)}
-        self.gate = CookieGate(registry, strict=policy.strict_cookies, names=names)
+        prefixed, plain = consent_names(policy)
+        names = {plain: NECESSARY, **dict(policy.cookies)}
+        if prefixed is not None:
+            names[prefixed] = NECESSARY
+        self.gate = CookieGate(
+            registry, strict=policy.strict_cookies, names=names, clock=policy.clock
+        )
         gpc, dnt = frozenset(policy.gpc_denies), frozenset(policy.dnt_denies)
         # index: gpc * 2 + dnt
         self._denied: tuple[frozenset[str], ...] = (frozenset(), dnt, gpc, gpc | dnt)
         self._offered = frozenset(policy.categories)
         self._key = key_bytes(policy.secret)
         # Both caches are keyed by client-chosen values: bounded in entries
-        # and bytes, and values above a small size are never kept.
+        # and bytes (each entry costs its text plus what its objects weigh, so
+        # the bound holds in real memory), and values above a small size are
+        # never kept.
         self._cache: BoundedCache[str, tuple[frozenset[str], int]] = BoundedCache(
-            4096, max_bytes=1 << 20, max_item=MAX_COOKIE + 2
+            4096, max_bytes=1 << 20, max_item=MAX_COOKIE + 2 + _VALUE_OVERHEAD
         )
-        self._scans: BoundedCache[int, _Scan] = BoundedCache(4096, max_bytes=1 << 20, max_item=8192)
-        self._cookie_name = policy.cookie_name
+        self._scans: BoundedCache[int, _Scan] = BoundedCache(
+            4096, max_bytes=1 << 20, max_item=16384
+        )
+        self._cookie_name = plain
+        self._host_name = prefixed
+        #: Registrable domains per Host value (Public Suffix List), bounded.
+        self._domains = DomainCache()
         self._revision = policy.revision
         self._clock = policy.clock
         self._max_age = policy.max_age
@@ -81,8 +116,13 @@ class ConsentRuntime:
         return f"ConsentRuntime({self.policy!r})"
 
     def cache_info(self) -> dict[str, object]:
-        """Sizes of the cookie caches (never their keys)."""
-        return {"cookies": self._cache.cache_info(), "headers": self._scans.cache_info()}
+        """Sizes of the caches (never their keys)."""
+        return {
+            "cookies": self._cache.cache_info(),
+            "headers": self._scans.cache_info(),
+            "names": self.gate.cache_info(),
+            "domains": self._domains.cache_info(),
+        }
 
     # -- reading ---------------------------------------------------------
 
@@ -117,19 +157,21 @@ class ConsentRuntime:
         key = hash(cookie)
         scanned = self._scans.get(key)
         if scanned is None:
-            scanned = self._scans.put(key, self._scan(cookie), len(cookie))
-        own, candidates = scanned
+            scanned = self._scan(cookie)
+            hosted, plain, found = scanned
+            cost = len(cookie) + ENTRY_OVERHEAD * (1 + len(hosted) + len(plain) + len(found))
+            self._scans.put(key, scanned, cost)
+        hosted, plain, candidates = scanned
+        # A __Host- cookie can only have been set by this host over HTTPS: when
+        # there is one, the plain-named ones (which a sibling subdomain can
+        # plant) are not read at all.
+        values = hosted or plain
         consent: frozenset[str] | None = None
         revision = None
-        if own is not None:
-            entry = self._cache.get(own)
-            if entry is None:
-                entry = self._parse_cached(own)
-            if entry is not _INVALID:
-                now = self._clock()
-                if now - self._max_age <= entry[1] <= now + FUTURE_SKEW:
-                    consent = entry[0]
-                    revision = self._revision
+        if values:
+            consent = self._consent(values)
+            if consent is not None:
+                revision = self._revision
         if consent is None and self._readers:
             consent = self._read_others(parse_cookie_header(cookie.decode("latin-1")))
         ctx = PrivacyContext(client, gpc, dnt, pseudonym, consent, revision, denied)
@@ -138,25 +180,53 @@ class ConsentRuntime:
             ctx.stale_cookies = tuple(n for n, c in candidates if not allows(c))
         return ctx
 
+    def _consent(self, values: tuple[str, ...]) -> frozenset[str] | None:
+        """What consent cookies grant together: the most restrictive wins.
+
+        One cookie: its categories (``None`` if invalid, old or expired).
+        Several of the same kind (a sibling subdomain planted one, or an old
+        ``Domain`` cookie survived a configuration change): the intersection of
+        their categories, and no consent at all if any of them is invalid, so
+        that no cookie the host did not set can widen what is granted.
+        """
+        now = self._clock()
+        out: frozenset[str] | None = None
+        for raw in values:
+            entry = self._cache.get(raw)
+            if entry is None:
+                entry = self._parse_cached(raw)
+            if entry is _INVALID or not now - self._max_age <= entry[1] <= now + FUTURE_SKEW:
+                return None
+            out = entry[0] if out is None else out & entry[0]
+        return out
+
     def _scan(self, cookie: bytes) -> _Scan:
-        """The consent cookie's value and the ``(name, category)`` of tracker cookies."""
-        own: str | None = None
+        """The consent cookies' values and the ``(name, category)`` of tracker cookies.
+
+        Names are compared exactly (``__host-...`` is no ``__Host-`` cookie:
+        older browsers let any subdomain set that spelling).
+        """
+        hosted: list[str] = []
+        plain: list[str] = []
         candidates: list[tuple[str, str]] = []
         cname = self._cookie_name
+        hname = self._host_name
         category = self.gate.category
         for part in cookie.decode("latin-1").split(";"):
             name, eq, value = part.partition("=")
             if not eq:
                 continue
             name = name.strip()
+            if name == hname:
+                hosted.append(value)
+                continue
             if name == cname:
-                if own is None:
-                    own = value
+                plain.append(value)
                 continue
             cat = category(name)
             if cat is not None and cat != NECESSARY:
                 candidates.append((name, cat))
-        return own, tuple(candidates)
+        return tuple(hosted), tuple(plain), tuple(candidates)
 
     def _parse_cached(self, raw: str) -> tuple[frozenset[str], int]:
         value = raw.strip()
@@ -167,7 +237,7 @@ class ConsentRuntime:
         except Exception:  # defensive: client input must never raise
             parsed = None
         entry = _INVALID if parsed is None else parsed
-        return self._cache.put(raw, entry, len(raw))
+        return self._cache.put(raw, entry, len(raw) + _VALUE_OVERHEAD)
 
     def _read_others(self, pairs: list[tuple[str, str]]) -> frozenset[str] | None:
         values = dict(reversed(pairs))  # the first occurrence wins, as browsers order them
@@ -198,12 +268,16 @@ class ConsentRuntime:
 
     def expiry_domain(self, scope: Scope) -> str | None:
         """The ``Domain`` tracker cookies are expired on (besides host-only)."""
-        if self.policy.cookie_domain:
-            return self.policy.cookie_domain.lstrip(".")
         for name, value in scope.get("headers", ()):
             if name == b"host":
-                return registrable_domain(value.decode("latin-1"))
-        return None
+                return self.domain_for(value.decode("latin-1"))
+        return self.domain_for("")
+
+    def domain_for(self, host: str) -> str | None:
+        """``cookie_domain`` (as A-labels) if set, else the registrable domain of ``host``."""
+        if self.policy.cookie_domain:
+            return host_name(self.policy.cookie_domain.lstrip("."))
+        return self._domains(host) if host else None
 
 
 def is_https(scope: Scope) -> bool:

@@ -31,10 +31,10 @@ from urllib.parse import parse_qsl
 
 from privmw._headers import HTML, JSON, PRIVATE, Request, Response, not_allowed, problem
 from privmw.context import NECESSARY, PrivacyContext
-from privmw.cookies import expiry_headers, parse_cookie_header, registrable_domain
+from privmw.cookies import expiry_headers, parse_cookie_header
 
 from ._form import render_page
-from ._runtime import ConsentRuntime
+from ._runtime import ConsentRuntime, consent_names
 from .cookie import encode
 
 __all__: list[str] = []
@@ -94,7 +94,16 @@ def safe_next(value: str | None) -> str | None:
 class ConsentEndpoints:
     """The built-in consent routes of one :class:`ConsentRuntime`."""
 
-    __slots__ = ("_cookie_attrs", "_gpc_body", "_offered", "_prefix", "routes", "runtime")
+    __slots__ = (
+        "_cookie_attrs",
+        "_gpc_body",
+        "_host_name",
+        "_offered",
+        "_plain_name",
+        "_prefix",
+        "routes",
+        "runtime",
+    )
 
     def __init__(self, runtime: ConsentRuntime) -> None:
         self.runtime = runtime
@@ -111,9 +120,11 @@ class ConsentEndpoints:
             {"gpc": True, "lastUpdate": policy.gpc_last_update}, separators=(",", ":")
         ).encode()
         attrs = f"; Max-Age={policy.max_age}; Path=/; SameSite=Lax"
-        if policy.cookie_domain:
-            attrs += f"; Domain={policy.cookie_domain.lstrip('.')}"
+        domain = runtime.domain_for("") if policy.cookie_domain else None
+        if domain:
+            attrs += f"; Domain={domain}"
         self._cookie_attrs = attrs
+        self._host_name, self._plain_name = consent_names(policy)
 
     def __repr__(self) -> str:
         return f"ConsentEndpoints({sorted(self.routes)!r})"
@@ -212,8 +223,11 @@ class ConsentEndpoints:
         policy = runtime.policy
         headers = request.headers
         secure = "; Secure" if request.https else ""
+        # Over HTTPS the cookie is __Host-<name>: only this host can set it.
+        hosted = request.https and self._host_name is not None
+        name = self._host_name if hosted else self._plain_name
         if chosen is None:
-            cookie = f"{policy.cookie_name}={self._cookie_attrs}{secure}".replace(
+            cookie = f"{name}={self._cookie_attrs}{secure}".replace(
                 f"Max-Age={policy.max_age}", "Max-Age=0"
             )
         else:
@@ -224,7 +238,7 @@ class ConsentEndpoints:
                 runtime._key,
                 int(policy.clock()),
             )
-            cookie = f"{policy.cookie_name}={value}{self._cookie_attrs}{secure}"
+            cookie = f"{name}={value}{self._cookie_attrs}{secure}"
         new = PrivacyContext(
             context.client,
             gpc=context.gpc,
@@ -236,10 +250,17 @@ class ConsentEndpoints:
         )
         pairs = parse_cookie_header(headers.get("cookie", ""))
         stale = runtime.gate.stale(pairs, new.allows)
-        domain = policy.cookie_domain.lstrip(".") if policy.cookie_domain else None
-        if domain is None:
-            domain = registrable_domain(headers.get("host", ""))
+        domain = runtime.domain_for(headers.get("host", ""))
         out: list[tuple[bytes, bytes]] = [(b"set-cookie", cookie.encode("ascii"))]
+        if hosted:
+            # Migration and clean-up: the plain-named cookie (from before
+            # __Host-, or planted by a sibling subdomain on the registrable
+            # domain) is expired, host-only and on that domain.
+            out.extend(expiry_headers([self._plain_name], domain, secure=True))
+        elif chosen is None and domain:
+            # Withdrawing over HTTP: a plain cookie on the registrable domain too.
+            tail = f"=; Max-Age=0; Path=/; SameSite=Lax{secure}; Domain={domain}"
+            out.append((b"set-cookie", (self._plain_name + tail).encode("ascii")))
         out.extend(expiry_headers(stale, domain, secure=request.https))
         out.extend(PRIVATE)
         if form is not None:

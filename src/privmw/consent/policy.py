@@ -80,9 +80,16 @@ class ConsentPolicy:
         strict_cookies: drop ``Set-Cookie`` of cookies neither the tracker
             registry nor ``cookies`` knows (default: let them through).
         cookie_domain: ``Domain`` for the consent cookie and for expiring
-            tracker cookies; default: host-only for the consent cookie and a
-            guessed registrable domain (``www.example.org`` → ``example.org``)
-            for expiries.
+            tracker cookies; default: host-only for the consent cookie and the
+            registrable domain by the Public Suffix List (``www.example.co.uk``
+            → ``example.co.uk``; ``foo.github.io`` → itself) for expiries. A
+            Unicode domain is sent as IDNA A-labels. It must not be a public
+            suffix (browsers refuse ``Domain=github.io``).
+        host_prefix: over HTTPS, name the consent cookie ``__Host-<cookie_name>``
+            (default on), which browsers let only this host set (``Secure``,
+            ``Path=/``, no ``Domain``), so a sibling subdomain cannot plant a
+            consent cookie. Not used with ``cookie_domain`` (``__Host-``
+            forbids ``Domain``) or over plain HTTP.
         cookies: the app's own cookie names → category
             (``{"session": "necessary", "theme": "preferences"}``).
         vendors: deprecated: pass vendors to ``PrivacyMiddleware(vendors=...)``;
@@ -109,6 +116,7 @@ class ConsentPolicy:
     readers: Sequence[ConsentReader] = ()
     strict_cookies: bool = False
     cookie_domain: str | None = None
+    host_prefix: bool = True
     cookies: Mapping[str, str] = field(default_factory=dict)
     vendors: Sequence[Vendor] = ()
     tracking_status: str | None = None
@@ -169,7 +177,7 @@ class ConsentPolicy:
                 f"{_OWNER}: gpc_last_update must be an RFC 3339 date like '2026-01-31', "
                 f"got {self.gpc_last_update!r}"
             )
-        for option in ("serve_gpc_json", "strict_cookies"):
+        for option in ("serve_gpc_json", "strict_cookies", "host_prefix"):
             if not isinstance(getattr(self, option), bool):
                 raise ConfigurationError(
                     f"{_OWNER}: {option} must be True or False, got {getattr(self, option)!r}"
@@ -192,8 +200,8 @@ class ConsentPolicy:
             or registrable_domain(self.cookie_domain.lstrip(".")) is None
         ):
             raise ConfigurationError(
-                f"{_OWNER}: cookie_domain must be a domain like 'example.org', "
-                f"got {self.cookie_domain!r}"
+                f"{_OWNER}: cookie_domain must be a domain like 'example.org' (not a "
+                f"public suffix such as 'co.uk' or 'github.io'), got {self.cookie_domain!r}"
             )
         if not isinstance(self.cookies, Mapping):
             raise ConfigurationError(
