@@ -1,7 +1,9 @@
 """``Set-Cookie`` gating and the expiry of tracker cookies a request carries.
 
 The tracker registry (:mod:`privmw.trackers`) says which category a cookie
-name belongs to. A response then
+name belongs to: the site's own names (``ConsentPolicy.cookies``) first, then
+the registry's vendors, then the Open Cookie Database (``privmw._cookiedb``,
+whose generic names never gate). A response then
 
 * drops every ``Set-Cookie`` whose cookie belongs to a category the visitor
   has not allowed (unknown cookies pass, or are dropped in strict mode);
@@ -32,6 +34,7 @@ __all__: list[str] = []  # internal: users configure cookies through ConsentPoli
 
 _SET_COOKIE = b"set-cookie"
 _UNKNOWN = ""  # cache marker: the registry does not know this name
+_SEEN_MAX = 1024  # the most distinct Set-Cookie names observed
 
 #: Second-level labels under which registrations happen one level deeper
 #: (``example.co.uk``). Without the Public Suffix List this is a heuristic;
@@ -163,7 +166,7 @@ class CookieGate:
             registry (the consent cookie itself, the app's own cookies).
     """
 
-    __slots__ = ("_cache", "_names", "registry", "strict")
+    __slots__ = ("_cache", "_names", "_seen", "registry", "strict")
 
     def __init__(
         self,
@@ -177,6 +180,8 @@ class CookieGate:
         self._names: dict[str, str] = dict(names or {})
         # Names are client-chosen: bounded in entries and bytes, long names not kept.
         self._cache: BoundedCache[str, str] = BoundedCache(4096, max_bytes=256 * 1024, max_item=256)
+        # Cookie names the app's responses set, already observed (bounded).
+        self._seen: set[str] = set()
 
     def cache_info(self) -> CacheInfo:
         """The size of the name → category cache (never its keys)."""
@@ -197,6 +202,12 @@ class CookieGate:
             vendor = self.registry.match_cookie(candidate)
             if vendor is not None:
                 return vendor.category
+        db = self.registry.cookie_db  # the Open Cookie Database, for names no vendor declares
+        if db is not None:
+            for candidate in (name, unquote(name)) if "%" in name else (name,):
+                found = db.consent_category(candidate)
+                if found is not None:
+                    return found
         return _UNKNOWN
 
     def allowed(self, name: str, allows: Callable[[str], bool]) -> bool:
@@ -221,5 +232,31 @@ class CookieGate:
         """Whether a ``Set-Cookie`` field value must be dropped from the response.
 
         Deletions always pass: removing a tracker cookie never needs consent.
+        A known cookie the app sets is recorded in the registry's observations
+        (its name's pattern, never its value).
         """
-        return not self.allowed(set_cookie_name(set_cookie), allows) and not is_deletion(set_cookie)
+        name = set_cookie_name(set_cookie)
+        if name not in self._seen:
+            self._observe(name)
+        return not self.allowed(name, allows) and not is_deletion(set_cookie)
+
+    def _observe(self, name: str) -> None:
+        """Record which vendor (or the Open Cookie Database) knows a cookie the app sets."""
+        seen = self._seen
+        if len(seen) >= _SEEN_MAX:
+            return  # bounded; later names are simply not recorded
+        seen.add(name)
+        registry = self.registry
+        if name in self._names:
+            return  # the site's own declared cookie
+        decoded = unquote(name) if "%" in name else name
+        vendor = registry.match_cookie(name) or registry.match_cookie(decoded)
+        if vendor is not None:
+            registry.observed.vendor(vendor.name)
+            registry.observed.cookie(registry.cookie_pattern(decoded, vendor), vendor.name)
+            return
+        db = registry.cookie_db
+        if db is not None:
+            info = db.info(decoded)
+            if info is not None:
+                registry.observed.cookie(info.pattern, "ocd")
