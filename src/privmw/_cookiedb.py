@@ -34,7 +34,9 @@ Two uses, with different rules:
 * **Declaration** (:meth:`CookieDatabase.info`): every entry, necessary ones
   included, describes a cookie for the disclosure's cookie declaration.
 
-An exact name beats a wildcard; of several wildcards the longest prefix wins.
+The most specific entry decides: an exact name beats a wildcard (an exact
+necessary ``_gat_pro`` is not gated by Google's ``_gat_`` wildcard), and of
+several wildcards the longest prefix wins.
 A lookup costs a dict probe per distinct wildcard length (about thirty),
 never a scan of the entries.
 
@@ -220,24 +222,24 @@ class _Table:
         # Declaration lookups: the first entry of a name wins (the CSV's order).
         exact_info: dict[str, CookieInfo] = {}
         prefix_info: dict[int, dict[str, CookieInfo]] = {}
-        # Gating: every entry of a name votes; a necessary vote vetoes.
+        # Gating: every entry of a name votes; a necessary vote vetoes. Every
+        # name gets a verdict ("" for none), so the most specific entry decides:
+        # an exact necessary "_gat_pro" is not gated by the wildcard "_gat_".
         votes: dict[tuple[bool, str], set[str]] = {}
         for entry in entries:
             if entry.wildcard:
                 prefix_info.setdefault(len(entry.name), {}).setdefault(entry.name, entry)
             else:
                 exact_info.setdefault(entry.name, entry)
-            key = (entry.wildcard, entry.name)
+            cats = votes.setdefault((entry.wildcard, entry.name), set())
             if entry.category == "necessary":
-                votes.setdefault(key, set()).add("necessary")
+                cats.add("necessary")
             elif gates(entry):
-                votes.setdefault(key, set()).add(entry.category)
+                cats.add(entry.category)
         exact_gate: dict[str, str] = {}
         prefix_gate: dict[int, dict[str, str]] = {}
         for (is_prefix, stem), cats in votes.items():
-            if "necessary" in cats:
-                continue
-            category = next(c for c in _STRICTER if c in cats)
+            category = "" if "necessary" in cats else next((c for c in _STRICTER if c in cats), "")
             if is_prefix:
                 prefix_gate.setdefault(len(stem), {})[stem] = category
             else:
@@ -313,12 +315,12 @@ class CookieDatabase:
         table = self._load()
         found = table.exact_gate.get(name)
         if found is not None:
-            return found
+            return found or None
         for length, prefixes in table.prefix_gate:
             if len(name) >= length:
                 found = prefixes.get(name[:length])
                 if found is not None:
-                    return found
+                    return found or None
         return None
 
     def info(self, name: str) -> CookieInfo | None:

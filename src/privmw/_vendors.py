@@ -211,7 +211,7 @@ _YOUTUBE = Vendor(
     label="YouTube embedded videos",
     category="marketing",
     urls=("youtube.com", "youtube-nocookie.com", "youtu.be", "ytimg.com"),
-    cookies=("YSC", "VISITOR_INFO1_LIVE", "VISITOR_PRIVACY_METADATA"),
+    cookies=("VISITOR_INFO1_LIVE", "VISITOR_PRIVACY_METADATA"),
     signatures=("youtube.com/iframe_api", "YT.Player"),
     csp={
         "frame-src": ("https://www.youtube.com", "https://www.youtube-nocookie.com"),
