@@ -204,8 +204,8 @@ def test_no_gated_name_breaks_the_rule() -> None:
         if category:
             assert len(name) >= MIN_GATED
             assert name.lower() not in GENERIC
-    for _length, prefixes in table.prefix_gate:
-        for prefix, category in prefixes.items():
+    for bucket in table.prefix_gate._buckets.values():
+        for prefix, category in bucket:
             if category:
                 assert len(prefix) >= MIN_GATED
                 assert prefix.rstrip("_-.:").lower() not in GENERIC
@@ -359,3 +359,25 @@ async def test_a_database_only_tracker_cookie_needs_consent_and_is_expired() -> 
     expired = list((await _get(mw, "_lfa=1; _pk_id.1.abcd=2")).headers.get_list("set-cookie"))
     names = {v.split("=", 1)[0] for v in expired if "Max-Age=0" in v}
     assert names == {"_lfa", "_pk_id.1.abcd"}
+
+
+# -- the prefix index both lookups use -------------------------------------------------
+
+from privmw._prefix import PrefixIndex  # noqa: E402
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    prefixes=st.lists(st.text(alphabet="ab_.", min_size=1, max_size=5), max_size=12),
+    name=st.text(alphabet="ab_.c", max_size=8),
+)
+def test_prefix_index_answers_the_longest_prefix(prefixes: list[str], name: str) -> None:
+    index = PrefixIndex((p, i) for i, p in enumerate(prefixes))
+    first = {p: prefixes.index(p) for p in prefixes}  # the first entry of a prefix is kept
+    matching = [p for p in first if name.startswith(p)]
+    expected = max(matching, key=len) if matching else None
+    found = index.longest(name)
+    if expected is None:
+        assert found is None
+    else:
+        assert found == (expected, first[expected])

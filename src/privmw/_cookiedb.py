@@ -37,8 +37,9 @@ Two uses, with different rules:
 The most specific entry decides: an exact name beats a wildcard (an exact
 necessary ``_gat_pro`` is not gated by Google's ``_gat_`` wildcard), and of
 several wildcards the longest prefix wins.
-A lookup costs a dict probe per distinct wildcard length (about thirty),
-never a scan of the entries.
+A lookup costs a dict probe for the exact names and one for the wildcards'
+first two characters (:class:`privmw._prefix.PrefixIndex`), never a scan of
+the entries.
 
 References:
     Open Cookie Database, https://github.com/jkwakman/Open-Cookie-Database.
@@ -51,6 +52,8 @@ import threading
 from collections.abc import Iterator
 from importlib import resources
 from typing import NamedTuple
+
+from ._prefix import PrefixIndex
 
 __all__: list[str] = []
 
@@ -221,14 +224,14 @@ class _Table:
         self.entries = tuple(entries)
         # Declaration lookups: the first entry of a name wins (the CSV's order).
         exact_info: dict[str, CookieInfo] = {}
-        prefix_info: dict[int, dict[str, CookieInfo]] = {}
+        prefix_info: list[tuple[str, CookieInfo]] = []
         # Gating: every entry of a name votes; a necessary vote vetoes. Every
         # name gets a verdict ("" for none), so the most specific entry decides:
         # an exact necessary "_gat_pro" is not gated by the wildcard "_gat_".
         votes: dict[tuple[bool, str], set[str]] = {}
         for entry in entries:
             if entry.wildcard:
-                prefix_info.setdefault(len(entry.name), {}).setdefault(entry.name, entry)
+                prefix_info.append((entry.name, entry))
             else:
                 exact_info.setdefault(entry.name, entry)
             cats = votes.setdefault((entry.wildcard, entry.name), set())
@@ -237,18 +240,18 @@ class _Table:
             elif gates(entry):
                 cats.add(entry.category)
         exact_gate: dict[str, str] = {}
-        prefix_gate: dict[int, dict[str, str]] = {}
+        prefix_gate: list[tuple[str, str]] = []
         for (is_prefix, stem), cats in votes.items():
             category = "" if "necessary" in cats else next((c for c in _STRICTER if c in cats), "")
             if is_prefix:
-                prefix_gate.setdefault(len(stem), {})[stem] = category
+                prefix_gate.append((stem, category))
             else:
                 exact_gate[stem] = category
         self.exact_info = exact_info
-        # Longest prefix first, so the most specific wildcard wins.
-        self.prefix_info = tuple(sorted(prefix_info.items(), reverse=True))
+        # The longest prefix wins, so the most specific wildcard decides.
+        self.prefix_info: PrefixIndex[CookieInfo] = PrefixIndex(prefix_info)
         self.exact_gate = exact_gate
-        self.prefix_gate = tuple(sorted(prefix_gate.items(), reverse=True))
+        self.prefix_gate: PrefixIndex[str] = PrefixIndex(prefix_gate)
 
 
 class CookieDatabase:
@@ -314,14 +317,9 @@ class CookieDatabase:
         """
         table = self._load()
         found = table.exact_gate.get(name)
-        if found is not None:
-            return found or None
-        for length, prefixes in table.prefix_gate:
-            if len(name) >= length:
-                found = prefixes.get(name[:length])
-                if found is not None:
-                    return found or None
-        return None
+        if found is None:
+            found = table.prefix_gate.get(name)
+        return found or None
 
     def info(self, name: str) -> CookieInfo | None:
         """The entry describing cookie ``name`` (exact name first, then the longest wildcard)."""
@@ -329,12 +327,7 @@ class CookieDatabase:
         found = table.exact_info.get(name)
         if found is not None:
             return found
-        for length, prefixes in table.prefix_info:
-            if len(name) >= length:
-                found = prefixes.get(name[:length])
-                if found is not None:
-                    return found
-        return None
+        return table.prefix_info.get(name)
 
     def matching(self, pattern: str, limit: int = 24) -> tuple[CookieInfo, ...]:
         """The entries a vendor's cookie pattern covers (``_ga``, ``_ga_*``, ``_hj*``).

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 from ._cache import BoundedCache
 from ._cookiedb import CookieDatabase
 from ._errors import ConfigurationError
+from ._prefix import PrefixIndex
 from ._url import Base, Resolved, host_path, parse_base, query_param, resolve
 from ._validate import fail, suggest
 
@@ -309,23 +310,22 @@ class TrackerRegistry:
             _CACHE_SIZE, max_bytes=1 << 20, max_item=16 * _CACHE_KEY_MAX
         )
         # Cookie names: exact names in a dict, "prefix*" patterns (nearly all
-        # of them) in one dict per prefix length, longest first, and only the
-        # rare other glob as a regex: a miss costs a few dict probes whatever
-        # the number of vendors.
+        # of them) in a prefix index, and only the rare other glob as a regex:
+        # a miss costs a dict probe or two whatever the number of vendors.
         exact: dict[str, Vendor] = {}
-        prefixes: dict[int, dict[str, Vendor]] = {}
+        prefixes: list[tuple[str, Vendor]] = []
         globs: list[tuple[re.Pattern[str], Vendor]] = []
         for v in self.vendors:
             for c in v.cookies:
                 stem = _prefix_pattern(c)
                 if stem is not None:
-                    prefixes.setdefault(len(stem), {}).setdefault(stem, v)
+                    prefixes.append((stem, v))
                 elif "*" in c or "?" in c or "[" in c:
                     globs.append((re.compile(fnmatch.translate(c)), v))
                 else:
                     exact.setdefault(c, v)
         self._cookie_exact = exact
-        self._cookie_prefixes = tuple(sorted(prefixes.items(), reverse=True))
+        self._cookie_prefixes = PrefixIndex(prefixes)
         self._cookie_globs = tuple(globs)
 
     def __repr__(self) -> str:
@@ -484,11 +484,9 @@ class TrackerRegistry:
         vendor = self._cookie_exact.get(name)
         if vendor is not None:
             return vendor
-        for length, prefixes in self._cookie_prefixes:
-            if len(name) >= length:
-                vendor = prefixes.get(name[:length])
-                if vendor is not None:
-                    return vendor
+        vendor = self._cookie_prefixes.get(name)
+        if vendor is not None:
+            return vendor
         for pattern, vendor in self._cookie_globs:
             if pattern.match(name):
                 return vendor
