@@ -312,3 +312,17 @@ def test_vendor_lookup_suggests() -> None:
 def test_privacy_url_must_be_https(url: str) -> None:
     with pytest.raises(ConfigurationError, match="privacy_url must be an https:// URL"):
         _acme(privacy_url=url)
+
+
+# Regression (issue 11): bare-word signatures gated a site's own inline scripts.
+OWN_INLINE = [
+    b'lens.mode = "clarity"; render(lens);',  # matched Clarity's old '"clarity"'
+    b"picker.set('clarity', 0.8);",  # and "'clarity'"
+    b"var uetqueue = []; uetqueue.push(job);",  # matched UET's old "uetq"
+    b"loadScript('https://connect.facebook.net.example.org/x.js')",  # not Meta's host
+]
+
+
+@pytest.mark.parametrize("text", OWN_INLINE)
+def test_the_sites_own_inline_scripts_match_no_vendor(text: bytes) -> None:
+    assert REGISTRY.inline_vendors(text) == []

@@ -300,3 +300,15 @@ def test_strict_mode_gates_unknown_third_parties_on_the_lookalike_page() -> None
     assert b'<img src="https://analytics.acme.example/pixel.gif" alt="">' in out
     assert b'<img src="https://cdn.acme.example/img/pack.jpg" alt="A pack">' in out
     assert b'<script src="/static/app.js" defer></script>' in out
+
+
+def test_docs_vendor_page_is_up_to_date() -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parent.parent / "scripts" / "vendor_table.py"
+    done = subprocess.run(
+        [sys.executable, str(script), "--check"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stdout + done.stderr

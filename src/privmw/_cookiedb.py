@@ -332,9 +332,11 @@ class CookieDatabase:
     def matching(self, pattern: str, limit: int = 24) -> tuple[CookieInfo, ...]:
         """The entries a vendor's cookie pattern covers (``_ga``, ``_ga_*``, ``_hj*``).
 
-        An exact pattern gives its entry (if any); a wildcard gives every
-        entry whose name starts with its prefix, in the database's order (at
-        most ``limit``), so ``_hj*`` lists Hotjar's cookies one by one.
+        An exact pattern gives its entry (if any); a wildcard gives the entries
+        whose name starts with its prefix, in the database's order (at most
+        ``limit``), so ``_hj*`` lists Hotjar's cookies one by one. Only the
+        platform most of them belong to counts: ``_gat_*`` is Google's
+        ``_gat_gtag_*``, not Snapwidget's ``_gat_pro``.
         """
         if not pattern.endswith("*"):
             found = self.info(pattern)
@@ -342,10 +344,15 @@ class CookieDatabase:
         prefix = pattern.rstrip("*")
         if not prefix:
             return ()
+        candidates = [e for e in self._load().entries if e.name.startswith(prefix)]
+        if not candidates:
+            return ()
+        platforms = [e.platform for e in candidates]
+        platform = max(dict.fromkeys(platforms), key=platforms.count)
         out: list[CookieInfo] = []
         seen: set[str] = set()
-        for entry in self._load().entries:
-            if entry.name.startswith(prefix) and entry.pattern not in seen:
+        for entry in candidates:
+            if entry.platform == platform and entry.pattern not in seen:
                 seen.add(entry.pattern)
                 out.append(entry)
                 if len(out) >= limit:

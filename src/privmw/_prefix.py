@@ -55,9 +55,9 @@ class PrefixIndex(Generic[V]):
                 if name.startswith(prefix):
                     return prefix, value
         if self._short:
-            value = self._short.get(name[:1])
-            if value is not None:
-                return name[:1], value
+            short = self._short.get(name[:1])
+            if short is not None:
+                return name[:1], short
         return None
 
     def get(self, name: str) -> V | None:
