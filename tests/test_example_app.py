@@ -120,6 +120,11 @@ async def test_privacy_policy_is_the_generated_disclosure() -> None:
         assert f'id="privacy-{section}"' in page
     assert "7 days" in page
     assert "Meta Pixel (Facebook)" in page
+    # Only the services the site embeds (issue 11: Clarity, UET, Vimeo and Crisp were listed).
+    for absent in ("Microsoft Clarity", "Microsoft Advertising UET", "Vimeo", "Crisp"):
+        assert absent not in page
+    assert 'id="privacy-cookies"' in page  # the cookie declaration
+    assert "_hjSessionUser_*" in page
     assert manifest
 
 

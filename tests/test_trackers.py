@@ -153,3 +153,176 @@ def test_match_url_caches_per_base() -> None:
     assert found is not None
     assert found.name == "google-ads"
     assert registry.match_url("gtag/js?id=AW-1") is None
+
+
+# -- more hosts and paths (issue 11) -------------------------------------------------
+
+MORE_URLS = [
+    ("https://connect.facebook.net/en_US/sdk.js#xfbml=1&version=v21.0", "facebook-social"),
+    ("https://connect.facebook.net/de_DE/sdk/xfbml.customerchat.js", "facebook-social"),
+    ("https://connect.facebook.net/signals/config/123?v=2.9.1", "meta-pixel"),
+    ("https://www.facebook.com/plugins/page.php?href=x", "facebook-social"),
+    ("https://www.google.com/recaptcha/api.js", "recaptcha"),
+    ("https://www.gstatic.com/recaptcha/releases/x/recaptcha__en.js", "recaptcha"),
+    ("https://www.google.com/maps/embed?pb=x", "google-maps"),
+    ("https://maps.googleapis.com/maps/api/js?key=x", "google-maps"),
+    ("https://fonts.googleapis.com/css2?family=Roboto", "google-fonts"),
+    ("https://fonts.gstatic.com/s/roboto/v30/x.woff2", "google-fonts"),
+    ("https://snap.licdn.com/li.lms-analytics/insight.min.js", "linkedin-insight"),
+    ("https://px.ads.linkedin.com/collect/?pid=1&fmt=gif", "linkedin-insight"),
+    ("https://analytics.tiktok.com/i18n/pixel/events.js", "tiktok-pixel"),
+    ("https://static.ads-twitter.com/uwt.js", "x-pixel"),
+    ("https://t.co/i/adsct?txn_id=x", "x-pixel"),
+    ("https://platform.twitter.com/widgets.js", "x-embeds"),
+    ("https://s.pinimg.com/ct/core.js", "pinterest"),
+    ("https://sc-static.net/scevent.min.js", "snap-pixel"),
+    ("https://www.redditstatic.com/ads/pixel.js", "reddit-pixel"),
+    ("https://cdn.matomo.cloud/acme.matomo.cloud/matomo.js", "matomo"),
+    ("https://eu-assets.i.posthog.com/static/array.js", "posthog"),
+    ("https://o1.ingest.us.sentry.io/api/1/envelope/", "sentry"),
+    ("https://js.stripe.com/v3/", "stripe"),
+    ("https://open.spotify.com/embed/track/x", "spotify"),
+    ("https://acme-example.disqus.com/embed.js", "disqus"),
+    # Not vendors: a look-alike path, Google's other hosts and products.
+    ("https://open.spotify.com/track/x", None),
+    ("https://www.google.com/images/branding/logo.png", None),
+    ("https://www.gstatic.com/firebasejs/10.7.0/firebase-app.js", None),
+    ("https://ajax.googleapis.com/ajax/libs/jquery/3.7.1/jquery.min.js", None),
+    ("https://www.redditstatic.com/desktop2x/img/favicon.png", None),
+    ("https://t.co/abc", None),
+    ("https://cdn.jsdelivr.net/npm/chart.js", None),
+]
+
+
+@pytest.mark.parametrize(("url", "vendor"), MORE_URLS)
+def test_match_url_new_vendors(url: str, vendor: str | None) -> None:
+    found = REGISTRY.match_url(url)
+    assert (found.name if found else None) == vendor
+
+
+@pytest.mark.parametrize(
+    ("name", "vendor"),
+    [
+        ("_ga", "google-analytics"),
+        ("_ga_ABC123", "google-analytics"),  # prefix pattern "_ga_*"
+        ("_gcl_au", "google-ads"),  # exact beats the "_gcl_*" prefix (same vendor here)
+        ("_hjSessionUser_1", "hotjar"),
+        ("mp_0123abcd_mixpanel", "mixpanel"),  # a glob that is no plain prefix
+        ("mp_0123abcd", None),
+        ("ph_phc_x_posthog", "posthog"),
+        ("intercom-session-abc12def", "intercom"),
+        ("_pk_id.1.abcd", "matomo"),
+        ("crisp-client%2Fsession%2Fx", "crisp"),
+        ("session", None),
+        ("_gaX", None),
+        ("", None),
+    ],
+)
+def test_match_cookie_patterns(name: str, vendor: str | None) -> None:
+    found = REGISTRY.match_cookie(name)
+    assert (found.name if found else None) == vendor
+
+
+def test_cookie_pattern_names_the_matching_pattern() -> None:
+    ga = REGISTRY.vendor("google-analytics")
+    assert REGISTRY.cookie_pattern("_ga_XYZ", ga) == "_ga_*"
+    assert REGISTRY.cookie_pattern("_ga", ga) == "_ga"
+    mixpanel = REGISTRY.vendor("mixpanel")
+    assert REGISTRY.cookie_pattern("mp_1_mixpanel", mixpanel) == "mp_*_mixpanel"
+
+
+# -- selection and categories ------------------------------------------------------
+
+from privmw import ConfigurationError, PrivacyMiddleware, Vendor  # noqa: E402
+from privmw.trackers import build_registry  # noqa: E402
+
+
+def _acme(**kw: object) -> Vendor:
+    return Vendor(name="acme", label="Acme", category="analytics", urls=("acme.example",), **kw)  # type: ignore[arg-type]
+
+
+def test_select_by_name_category_and_vendor() -> None:
+    r = REGISTRY.select("youtube", "marketing", _acme())
+    assert "youtube" in r.selected
+    assert "meta-pixel" in r.selected  # every marketing vendor
+    assert "acme" in r.selected
+    assert "acme" in r
+    assert "hotjar" not in r.selected
+    assert REGISTRY.selected == ()  # select returns a copy
+    assert [v.name for v in r.disclosed()] == [v.name for v in r if v.name in r.selected]
+
+
+@pytest.mark.parametrize(
+    ("items", "message"),
+    [
+        (["google-analytic"], "did you mean 'google-analytics'"),
+        (["analytic"], "did you mean 'analytics'"),
+        (["no-such-thing"], "got 'no-such-thing'$"),
+        ([3], "vendors entries must be vendor names, categories or privmw.Vendor, got 3"),
+        ("youtube", "vendors must be a list"),
+    ],
+)
+def test_unknown_selections_are_refused(items: object, message: str) -> None:
+    with pytest.raises(ConfigurationError, match=message):
+        build_registry(items)  # type: ignore[arg-type]
+
+
+def test_build_registry_forms() -> None:
+    assert build_registry().selected == ()
+    assert len(build_registry()) == len(REGISTRY)
+    replaced = build_registry([Vendor(name="youtube", label="Mine", category="preferences")])
+    assert replaced.vendor("youtube").label == "Mine"
+    assert replaced.selected == ("youtube",)
+    own = TrackerRegistry(vendors=[_acme()], selected=["acme"])
+    copy = build_registry(own)
+    assert copy is not own  # observations are the middleware's own
+    assert copy.selected == ("acme",)
+    assert [v.name for v in copy] == ["acme"]
+    with pytest.raises(ConfigurationError, match="did you mean 'acme'"):
+        TrackerRegistry(vendors=[_acme()], selected=["acmee"])
+
+
+def test_recategorised_and_vendor_categories() -> None:
+    r = REGISTRY.recategorised({"sentry": "necessary"})
+    assert r.vendor("sentry").category == "necessary"
+    assert REGISTRY.vendor("sentry").category == "analytics"
+    mw = PrivacyMiddleware(lambda s, r, c: None, vendor_categories={"recaptcha": "analytics"})  # type: ignore[arg-type, return-value]
+    assert mw.registry.vendor("recaptcha").category == "analytics"
+    with pytest.raises(ConfigurationError, match="did you mean 'recaptcha'"):
+        REGISTRY.recategorised({"recapcha": "necessary"})
+    with pytest.raises(
+        ConfigurationError, match="vendor_categories\\['recaptcha'\\] must be one of"
+    ):
+        PrivacyMiddleware(lambda s, r, c: None, vendor_categories={"recaptcha": "functional"})  # type: ignore[arg-type, return-value]
+    with pytest.raises(ConfigurationError, match="did you mean 'analytics'"):
+        PrivacyMiddleware(lambda s, r, c: None, vendor_categories={"sentry": "analytic"})  # type: ignore[arg-type, return-value]
+    with pytest.raises(ConfigurationError, match="vendor_categories must be a mapping"):
+        PrivacyMiddleware(lambda s, r, c: None, vendor_categories=["x"])  # type: ignore[arg-type, return-value]
+
+
+def test_vendor_lookup_suggests() -> None:
+    with pytest.raises(ConfigurationError, match="did you mean 'hotjar'"):
+        REGISTRY.vendor("hotjr")
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://acme.example/privacy", "https://acme.example/a b", 'https://x"y', "javascript:x"],
+)
+def test_privacy_url_must_be_https(url: str) -> None:
+    with pytest.raises(ConfigurationError, match="privacy_url must be an https:// URL"):
+        _acme(privacy_url=url)
+
+
+# Regression (issue 11): bare-word signatures gated a site's own inline scripts.
+OWN_INLINE = [
+    b'lens.mode = "clarity"; render(lens);',  # matched Clarity's old '"clarity"'
+    b"picker.set('clarity', 0.8);",  # and "'clarity'"
+    b"var uetqueue = []; uetqueue.push(job);",  # matched UET's old "uetq"
+    b"loadScript('https://connect.facebook.net.example.org/x.js')",  # not Meta's host
+]
+
+
+@pytest.mark.parametrize("text", OWN_INLINE)
+def test_the_sites_own_inline_scripts_match_no_vendor(text: bytes) -> None:
+    assert REGISTRY.inline_vendors(text) == []

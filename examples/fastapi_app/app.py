@@ -71,6 +71,9 @@ SETTINGS: dict[str, Any] = {
     "rate_limit": RATE_LIMIT,
     "access_log": ACCESS_LOG,
     "disclosure_path": "/.well-known/privacy-manifest.json",
+    # The services the pages embed: the privacy page lists these (and any other
+    # privmw sees in the pages). privmw gates all the vendors it knows anyway.
+    "vendors": ["google-analytics", "google-tag-manager", "meta-pixel", "hotjar", "youtube"],
 }
 
 

@@ -1,7 +1,9 @@
 """``Set-Cookie`` gating and the expiry of tracker cookies a request carries.
 
 The tracker registry (:mod:`privmw.trackers`) says which category a cookie
-name belongs to. A response then
+name belongs to: the site's own names (``ConsentPolicy.cookies``) first, then
+the registry's vendors, then the Open Cookie Database (``privmw._cookiedb``,
+whose generic names never gate). A response then
 
 * drops every ``Set-Cookie`` whose cookie belongs to a category the visitor
   has not allowed (unknown cookies pass, or are dropped in strict mode);
@@ -45,6 +47,7 @@ _UNKNOWN = ""  # cache marker: the registry does not know this name
 #: What one cached entry costs besides its text: the key's ``str`` header, the
 #: dict slot, the value objects (measured with ``sys.getsizeof``, rounded up).
 ENTRY_OVERHEAD = 128
+_SEEN_MAX = 1024  # the most distinct Set-Cookie names observed
 
 
 def parse_cookie_header(raw: str) -> list[tuple[str, str]]:
@@ -359,7 +362,7 @@ class CookieGate:
         clock: Unix seconds now, to tell a past ``Expires`` (a deletion).
     """
 
-    __slots__ = ("_cache", "_clock", "_names", "registry", "strict")
+    __slots__ = ("_cache", "_clock", "_names", "_seen", "registry", "strict")
 
     def __init__(
         self,
@@ -377,6 +380,8 @@ class CookieGate:
         self._cache: BoundedCache[str, str] = BoundedCache(
             4096, max_bytes=512 * 1024, max_item=256 + ENTRY_OVERHEAD
         )
+        # Cookie names the app's responses set, already observed (bounded).
+        self._seen: set[str] = set()
 
     def cache_info(self) -> CacheInfo:
         """The size of the name → category cache (never its keys)."""
@@ -397,6 +402,12 @@ class CookieGate:
             vendor = self.registry.match_cookie(candidate)
             if vendor is not None:
                 return vendor.category
+        db = self.registry.cookie_db  # the Open Cookie Database, for names no vendor declares
+        if db is not None:
+            for candidate in (name, unquote(name)) if "%" in name else (name,):
+                found = db.consent_category(candidate)
+                if found is not None:
+                    return found
         return _UNKNOWN
 
     def allowed(self, name: str, allows: Callable[[str], bool]) -> bool:
@@ -422,8 +433,33 @@ class CookieGate:
 
         Real deletions (:func:`is_deletion`) pass: removing a tracker cookie
         never needs consent. The attributes are parsed only for a cookie the
-        visitor has not allowed.
+        visitor has not allowed. A known cookie the app sets is recorded in the
+        registry's observations (its name's pattern, never its value).
         """
-        if self.allowed(set_cookie_name(set_cookie), allows):
+        name = set_cookie_name(set_cookie)
+        if name not in self._seen:
+            self._observe(name)
+        if self.allowed(name, allows):
             return False
         return not is_deletion(set_cookie, self._clock())
+
+    def _observe(self, name: str) -> None:
+        """Record which vendor (or the Open Cookie Database) knows a cookie the app sets."""
+        seen = self._seen
+        if len(seen) >= _SEEN_MAX:
+            return  # bounded; later names are simply not recorded
+        seen.add(name)
+        registry = self.registry
+        if name in self._names:
+            return  # the site's own declared cookie
+        decoded = unquote(name) if "%" in name else name
+        vendor = registry.match_cookie(name) or registry.match_cookie(decoded)
+        if vendor is not None:
+            registry.observed.vendor(vendor.name)
+            registry.observed.cookie(registry.cookie_pattern(decoded, vendor), vendor.name)
+            return
+        db = registry.cookie_db
+        if db is not None:
+            info = db.info(decoded)
+            if info is not None:
+                registry.observed.cookie(info.pattern, "ocd")

@@ -23,18 +23,18 @@ them). ``__call__`` is the request flow of ``design.md``, one call a step:
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Iterable, Sequence
+from collections.abc import Awaitable, Iterable, Mapping, Sequence
 
 from ._headers import Request, Response, header_map, problem
 from ._responder import Observer, Responder, send_response
 from ._types import ASGIApp, Receive, Scope, Send
-from ._validate import check_bool, check_seconds, fail
+from ._validate import check_bool, check_seconds, fail, suggest
 from .accesslog import AccessLog
 from .clientip import PROXY_HEADERS, ClientResolver
 from .consent import ConsentPolicy
 from .consent._runtime import ConsentRuntime, is_https
 from .consent.endpoints import MAX_BODY, ConsentEndpoints
-from .context import PrivacyContext
+from .context import NECESSARY, PrivacyContext
 from .disclosure import Disclosure
 from .disclosure import sections as _sections
 from .disclosure.render import JsonRoute
@@ -93,11 +93,20 @@ class PrivacyMiddleware:
         tags: gate third-party tags in HTML by consent: ``True`` (default)
             uses ``TagGate()``, a :class:`~privmw.TagGate` configures it,
             ``False`` or ``None`` switches it off.
-        vendors: the site's own :class:`~privmw.Vendor` entries, added to
-            privmw's defaults (one with a default's name replaces it), or a
-            :class:`~privmw.TrackerRegistry` to use instead of the defaults.
-            The one registry built from it serves consent, cookie gating, tag
-            gating, the CSP and the disclosure alike.
+        vendors: the vendors the site embeds: names of privmw's vendors
+            (``"google-analytics"``, ``"youtube"``), categories
+            (``"analytics"``: all of its vendors) and the site's own
+            :class:`~privmw.Vendor` entries (added to the defaults; one with a
+            default's name replaces it); or a :class:`~privmw.TrackerRegistry`
+            to use instead of the defaults. Every vendor of the registry is
+            gated either way; the disclosure lists the selected ones plus
+            those privmw sees in the app's responses
+            (:meth:`observed_vendors`). The one registry built from it serves
+            consent, cookie gating, tag gating, the CSP and the disclosure.
+        vendor_categories: move vendors to another category, by name:
+            ``{"recaptcha": "necessary"}`` loads reCAPTCHA without consent,
+            ``{"sentry": "necessary"}`` error monitoring. Each category must
+            be ``"necessary"`` or one the consent policy offers.
     """
 
     def __init__(
@@ -117,7 +126,8 @@ class PrivacyMiddleware:
         access_log: AccessLog | None = None,
         disclosure_path: str | None = None,
         tags: TagGate | bool | None = True,
-        vendors: Iterable[Vendor] | TrackerRegistry | None = None,
+        vendors: Iterable[Vendor | str] | TrackerRegistry | None = None,
+        vendor_categories: Mapping[str, str] | None = None,
     ) -> None:
         self.app = app
         self.resolver = ClientResolver(
@@ -166,11 +176,31 @@ class PrivacyMiddleware:
                 disclosure_path,
             )
 
+        if vendor_categories is not None:
+            if not isinstance(vendor_categories, Mapping):
+                fail(
+                    _OWNER,
+                    "vendor_categories",
+                    'a mapping of vendor name to category, like {"recaptcha": "necessary"}',
+                    vendor_categories,
+                )
+            offered = (NECESSARY, *(policy.categories if policy is not None else ()))
+            for name, category in vendor_categories.items():
+                if category not in offered:
+                    fail(
+                        _OWNER,
+                        f"vendor_categories[{name!r}]",
+                        "one of " + ", ".join(map(repr, offered)),
+                        category,
+                        suggest(category, offered)
+                        or "a category nobody can allow would keep the vendor off for good",
+                    )
         #: The one tracker registry: consent, cookies, tags, CSP and disclosure share it.
         self.registry = build_registry(
             vendors,
             ("ConsentPolicy.vendors", policy.vendors if policy is not None else ()),
             ("TagGate.vendors", tags.vendors if isinstance(tags, TagGate) else ()),
+            categories=vendor_categories,
         )
         self.consent_policy = policy
         self.consent = ConsentRuntime(policy, self.registry) if policy is not None else None
@@ -191,8 +221,13 @@ class PrivacyMiddleware:
         if disclosure_path is not None:
             builtin.add(disclosure_path)
         self._builtin = frozenset(builtin)
-        # Keep this last: it reads every feature's configuration.
-        self._disclosure = JsonRoute(self.disclosure()) if disclosure_path is not None else None
+        # Keep this last: it reads every feature's configuration. Re-rendered
+        # when privmw observes a new vendor or cookie (a bounded number of times).
+        self._disclosure = (
+            JsonRoute(self.disclosure, lambda: self.registry.observed.version)
+            if disclosure_path is not None
+            else None
+        )
 
     def __repr__(self) -> str:
         return (
@@ -200,6 +235,21 @@ class PrivacyMiddleware:
             f"ipv4_prefix={self.resolver.truncator.v4}, "
             f"ipv6_prefix={self.resolver.truncator.v6})"
         )
+
+    def observed_vendors(self) -> tuple[str, ...]:
+        """Names of the registry's vendors privmw has seen in the app's responses.
+
+        Recorded by the tag gate (a vendor's tag or snippet in HTML, consented
+        or not) and the cookie gate (a ``Set-Cookie`` of the app with a
+        vendor's cookie name), in the order first seen; never from what a
+        visitor sends, never a URL or a value. Run the site (or its test
+        suite) through privmw, then compare with ``vendors=...``.
+        """
+        return self.registry.observed.vendors()
+
+    def unknown_hosts(self) -> dict[str, int]:
+        """Third-party hosts no vendor claims → HTML responses that carried them (bounded)."""
+        return self.tags.unknown_hosts() if self.tags is not None else {}
 
     def disclosure(self) -> Disclosure:
         """What this middleware's configuration processes, for the privacy policy."""

@@ -4,7 +4,16 @@ A :class:`~privmw.PrivacyMiddleware` builds exactly one registry
 (:func:`build_registry`, from its ``vendors`` option) and hands the same
 object to cookie gating (``cookies``), consent, tag gating (``tags``), the
 consent-aware CSP (``csp``) and the disclosure, so a vendor the site adds is
-gated everywhere at once. The default vendor data lives in ``_vendors``.
+gated everywhere at once. The default vendor data lives in ``_vendors``; the
+Open Cookie Database (``_cookiedb``) backs the cookie gate for names no vendor
+declares.
+
+**Gated versus disclosed.** Every vendor of the registry is gated, whether or
+not the site says it uses it (privacy first: a tag nobody declared still waits
+for consent). The disclosure lists only the vendors the site *selected*
+(``PrivacyMiddleware(vendors=["google-analytics", ...])``,
+:meth:`TrackerRegistry.select`) plus those privmw *observed* in the app's
+responses (:attr:`TrackerRegistry.observed`): names, never visitor data.
 """
 
 from __future__ import annotations
@@ -13,16 +22,20 @@ import fnmatch
 import re
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ._cache import BoundedCache
+from ._cookiedb import CookieDatabase
 from ._errors import ConfigurationError
+from ._prefix import PrefixIndex
 from ._url import Base, Resolved, host_path, parse_base, query_param, resolve
-from ._validate import fail
+from ._validate import fail, suggest
 
 __all__ = ["TrackerRegistry", "Vendor"]
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+# Rendered as a link in HTML and Markdown: no byte that could end the attribute.
+_PRIVACY_URL = re.compile(r"^https://[^\s<>\"'`\\]+$")
 _CACHE_SIZE = 512
 _CACHE_KEY_MAX = 2048
 _BASE_CACHE_SIZE = 16
@@ -47,6 +60,15 @@ class Vendor:
         signatures: substrings that identify its inline snippet (``"fbq("``).
         csp: CSP directive → sources it needs once allowed.
         purpose: one sentence for the disclosure.
+        privacy_url: the vendor's privacy information (an ``https://`` URL),
+            linked from the disclosure's cookie declaration.
+        controller: who controls the data it collects (``"Google Ireland
+            Limited"``); the declaration falls back to ``label``.
+
+    ``cookies`` are the names the vendor sets on the *site's* domain (its
+    JavaScript writes them there, or the site's responses carry them): those
+    are what the cookie gate sees. Keep them distinctive, since a generic name
+    (``session``, ``lang``) would gate the site's own cookie of that name.
     """
 
     name: str
@@ -57,6 +79,8 @@ class Vendor:
     signatures: tuple[str, ...] = ()
     csp: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     purpose: str = ""
+    privacy_url: str = ""
+    controller: str = ""
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not _NAME.match(self.name):
@@ -78,6 +102,75 @@ class Vendor:
                 )
             object.__setattr__(self, attr, tuple(value))
         object.__setattr__(self, "urls", tuple(u.lower().strip("/") for u in self.urls))
+        if not isinstance(self.privacy_url, str) or (
+            self.privacy_url and not _PRIVACY_URL.match(self.privacy_url)
+        ):
+            raise ConfigurationError(
+                f"Vendor {self.name!r}: privacy_url must be an https:// URL (no spaces or "
+                f"quotes) or '', got {self.privacy_url!r}"
+            )
+        for attr in ("label", "purpose", "controller"):
+            if not isinstance(getattr(self, attr), str):
+                raise ConfigurationError(
+                    f"Vendor {self.name!r}: {attr} must be a string, got {getattr(self, attr)!r}"
+                )
+
+
+#: How many cookie patterns an observation keeps (vendor names are bounded by the registry).
+_OBSERVED_COOKIES = 512
+
+
+class Observations:
+    """What privmw saw the app's responses use: vendor names and known cookie patterns.
+
+    Filled by the tag gate (each vendor a rewritten page carries, consented
+    or not) and the cookie gate (each known cookie a ``Set-Cookie`` of the app
+    sets). Only names from the registry and the Open Cookie Database are
+    kept, never a URL, a cookie value or anything from the request: a
+    visitor cannot make the disclosure claim a vendor by sending a cookie.
+    Bounded: vendor names by the registry's size, cookie patterns by
+    :data:`_OBSERVED_COOKIES`. ``version`` grows by one per new name, so a
+    rendered disclosure knows when it is stale.
+    """
+
+    __slots__ = ("_cookies", "_vendors", "version")
+
+    def __init__(self) -> None:
+        self._vendors: dict[str, None] = {}
+        self._cookies: dict[str, str] = {}
+        self.version = 0
+
+    def __repr__(self) -> str:
+        return f"Observations({len(self._vendors)} vendors, {len(self._cookies)} cookies)"
+
+    def vendor(self, name: str) -> None:
+        """Record a vendor of the registry (by name)."""
+        if name not in self._vendors:
+            self._vendors[name] = None
+            self.version += 1
+
+    def cookie(self, pattern: str, source: str) -> None:
+        """Record a known cookie pattern and who declares it (a vendor name or ``"ocd"``)."""
+        if pattern not in self._cookies and len(self._cookies) < _OBSERVED_COOKIES:
+            self._cookies[pattern] = source
+            self.version += 1
+
+    def vendors(self) -> tuple[str, ...]:
+        """Vendor names in the order they were first seen."""
+        return tuple(self._vendors)
+
+    def cookies(self) -> dict[str, str]:
+        """Cookie pattern → its source (vendor name, or ``"ocd"``), in the order first seen."""
+        return dict(self._cookies)
+
+
+def _prefix_pattern(pattern: str) -> str | None:
+    """The prefix of a pattern that is a literal followed by one trailing ``*``, else ``None``."""
+    if pattern.endswith("*"):
+        stem = pattern[:-1]
+        if stem and not any(c in stem for c in "*?["):
+            return stem
+    return None
 
 
 class TrackerRegistry:
@@ -85,20 +178,28 @@ class TrackerRegistry:
 
     ``TrackerRegistry()`` holds privmw's default vendors; pass ``extra`` to add
     (or, by reusing a name, replace) vendors, or ``vendors`` to start from
-    scratch.
+    scratch. ``selected`` names the vendors the site embeds (what the
+    disclosure lists, with those observed); :meth:`select` returns a copy with
+    a selection. ``cookie_database`` (default on) lets the cookie gate fall
+    back to the Open Cookie Database for names no vendor declares.
     """
 
     __slots__ = (
         "_base_cache",
         "_by_host",
+        "_by_name",
         "_by_pattern",
         "_cookie_exact",
         "_cookie_globs",
-        "_id_routes",
+        "_cookie_prefixes",
         "_inline",
         "_inline_cache",
         "_inline_vendor",
+        "_routes",
         "_url_cache",
+        "cookie_db",
+        "observed",
+        "selected",
         "url_hint",
         "url_tlds",
         "vendors",
@@ -109,6 +210,8 @@ class TrackerRegistry:
         extra: Iterable[Vendor] = (),
         *,
         vendors: Iterable[Vendor] | None = None,
+        selected: Iterable[str] = (),
+        cookie_database: bool = True,
     ) -> None:
         if vendors is None:
             from ._vendors import DEFAULT_VENDORS
@@ -122,6 +225,27 @@ class TrackerRegistry:
                 )
             merged[vendor.name] = vendor
         self.vendors: tuple[Vendor, ...] = tuple(merged.values())
+        self._by_name = merged
+        chosen: list[str] = []
+        for name in selected:
+            if name not in merged:
+                fail(
+                    "TrackerRegistry",
+                    "selected entries",
+                    "names of the registry's vendors",
+                    name,
+                    suggest(name, merged),
+                )
+            if name not in chosen:
+                chosen.append(name)
+        #: Names of the vendors the site says it embeds (the disclosure lists them).
+        self.selected: tuple[str, ...] = tuple(chosen)
+        #: Vendor names and cookie patterns seen in the app's responses.
+        self.observed = Observations()
+        if not isinstance(cookie_database, bool):
+            fail("TrackerRegistry", "cookie_database", "True or False", cookie_database)
+        #: The Open Cookie Database the cookie gate falls back to (``None``: off).
+        self.cookie_db: CookieDatabase | None = CookieDatabase() if cookie_database else None
         # Longest pattern first, so "googletagmanager.com/gtag/js" beats "googletagmanager.com".
         patterns = [(p, v) for v in self.vendors for p in v.urls]
         patterns.sort(key=lambda pv: len(pv[0]), reverse=True)
@@ -133,19 +257,23 @@ class TrackerRegistry:
             p_host, _, p_path = pattern.partition("/")
             by_host.setdefault(p_host, []).append((p_path, vendor))
         self._by_host = {h: tuple(v) for h, v in by_host.items()}
-        # (host, path prefix) -> id prefix routes to this registry's vendors,
-        # only for patterns whose vendor and targets are all present.
-        routes: dict[tuple[str, str], tuple[tuple[str, Vendor], ...]] = {}
-        from ._vendors import ID_ROUTES
+        # (host, path prefix) -> how to pick among several products served from
+        # one URL pattern: by the ``id`` query parameter (gtag.js) or by a piece
+        # of the path (Facebook's SDK and its pixel share connect.facebook.net).
+        # Only for patterns whose vendor and targets are all present.
+        routes: dict[tuple[str, str], tuple[str, tuple[tuple[str, Vendor], ...]]] = {}
+        from ._vendors import ID_ROUTES, PATH_ROUTES
 
-        for pattern, targets in ID_ROUTES.items():
-            if pattern not in {p for p, _v in patterns}:
-                continue
-            resolved = tuple((pre, merged[name]) for pre, name in targets if name in merged)
-            if resolved:
-                p_host, _, p_path = pattern.partition("/")
-                routes[(p_host, p_path)] = resolved
-        self._id_routes = routes
+        present = {p for p, _v in patterns}
+        for kind, table in (("id", ID_ROUTES), ("path", PATH_ROUTES)):
+            for pattern, targets in table.items():
+                if pattern not in present:
+                    continue
+                resolved = tuple((key, merged[name]) for key, name in targets if name in merged)
+                if resolved:
+                    p_host, _, p_path = pattern.partition("/")
+                    routes[(p_host, p_path)] = (kind, resolved)
+        self._routes = routes
         # A cheap pre-filter for HTML: a lower-cased tag in which no dot is
         # followed by the last label of a vendor host ("com", "net", "ms"...)
         # cannot name a vendor URL. Entities, percent-escapes, backslashes and
@@ -181,15 +309,23 @@ class TrackerRegistry:
         self._inline_cache: BoundedCache[bytes, tuple[Vendor, ...]] = BoundedCache(
             _CACHE_SIZE, max_bytes=1 << 20, max_item=16 * _CACHE_KEY_MAX
         )
+        # Cookie names: exact names in a dict, "prefix*" patterns (nearly all
+        # of them) in a prefix index, and only the rare other glob as a regex:
+        # a miss costs a dict probe or two whatever the number of vendors.
         exact: dict[str, Vendor] = {}
+        prefixes: list[tuple[str, Vendor]] = []
         globs: list[tuple[re.Pattern[str], Vendor]] = []
         for v in self.vendors:
             for c in v.cookies:
-                if "*" in c or "?" in c or "[" in c:
+                stem = _prefix_pattern(c)
+                if stem is not None:
+                    prefixes.append((stem, v))
+                elif "*" in c or "?" in c or "[" in c:
                     globs.append((re.compile(fnmatch.translate(c)), v))
                 else:
                     exact.setdefault(c, v)
         self._cookie_exact = exact
+        self._cookie_prefixes = PrefixIndex(prefixes)
         self._cookie_globs = tuple(globs)
 
     def __repr__(self) -> str:
@@ -198,8 +334,61 @@ class TrackerRegistry:
     def __iter__(self) -> Iterator[Vendor]:
         return iter(self.vendors)
 
+    def __len__(self) -> int:
+        return len(self.vendors)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._by_name
+
     def categories(self) -> frozenset[str]:
         return frozenset(v.category for v in self.vendors)
+
+    def vendor(self, name: str) -> Vendor:
+        """The vendor called ``name``; :class:`ConfigurationError` (with a suggestion) if none."""
+        found = self._by_name.get(name)
+        if found is None:
+            fail(
+                "TrackerRegistry",
+                "vendor name",
+                "the name of one of its vendors",
+                name,
+                suggest(name, self._by_name),
+            )
+        return found
+
+    def _copy(
+        self,
+        vendors: Iterable[Vendor] | None = None,
+        selected: Iterable[str] | None = None,
+    ) -> TrackerRegistry:
+        return TrackerRegistry(
+            vendors=self.vendors if vendors is None else vendors,
+            selected=self.selected if selected is None else selected,
+            cookie_database=self.cookie_db is not None,
+        )
+
+    def select(self, *items: str | Vendor) -> TrackerRegistry:
+        """A copy of this registry that also selects ``items``.
+
+        Each item is a vendor name (``"youtube"``), a category (``"analytics"``:
+        every vendor of that category) or a :class:`Vendor` (added, replacing
+        one of the same name, and selected). An unknown name raises
+        :class:`~privmw.ConfigurationError` with a "did you mean".
+        """
+        return _select(self, items, "TrackerRegistry.select", "items")
+
+    def recategorised(self, categories: Mapping[str, str]) -> TrackerRegistry:
+        """A copy in which each named vendor has the given category.
+
+        ``{"recaptcha": "necessary"}`` makes reCAPTCHA load without consent;
+        ``{"sentry": "necessary"}`` is a site's call for error monitoring.
+        """
+        return _recategorise(self, categories, "TrackerRegistry.recategorised", "categories")
+
+    def disclosed(self) -> tuple[Vendor, ...]:
+        """The vendors the disclosure lists: selected or observed, in registry order."""
+        wanted = set(self.selected) | set(self.observed.vendors())
+        return tuple(v for v in self.vendors if v.name in wanted)
 
     def cache_info(self) -> dict[str, object]:
         """Sizes of the registry's lookup caches (for tests and stats; never their keys)."""
@@ -252,13 +441,15 @@ class TrackerRegistry:
             return None
         host, _, path = hp.partition("/")
         by_host = self._by_host
+        routes = self._routes
         while True:
             entries = by_host.get(host)
             if entries is not None:
                 for p_path, vendor in entries:
                     if not p_path or path.startswith(p_path):
-                        if self._id_routes and (host, p_path) in self._id_routes:
-                            return self._by_id(resolved, vendor, self._id_routes[(host, p_path)])
+                        route = routes.get((host, p_path)) if routes else None
+                        if route is not None:
+                            return self._route(resolved, path, vendor, route)
                         return vendor
             dot = host.find(".")
             if dot < 0:
@@ -266,16 +457,26 @@ class TrackerRegistry:
             host = host[dot + 1 :]
 
     @staticmethod
-    def _by_id(
-        resolved: Resolved, vendor: Vendor, routes: tuple[tuple[str, Vendor], ...]
+    def _route(
+        resolved: Resolved,
+        path: str,
+        vendor: Vendor,
+        route: tuple[str, tuple[tuple[str, Vendor], ...]],
     ) -> Vendor:
-        """The vendor the URL's ``id`` parameter names, else the URL's own."""
-        tag_id = query_param(resolved, "id")
-        if tag_id:
-            tag_id = tag_id.strip().lower()
-            for prefix, routed in routes:
-                if tag_id.startswith(prefix):
-                    return routed
+        """The product a shared URL pattern serves: by ``id`` prefix or by a piece of the path."""
+        kind, targets = route
+        if kind == "id":
+            tag_id = query_param(resolved, "id")
+            if tag_id:
+                tag_id = tag_id.strip().lower()
+                for prefix, routed in targets:
+                    if tag_id.startswith(prefix):
+                        return routed
+            return vendor
+        slashed = "/" + path
+        for piece, routed in targets:
+            if piece in slashed:
+                return routed
         return vendor
 
     def match_cookie(self, name: str) -> Vendor | None:
@@ -283,10 +484,25 @@ class TrackerRegistry:
         vendor = self._cookie_exact.get(name)
         if vendor is not None:
             return vendor
+        vendor = self._cookie_prefixes.get(name)
+        if vendor is not None:
+            return vendor
         for pattern, vendor in self._cookie_globs:
             if pattern.match(name):
                 return vendor
         return None
+
+    def cookie_pattern(self, name: str, vendor: Vendor) -> str:
+        """The pattern of ``vendor`` that cookie ``name`` matches (the name if exact)."""
+        if name in vendor.cookies:
+            return name
+        for pattern in vendor.cookies:
+            stem = _prefix_pattern(pattern)
+            if stem is not None and name.startswith(stem):
+                return pattern
+            if fnmatch.fnmatchcase(name, pattern):
+                return pattern
+        return name
 
     def match_inline(self, text: str) -> Vendor | None:
         """The vendor whose snippet signature appears in inline script text."""
@@ -317,19 +533,85 @@ class TrackerRegistry:
         return found
 
 
+def _select(
+    registry: TrackerRegistry, items: Iterable[object], owner: str, option: str
+) -> TrackerRegistry:
+    """``registry`` with ``items`` (names, categories, Vendors) added to its selection."""
+    if isinstance(items, (str, Vendor)):
+        fail(owner, option, "a list of vendor names, categories or privmw.Vendor", items)
+    added: list[Vendor] = []
+    names: list[str] = list(registry.selected)
+    pending: list[str] = []
+    for item in items:
+        if isinstance(item, Vendor):
+            added.append(item)
+            names.append(item.name)
+        elif isinstance(item, str):
+            pending.append(item)
+        else:
+            fail(owner, f"{option} entries", "vendor names, categories or privmw.Vendor", item)
+    base = registry._copy(vendors=(*registry.vendors, *added)) if added else registry
+    known = {v.name for v in base.vendors}
+    categories = base.categories()
+    for item in pending:
+        if item in known:
+            names.append(item)
+        elif item in categories:
+            names.extend(v.name for v in base.vendors if v.category == item)
+        else:
+            fail(
+                owner,
+                f"{option} entries",
+                "names of privmw's vendors (like 'google-analytics') or categories "
+                "(like 'analytics'), or privmw.Vendor objects",
+                item,
+                suggest(item, sorted(known | categories)),
+            )
+    return base._copy(selected=names)
+
+
+def _recategorise(
+    registry: TrackerRegistry, categories: object, owner: str, option: str
+) -> TrackerRegistry:
+    """``registry`` with the named vendors moved to other categories."""
+    if not isinstance(categories, Mapping):
+        fail(owner, option, 'a mapping like {"recaptcha": "necessary"}', categories)
+    if not categories:
+        return registry
+    changed: dict[str, Vendor] = {}
+    for name, category in categories.items():
+        vendor = registry._by_name.get(name) if isinstance(name, str) else None
+        if vendor is None:
+            fail(
+                owner,
+                f"{option} keys",
+                "names of the registry's vendors",
+                name,
+                suggest(name, registry._by_name),
+            )
+        if not isinstance(category, str) or not _NAME.match(category):
+            fail(owner, f"{option}[{name!r}]", "a category name like 'necessary'", category)
+        changed[name] = replace(vendor, category=category)
+    return registry._copy(vendors=[changed.get(v.name, v) for v in registry.vendors])
+
+
 def build_registry(
-    vendors: Iterable[Vendor] | TrackerRegistry | None = None,
+    vendors: Iterable[Vendor | str] | TrackerRegistry | None = None,
     *aliases: tuple[str, Iterable[Vendor]],
+    categories: Mapping[str, str] | None = None,
     owner: str = "PrivacyMiddleware",
 ) -> TrackerRegistry:
-    """The one registry of a middleware.
+    """The one registry of a middleware (always a fresh object, so observations are its own).
 
     ``vendors`` is a :class:`TrackerRegistry` (used as it is: a full
-    replacement) or extra :class:`Vendor` entries added to the defaults (a
-    vendor with a default one's name replaces it). ``aliases`` are the
-    deprecated ``ConsentPolicy.vendors`` / ``TagGate.vendors`` as
-    ``(option name, vendors)``: they feed the same registry, with a
-    :class:`DeprecationWarning` naming the option.
+    replacement, its selection kept), or entries added to privmw's defaults
+    and selected: vendor names (``"youtube"``), categories (``"analytics"``:
+    every vendor of it) and :class:`Vendor` objects (a vendor with a default
+    one's name replaces it). ``categories`` moves named vendors to another
+    category (``{"recaptcha": "necessary"}``). ``aliases`` are the deprecated
+    ``ConsentPolicy.vendors`` / ``TagGate.vendors`` as ``(option name,
+    vendors)``: they feed the same registry, with a :class:`DeprecationWarning`
+    naming the option.
     """
     extra: list[Vendor] = []
     for option, given in aliases:
@@ -343,15 +625,18 @@ def build_registry(
             )
             extra.extend(given)
     if isinstance(vendors, TrackerRegistry):
-        if not extra:
-            return vendors
-        return TrackerRegistry(extra, vendors=vendors.vendors)
-    if vendors is None:
-        vendors = ()
-    if isinstance(vendors, Vendor) or not isinstance(vendors, Iterable):
-        fail(owner, "vendors", "a list of privmw.Vendor or a privmw.TrackerRegistry", vendors)
-    listed = tuple(vendors)
-    for vendor in listed:
-        if not isinstance(vendor, Vendor):
-            fail(owner, "vendors entries", "privmw.Vendor objects", vendor)
-    return TrackerRegistry((*listed, *extra))
+        registry = _select(vendors, extra, owner, "vendors") if extra else vendors._copy()
+    else:
+        if vendors is None:
+            vendors = ()
+        if isinstance(vendors, (Vendor, str)) or not isinstance(vendors, Iterable):
+            fail(
+                owner,
+                "vendors",
+                "a list of vendor names, categories or privmw.Vendor, or a privmw.TrackerRegistry",
+                vendors,
+            )
+        registry = _select(TrackerRegistry(), (*extra, *vendors), owner, "vendors")
+    if categories is not None:
+        registry = _recategorise(registry, categories, owner, "vendor_categories")
+    return registry

@@ -128,7 +128,7 @@ def test_cc_cookie(value: str, reader: CCCookieReader, expected: set[str] | None
         ({"google-analytics": True, "hotjar": False}, set()),  # not every analytics service
         ({"meta-pixel": True, "youtube": True}, {"marketing"}),
         ({"analytics": True, "preferences": False}, {"analytics"}),
-        ({"matomo": True}, set()),  # unknown service, no mapping
+        ({"acme-stats": True}, set()),  # unknown service, no mapping
         ({"google-analytics": "yes"}, set()),
         ({}, None),
     ],
@@ -139,8 +139,8 @@ def test_klaro(services: dict[str, Any], expected: set[str] | None) -> None:
 
 
 def test_klaro_service_mapping() -> None:
-    reader = KlaroReader(services={"matomo": "analytics"})
-    assert reader.read(klaro_cookie({"matomo": True}), CATS) == frozenset({"analytics"})
+    reader = KlaroReader(services={"acme-stats": "analytics"})
+    assert reader.read(klaro_cookie({"acme-stats": True}), CATS) == frozenset({"analytics"})
 
 
 @pytest.mark.parametrize(

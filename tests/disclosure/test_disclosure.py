@@ -33,7 +33,7 @@ def _text(mw: PrivacyMiddleware) -> str:
 
 def test_default_sections() -> None:
     d = PrivacyMiddleware(_app).disclosure()
-    assert [s.id for s in d.sections] == ["client", "consent", "tags"]
+    assert [s.id for s in d.sections] == ["client", "consent", "tags", "cookies"]
     client = d.section("client")
     assert client is not None
     assert client.details["ipv4_prefix_bits"] == 24
@@ -118,18 +118,44 @@ def test_access_log_section_follows_retention() -> None:
 
 
 def test_trackers_section_groups_vendors_by_category() -> None:
-    d = PrivacyMiddleware(_app, tags=False).disclosure()  # no tags section to list them
+    # tags off: no tags section lists them; the site selects what it embeds
+    d = PrivacyMiddleware(
+        _app, tags=False, vendors=["google-analytics", "meta-pixel", "crisp"]
+    ).disclosure()
     trackers = d.section("trackers")
     assert trackers is not None
     categories = trackers.details["categories"]
     assert isinstance(categories, dict)
     assert set(categories) == {"analytics", "marketing", "preferences"}
     analytics = {v["vendor"]: v for v in categories["analytics"]}
+    assert list(analytics) == ["Google Analytics 4 (gtag.js)"]
     assert analytics["Google Analytics 4 (gtag.js)"]["cookies"][0] == "_ga"
     assert "Meta Pixel" in json.dumps(categories["marketing"])
     md = d.to_markdown()
     assert "\\_ga\\_\\*" in md  # cookie globs are escaped, not italics
     assert any(line.startswith("analytics: ") for line in trackers.data)
+
+
+def test_disclosure_lists_selected_and_observed_vendors_only() -> None:
+    # Regression (issue 11): every vendor of the registry was listed, used or not.
+    nothing = PrivacyMiddleware(_app).disclosure()
+    tags = nothing.section("tags")
+    assert tags is not None
+    assert tags.details["vendors"] == {}
+    assert "none declared" in tags.data[0]
+    assert "Microsoft Clarity" not in nothing.to_markdown()
+    mw = PrivacyMiddleware(_app, vendors=["youtube", "analytics"])
+    listed = mw.disclosure().section("tags")
+    assert listed is not None
+    vendors = listed.details["vendors"]
+    assert isinstance(vendors, dict)
+    assert vendors["marketing"] == ["YouTube embedded videos"]
+    assert "Hotjar" in vendors["analytics"]  # a category selects all of its vendors
+    assert listed.details["vendors_gated"] == len(mw.registry.vendors)
+    mw.registry.observed.vendor("tiktok-pixel")  # what the tag gate records
+    again = mw.disclosure().section("tags")
+    assert again is not None
+    assert "TikTok Pixel" in json.dumps(again.details["vendors"])
 
 
 def test_feature_sections_follow_the_configs() -> None:
@@ -140,7 +166,7 @@ def test_feature_sections_follow_the_configs() -> None:
         consent=ConsentPolicy(categories=["analytics", "marketing"], max_age=86400 * 30),
     )
     d = mw.disclosure()
-    assert [s.id for s in d.sections] == ["client", "rate_limit", "consent", "trackers"]
+    assert [s.id for s in d.sections] == ["client", "rate_limit", "consent", "trackers", "cookies"]
     md = d.to_markdown()
     assert "## Abuse protection (rate limiting)" in md
     assert "Limit: 120 requests per minute; /login: 5/minute." in md
@@ -158,13 +184,13 @@ def test_feature_sections_follow_the_configs() -> None:
 
 
 def test_tags_section_replaces_the_registry_section() -> None:
-    on = PrivacyMiddleware(_app)
-    assert [s.id for s in on.disclosure().sections] == ["client", "consent", "tags"]
+    on = PrivacyMiddleware(_app, vendors=["google-analytics"])
+    assert [s.id for s in on.disclosure().sections] == ["client", "consent", "tags", "cookies"]
     tags = on.disclosure().section("tags")
     assert tags is not None
     assert any(line.startswith("analytics: ") for line in tags.data)
     off = PrivacyMiddleware(_app, tags=False, consent=False)
-    assert [s.id for s in off.disclosure().sections] == ["client", "trackers"]
+    assert [s.id for s in off.disclosure().sections] == ["client", "trackers", "cookies"]
 
 
 def test_odd_facts_are_tolerated() -> None:

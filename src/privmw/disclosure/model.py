@@ -49,6 +49,20 @@ def _jsonable(value: object) -> object:
 
 
 @dataclass(frozen=True, slots=True)
+class Table:
+    """How a section's ``details[key]`` (a list of flat records) renders: as a table.
+
+    ``columns`` are ``(field, heading)`` pairs; a field named in ``links``
+    holds an ``http(s)`` URL and renders as a link (anything else as text).
+    JSON keeps the records as they are: this is presentation only.
+    """
+
+    key: str
+    columns: tuple[tuple[str, str], ...]
+    links: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
 class Section:
     """One part of the disclosure: what, why, how long."""
 
@@ -58,6 +72,7 @@ class Section:
     data: tuple[str, ...]
     retention: str
     details: Mapping[str, object] = field(default_factory=dict)
+    table: Table | None = None
 
     @classmethod
     def from_describe(cls, id: str, facts: Mapping[str, object]) -> Section:

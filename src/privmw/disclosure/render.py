@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from privmw._headers import Response, not_allowed
 
 if TYPE_CHECKING:
-    from .model import Disclosure
+    from .model import Disclosure, Section, Table
 
 __all__: list[str] = []
 
@@ -91,6 +92,76 @@ def _html_details(value: object) -> str:
     return esc(_scalar(value))
 
 
+#: A URL rendered as a link: http(s), and no byte that could leave the
+#: ``<...>`` of a Markdown autolink or the quoted ``href`` of HTML.
+_LINK = re.compile(r"^https?://[^\s<>\"'`\\]+$")
+_CELL_SPACE = re.compile(r"\s+")
+
+
+def _rows(section: Section) -> list[dict[str, object]]:
+    table = section.table
+    rows = section.details.get(table.key) if table is not None else None
+    if not isinstance(rows, list):
+        return []
+    return [r for r in rows if isinstance(r, dict)]
+
+
+def _cell(value: object) -> str:
+    """One table cell's text: scalars as words, lists joined, on one line."""
+    if isinstance(value, list):
+        text = ", ".join(_scalar(v) for v in value)
+    else:
+        text = _scalar(value) if value is not None and value != "" else ""
+    return _CELL_SPACE.sub(" ", text).strip()
+
+
+def _md_table(section: Section, table: Table) -> list[str]:
+    out = [
+        "| " + " | ".join(_md(heading) for _, heading in table.columns) + " |",
+        "|" + "---|" * len(table.columns),
+    ]
+    for row in _rows(section):
+        cells = []
+        for name, _ in table.columns:
+            text = _cell(row.get(name))
+            if name in table.links and _LINK.match(text):
+                cells.append(f"<{text}>")
+            else:
+                cells.append(_md(text) or "–")
+        out.append("| " + " | ".join(cells) + " |")
+    return out
+
+
+def _html_table(section: Section, table: Table) -> str:
+    esc = html.escape
+    head = "".join(f'<th scope="col">{esc(heading)}</th>' for _, heading in table.columns)
+    body = []
+    for row in _rows(section):
+        cells = []
+        for name, _ in table.columns:
+            text = _cell(row.get(name))
+            if name in table.links and _LINK.match(text):
+                cells.append(
+                    f'<td><a href="{esc(text, quote=True)}" rel="noopener noreferrer">'
+                    f"{esc(text)}</a></td>"
+                )
+            else:
+                cells.append(f"<td>{esc(text)}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return (
+        f'<table class="privmw-{esc(section.id)}"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+def _other_details(section: Section) -> dict[str, object]:
+    """The details a generic list renders: everything but a table's records."""
+    details = dict(section.details)
+    if section.table is not None:
+        details.pop(section.table.key, None)
+    return details
+
+
 def to_markdown(disclosure: Disclosure, *, heading_level: int = 2) -> str:
     """Markdown, one heading per section (``##`` by default)."""
     hashes = "#" * max(1, min(heading_level, 6))
@@ -106,9 +177,12 @@ def to_markdown(disclosure: Disclosure, *, heading_level: int = 2) -> str:
             out.append("")
         if s.retention:
             out += [f"**Retention:** {_md(s.retention)}", ""]
-        if s.details:
+        if s.table is not None and _rows(s):
+            out += [*_md_table(s, s.table), ""]
+        details = _other_details(s)
+        if details:
             out += ["**Details:**", ""]
-            out += _md_details(dict(s.details), 0)
+            out += _md_details(details, 0)
             out.append("")
     return "\n".join(out).rstrip("\n") + "\n"
 
@@ -128,8 +202,11 @@ def to_html(disclosure: Disclosure, *, heading_level: int = 2) -> str:
             out.append(f"<p><strong>What is processed:</strong></p><ul>{items}</ul>")
         if s.retention:
             out.append(f"<p><strong>Retention:</strong> {esc(s.retention)}</p>")
-        if s.details:
-            out.append(f"<details><summary>Details</summary>{_html_details(dict(s.details))}")
+        if s.table is not None and _rows(s):
+            out.append(_html_table(s, s.table))
+        details = _other_details(s)
+        if details:
+            out.append(f"<details><summary>Details</summary>{_html_details(details)}")
             out.append("</details>")
         out.append("</section>")
     out.append("</div>")
@@ -137,12 +214,28 @@ def to_html(disclosure: Disclosure, *, heading_level: int = 2) -> str:
 
 
 class JsonRoute:
-    """The disclosure served as JSON at ``disclosure_path`` (rendered once)."""
+    """The disclosure served as JSON at ``disclosure_path``.
 
-    __slots__ = ("_body", "_headers")
+    ``source`` is a :class:`~privmw.Disclosure`, or a function building one;
+    with ``version`` (a function returning a number that grows when the
+    disclosure's inputs change, such as the registry's observations), the
+    body is rendered again only when that number has changed.
+    """
 
-    def __init__(self, disclosure: Disclosure) -> None:
-        self._body = disclosure.to_json().encode("utf-8")
+    __slots__ = ("_body", "_build", "_headers", "_version", "_version_of")
+
+    def __init__(
+        self,
+        source: Disclosure | Callable[[], Disclosure],
+        version: Callable[[], int] | None = None,
+    ) -> None:
+        self._build = source if callable(source) else (lambda: source)
+        self._version_of = version
+        self._version = version() if version is not None else 0
+        self._render()
+
+    def _render(self) -> None:
+        self._body = self._build().to_json().encode("utf-8")
         self._headers = [
             (b"content-type", b"application/json"),
             (b"content-length", str(len(self._body)).encode("ascii")),
@@ -152,4 +245,9 @@ class JsonRoute:
     def respond(self, method: str) -> Response:
         if method not in ("GET", "HEAD"):
             return not_allowed("GET, HEAD")
+        if self._version_of is not None:
+            now = self._version_of()
+            if now != self._version:
+                self._version = now
+                self._render()
         return Response(200, list(self._headers), self._body if method == "GET" else b"")

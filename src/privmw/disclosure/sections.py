@@ -17,11 +17,12 @@ from collections.abc import Mapping
 from privmw.accesslog import AccessLog
 from privmw.clientip import ClientResolver
 from privmw.consent import ConsentPolicy
+from privmw.context import NECESSARY
 from privmw.ratelimit import RateLimit
 from privmw.tags import TagGate
 from privmw.trackers import TrackerRegistry
 
-from .model import Disclosure, Section, human_duration
+from .model import Disclosure, Section, Table, human_duration
 
 __all__: list[str] = []
 
@@ -31,10 +32,18 @@ def _section(id: str, facts: Mapping[str, object]) -> Section:
 
 
 def _by_category(registry: TrackerRegistry) -> dict[str, list[str]]:
+    """The disclosed vendors (selected or observed) by category."""
     out: dict[str, list[str]] = {}
-    for vendor in registry.vendors:
+    for vendor in registry.disclosed():
         out.setdefault(vendor.category, []).append(vendor.label)
     return {k: out[k] for k in sorted(out)}
+
+
+def _none_declared(registry: TrackerRegistry) -> str:
+    return (
+        "none declared by the site or seen in its pages so far; privmw still holds back "
+        f"the {len(registry.vendors)} services it knows until their category is allowed"
+    )
 
 
 def client_section(resolver: ClientResolver, pseudonym_retention: float | None) -> Section:
@@ -200,23 +209,32 @@ _TAG_ACTION = {
 
 
 def tags_section(config: TagGate, registry: TrackerRegistry) -> Section:
-    """Third-party tags: which services, gated how."""
+    """Third-party tags: which services (selected or observed), gated how."""
     by_category = _by_category(registry)
+    data = [f"{category}: " + ", ".join(labels) for category, labels in by_category.items()]
+    if not data:
+        data = [_none_declared(registry)]
+    if config.strict:
+        data.append(
+            "tags of any other third party are held back too"
+            + (" (except " + ", ".join(config.allow) + ")" if config.allow else "")
+        )
     return _section(
         "tags",
         {
             "title": "Third-party services and their tags",
             "purpose": "Third-party tags (measurement, advertising, embedded media, chat) "
             f"are {_TAG_ACTION[config.mode]}. Each service below belongs to one consent "
-            "category.",
-            "data": [
-                f"{category}: " + ", ".join(labels) for category, labels in by_category.items()
-            ],
+            "category; 'necessary' ones load without asking.",
+            "data": data,
             "retention": "privmw stores nothing for this; cookies the services set once "
-            "allowed last as long as each service sets them.",
+            "allowed last as long as each service sets them (see the cookie declaration).",
             "details": {
                 "mode": config.mode,
                 "vendors": by_category,
+                "vendors_gated": len(registry.vendors),
+                "unknown_third_parties": "held back" if config.strict else "allowed, counted",
+                "allowed_hosts": list(config.allow),
                 "content_security_policy": config.csp is not None,
                 "google_consent_mode": config.consent_mode,
                 "topics_api_disabled": config.permissions_policy,
@@ -292,24 +310,188 @@ def access_log_section(config: AccessLog) -> Section:
 
 
 def trackers_section(registry: TrackerRegistry) -> Section:
-    """The registry's vendors by category, when no tag gate describes them."""
+    """The disclosed vendors by category, when no tag gate describes them."""
     by_category: dict[str, list[dict[str, object]]] = {}
-    for vendor in registry.vendors:
+    for vendor in registry.disclosed():
         by_category.setdefault(vendor.category, []).append(
             {"vendor": vendor.label, "purpose": vendor.purpose, "cookies": list(vendor.cookies)}
         )
     data = [
         f"{category}: " + ", ".join(str(v["vendor"]) for v in vendors)
         for category, vendors in sorted(by_category.items())
-    ]
+    ] or [_none_declared(registry)]
     return Section(
         id="trackers",
         title="Third-party services by consent category",
-        purpose="The third-party services privmw recognises, grouped by the consent category "
-        "they belong to, with the cookies they set.",
+        purpose="The third-party services this site uses (as it declares them, or as privmw "
+        "saw them in its pages), grouped by the consent category they belong to, with the "
+        "cookies they set.",
         data=tuple(data),
         retention="Cookies set by these services last as long as each service sets them.",
         details={"categories": {k: by_category[k] for k in sorted(by_category)}},
+    )
+
+
+_CATEGORY_ORDER = {"necessary": 0, "preferences": 1, "analytics": 2, "marketing": 3}
+_COOKIE_COLUMNS = (
+    ("cookie", "Cookie"),
+    ("category", "Category"),
+    ("purpose", "Purpose"),
+    ("retention", "Retention"),
+    ("provider", "Provider"),
+    ("controller", "Controller"),
+    ("privacy", "Privacy information"),
+)
+COOKIE_TABLE = Table("cookies", _COOKIE_COLUMNS, frozenset({"privacy"}))
+
+
+def _cookie_row(
+    cookie: str,
+    category: str,
+    purpose: str,
+    retention: str,
+    provider: str,
+    controller: str,
+    privacy: str,
+    source: str,
+) -> dict[str, object]:
+    return {
+        "cookie": cookie,
+        "category": category,
+        "purpose": purpose,
+        "retention": retention,
+        "provider": provider,
+        "controller": controller,
+        "privacy": privacy,
+        "source": source,
+    }
+
+
+def cookie_rows(registry: TrackerRegistry, policy: ConsentPolicy | None) -> list[dict[str, object]]:
+    """Every cookie the site may set, one record each (see :func:`cookies_section`)."""
+    rows: dict[str, dict[str, object]] = {}
+    db = registry.cookie_db
+
+    def add(row: dict[str, object]) -> None:
+        rows.setdefault(str(row["cookie"]), row)
+
+    if policy is not None:
+        add(
+            _cookie_row(
+                policy.cookie_name,
+                NECESSARY,
+                "Stores your choice of consent categories (and when you made it).",
+                human_duration(policy.max_age),
+                "this site (privmw)",
+                "the site operator",
+                "",
+                "privmw",
+            )
+        )
+        for name, category in policy.cookies.items():
+            info = db.info(name) if db is not None else None
+            add(
+                _cookie_row(
+                    name,
+                    category,
+                    info.description if info is not None else "Set by this site.",
+                    info.retention if info is not None else "",
+                    "this site",
+                    "the site operator",
+                    "",
+                    "site",
+                )
+            )
+    for vendor in registry.disclosed():
+        controller = vendor.controller or vendor.label
+        for pattern in vendor.cookies:
+            entries = db.matching(pattern) if db is not None else ()
+            if not entries:
+                add(
+                    _cookie_row(
+                        pattern,
+                        vendor.category,
+                        vendor.purpose,
+                        "",
+                        vendor.label,
+                        controller,
+                        vendor.privacy_url,
+                        vendor.name,
+                    )
+                )
+            for entry in entries:
+                # privmw gates it under the vendor's category, whatever the database says.
+                add(
+                    _cookie_row(
+                        entry.pattern,
+                        vendor.category,
+                        entry.description or vendor.purpose,
+                        entry.retention,
+                        vendor.label,
+                        controller,
+                        vendor.privacy_url or entry.privacy_url,
+                        vendor.name,
+                    )
+                )
+    if db is not None:
+        for pattern, source in registry.observed.cookies().items():
+            if source != "ocd":
+                continue
+            seen = db.info(pattern.rstrip("*"))
+            if seen is not None:
+                add(
+                    _cookie_row(
+                        seen.pattern,
+                        db.consent_category(pattern.rstrip("*")) or seen.category,
+                        seen.description,
+                        seen.retention,
+                        seen.platform,
+                        seen.controller or seen.platform,
+                        seen.privacy_url,
+                        "open-cookie-database",
+                    )
+                )
+    return sorted(
+        rows.values(),
+        key=lambda r: (
+            _CATEGORY_ORDER.get(str(r["category"]), 9),
+            str(r["provider"]).lower(),
+            str(r["cookie"]).lower(),
+        ),
+    )
+
+
+def cookies_section(registry: TrackerRegistry, policy: ConsentPolicy | None) -> Section:
+    """The cookie declaration: each cookie the site may set, why, how long, by whom.
+
+    From the consent cookie and the site's own declared cookies
+    (``ConsentPolicy.cookies``), the cookies of every disclosed vendor
+    (selected or observed), described from the Open Cookie Database where it
+    knows them, and the cookies privmw saw the app set that only the database
+    knows. A pattern ending in ``*`` stands for names starting with it.
+    """
+    rows = cookie_rows(registry, policy)
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[str(row["category"])] = counts.get(str(row["category"]), 0) + 1
+    data = [
+        f"{category}: {counts[category]} cookie{'s' if counts[category] != 1 else ''}"
+        for category in sorted(counts, key=lambda c: _CATEGORY_ORDER.get(c, 9))
+    ]
+    return Section(
+        id="cookies",
+        title="Cookie declaration",
+        purpose="The cookies this site may set in your browser, what each is for, who "
+        "receives what it holds and how long it lasts. Cookies of a category you have not "
+        "allowed are not set, and ones you withdraw are deleted.",
+        data=tuple(data),
+        retention="As listed for each cookie; 'session' ones end when the browser closes.",
+        details={
+            "cookies": rows,
+            "source": "the site's configuration, privmw's vendor data and the Open Cookie "
+            "Database (Apache-2.0)",
+        },
+        table=COOKIE_TABLE,
     )
 
 
@@ -325,10 +507,11 @@ def build(
 ) -> Disclosure:
     """The disclosure of one middleware's configuration.
 
-    Sections: ``client`` (always), then ``rate_limit``, ``consent``, ``tags``
-    and ``access_log`` for each feature that is configured, and ``trackers``
-    (the registry's vendors by category) when there is no tag gate to describe
-    them.
+    Sections: ``client`` (always), then ``rate_limit``, ``consent`` and
+    ``tags`` for each feature that is configured, ``trackers`` (the disclosed
+    vendors by category) when there is no tag gate to describe them,
+    ``cookies`` (the cookie declaration, always) and ``access_log`` when
+    configured.
     """
     sections = [client_section(resolver, pseudonym_retention)]
     if rate_limit is not None:
@@ -339,6 +522,7 @@ def build(
         sections.append(tags_section(tags, registry))
     else:
         sections.append(trackers_section(registry))
+    sections.append(cookies_section(registry, consent))
     if access_log is not None:
         sections.append(access_log_section(access_log))
     return Disclosure(tuple(sections))

@@ -22,13 +22,15 @@ from privmw.context import GOOGLE_CONSENT_TYPES, google_consent_mode
 from privmw.csp import PolicyBuilder, app_nonce, merge_permissions_policy
 from privmw.trackers import TrackerRegistry
 
+from ._grammar import compile_scanners
+from ._thirdparty import STRICT_HINT, STRICT_TLDS, ThirdParty, Verdicts
 from .gate import TagGate
 from .rewriter import HtmlRewriter, RewritePlan
 
 __all__: list[str] = []
 
 _PAGE_CACHE_BODY_MAX = 128 * 1024
-_Result = tuple[bytes, bool, dict[str, int]]
+_Result = tuple[bytes, bool, dict[str, int], tuple[str, ...]]
 
 
 def activation_script(reload: bool = False) -> bytes:
@@ -70,13 +72,28 @@ class TagRuntime:
         "registry",
         "script",
         "script_path",
+        "third_party",
     )
 
     def __init__(self, config: TagGate, registry: TrackerRegistry) -> None:
         self.config = config
         self.registry = registry
         self.plan = RewritePlan(registry)
-        self.csp = PolicyBuilder(config.csp, registry.vendors) if config.csp else None
+        # Unknown third parties and vendor observation go through the plan's
+        # two lookups (see _thirdparty); strict mode widens its pre-filters.
+        self.third_party = ThirdParty(registry, strict=config.strict, allow=config.allow)
+        self.plan.match_url = self.third_party.match_url
+        self.plan.inline_vendors = self.third_party.inline_vendors
+        if config.strict:
+            self.plan.hint = STRICT_HINT
+            scanners = compile_scanners(STRICT_TLDS)
+            self.plan.scan, self.plan.raw_scan, self.plan.dot_tld, self.plan.entity_hint = scanners
+        # The CSP allows the selected vendors, or (none selected) every vendor
+        # that needs consent: a necessary vendor's hosts only when the site says it embeds it.
+        csp_vendors = [v for v in registry.vendors if v.name in registry.selected] or [
+            v for v in registry.vendors if v.category != "necessary"
+        ]
+        self.csp = PolicyBuilder(config.csp, csp_vendors) if config.csp else None
         self.script = activation_script(reload=config.csp is not None)
         self.script_path = config.script_path
         self._script_headers: Headers = [
@@ -89,8 +106,8 @@ class TagRuntime:
         self._gcm_cache: dict[tuple[bool, ...], bytes] = {}  # at most 2**4 consent states
         #: Every category whose verdict can change a page's output.
         self.categories = tuple(sorted(registry.categories() | set(self._gcm_categories)))
-        #: Rewritten single-message pages by (body, verdicts); ``None`` disables it.
-        self.page_cache: BoundedCache[tuple[bytes, tuple[bool, ...]], _Result] | None = (
+        #: Rewritten single-message pages by (body, verdicts + site); ``None`` disables it.
+        self.page_cache: BoundedCache[tuple[bytes, tuple[bool | str, ...]], _Result] | None = (
             BoundedCache(
                 config.page_cache,
                 # a page and its rewrite, which can grow by the injected scripts
@@ -189,7 +206,12 @@ class TagRuntime:
         self, allows: Callable[[str], bool], nonce: str | None, scope: Scope
     ) -> PageTransform:
         """The sans-io body transform of one HTML response."""
-        return PageTransform(self, allows, nonce, scope)
+        third = self.third_party
+        return PageTransform(self, third.verdicts(allows, third.document_site(scope)), nonce, scope)
+
+    def unknown_hosts(self) -> dict[str, int]:
+        """Unknown third-party host → HTML responses that carried it (bounded; for ``stats()``)."""
+        return self.third_party.unknown_hosts()
 
 
 class PageTransform:
@@ -218,12 +240,17 @@ class PageTransform:
     def whole(self, body: bytes) -> bytes:
         rt = self._rt
         cache = rt.page_cache
-        key: tuple[bytes, tuple[bool, ...]] | None = None
+        key: tuple[bytes, tuple[bool | str, ...]] | None = None
+        allows = self._allows
         if cache is not None and self._nonce is None and len(body) <= _PAGE_CACHE_BODY_MAX:
-            key = (body, rt.verdicts(self._allows))
+            # strict mode's output depends on the page's site too
+            site = allows.site if isinstance(allows, Verdicts) and rt.config.strict else ""
+            key = (body, (*rt.verdicts(allows), site))
             hit = cache.get(key)
             if hit is not None:
-                out, self.changed, stats = hit
+                out, self.changed, stats, hosts = hit
+                if isinstance(allows, Verdicts):
+                    allows.replay(hosts)
                 self._record(stats)
                 return out
         rewriter = rt.rewriter(self._allows, self._nonce)
@@ -235,7 +262,8 @@ class PageTransform:
         stats = _stats(rewriter)
         self.changed = rewriter.changed
         if cache is not None and key is not None:
-            cache.put(key, (out, self.changed, stats), len(body) + len(out))
+            hosts = tuple(allows.hosts) if isinstance(allows, Verdicts) else ()
+            cache.put(key, (out, self.changed, stats, hosts), len(body) + len(out))
         self._record(stats)
         return out
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from privmw._errors import ConfigurationError
@@ -14,6 +15,34 @@ __all__ = ["TagGate"]
 #: Rewriting modes: replace with inert markup, drop, or only count.
 MODES = ("neutralise", "remove", "report-only")
 _PATH = re.compile(r"^/[A-Za-z0-9._~!$&'()*+,;=:@/-]*$")
+_LABEL = r"[a-z0-9_][a-z0-9_-]{0,62}"
+_HOST = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*$")
+
+
+def _hosts(value: object) -> tuple[str, ...]:
+    """``TagGate.allow``: host names, lower-cased, each covering its subdomains."""
+    if isinstance(value, (str, bytes)):
+        raise ConfigurationError(
+            f"TagGate: allow must be a sequence of host names, got {value!r}; "
+            f"write ({value!r},) for one host"
+        )
+    if not isinstance(value, Iterable):
+        raise ConfigurationError(f"TagGate: allow must be a sequence of host names, got {value!r}")
+    items: tuple[object, ...] = tuple(value)
+    out: list[str] = []
+    for item in items:
+        host = item.strip().lower().rstrip(".") if isinstance(item, str) else item
+        if not isinstance(host, str) or not _HOST.match(host):
+            fix = ""
+            if isinstance(item, str) and ("/" in item or ":" in item):
+                fix = "; give the host only, like 'cdn.example.net' (no scheme, port or path)"
+            raise ConfigurationError(
+                f"TagGate: allow entries must be host names like 'cdn.example.net', "
+                f"got {item!r}{fix}"
+            )
+        if host not in out:
+            out.append(host)
+    return tuple(out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +78,19 @@ class TagGate:
             body, so one visitor's page is never served to another, and bodies
             over 128 KiB or carrying a CSP nonce are not kept.
         enabled: ``False`` turns tag gating off.
+        strict: also gate every *unknown* third-party tag: a script, iframe,
+            image, stylesheet, embed or object whose host is neither a vendor
+            of the registry (those follow consent) nor the page's own site
+            (its registrable domain, from the request's ``Host``) nor on
+            ``allow``. Such a tag is neutralised (or removed, or counted in
+            report-only mode) under the vendor name ``third-party``, a
+            category nobody grants. Default off: only known vendors are gated.
+        allow: hosts (a host covers its subdomains) that ``strict`` lets
+            through, such as your CDN: ``("cdn.jsdelivr.net", "static.example.net")``.
+
+    In every mode the tag runtime counts unknown third-party hosts per HTML
+    response (``TagRuntime.unknown_hosts()``): every such script, and, outside
+    ``strict``, the frames and images the rewriter examined.
 
     References: see :mod:`privmw.tags`.
     """
@@ -62,6 +104,8 @@ class TagGate:
     script_path: str = "/privacy/privmw.js"
     page_cache: int = 32
     enabled: bool = True
+    strict: bool = False
+    allow: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -72,7 +116,7 @@ class TagGate:
             raise ConfigurationError(
                 f"TagGate: csp must be a privmw.ContentSecurityPolicy or None, got {self.csp!r}"
             )
-        for option in ("permissions_policy", "consent_mode", "enabled"):
+        for option in ("permissions_policy", "consent_mode", "enabled", "strict"):
             value = getattr(self, option)
             if not isinstance(value, bool):
                 raise ConfigurationError(f"TagGate: {option} must be True or False, got {value!r}")
@@ -99,6 +143,7 @@ class TagGate:
                 f"TagGate: page_cache must be an int from 0 to 4096 (0 turns it off), "
                 f"got {self.page_cache!r}"
             )
+        object.__setattr__(self, "allow", _hosts(self.allow))
         if not isinstance(self.script_path, str) or not _PATH.match(self.script_path):
             raise ConfigurationError(
                 f"TagGate: script_path must be an absolute URL path like '/privacy/privmw.js', "
