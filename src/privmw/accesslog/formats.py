@@ -15,7 +15,7 @@ from collections.abc import Callable
 from urllib.parse import quote, quote_plus, unquote_plus
 
 from ._record import Record
-from .redact import redact
+from .redact import INPUT_MAX, PathTemplates, redact
 from .useragent import UserAgents
 
 __all__: list[str] = []
@@ -85,6 +85,7 @@ class Formatter:
         query_allow: query parameter names kept (values redacted).
         ua_cache_size: user agents cached.
         clock: seconds, for the user-agent parse cap (the log's clock).
+        redact_paths: templates whose named parameters are redacted first.
     """
 
     __slots__ = (
@@ -94,6 +95,7 @@ class Formatter:
         "_stamp_fmt",
         "_stamp_key",
         "_step",
+        "_templates",
         "agents",
         "format",
     )
@@ -105,8 +107,10 @@ class Formatter:
         query_allow: tuple[str, ...],
         ua_cache_size: int,
         clock: Callable[[], float] = time.time,
+        redact_paths: tuple[str, ...] = (),
     ) -> None:
         self._combined = format == "combined"
+        self._templates = PathTemplates(redact_paths)
         self._step = GRANULARITIES[granularity]
         self._stamp_fmt = (_STAMP_CLF if self._combined else _STAMP_JSON)[granularity]
         self._stamp_key = -1
@@ -129,6 +133,20 @@ class Formatter:
             self._stamp_key = key
         return self._stamp
 
+    def _path(self, path: str) -> str:
+        """The path as logged: cut, named parameters redacted, then redact(), cut again.
+
+        The first cut bounds the work per record (a client chooses the path);
+        it is far beyond PATH_MAX, so whatever is logged was judged whole.
+        """
+        path = path[:INPUT_MAX]
+        if self._templates:
+            path = self._templates.apply(path)
+        path = redact(path)
+        if len(path) > PATH_MAX:
+            path = path[:PATH_MAX] + "..."
+        return path
+
     def _query(self, raw: bytes) -> str:
         if not raw:
             return ""
@@ -138,15 +156,13 @@ class Formatter:
             name, sep, value = part.partition("=")
             name = unquote_plus(name)
             if name in allow:
-                value = redact(unquote_plus(value))[:PATH_MAX]
+                value = redact(unquote_plus(value[:INPUT_MAX]))[:PATH_MAX]
                 kept.append(quote_plus(name) + sep + quote(value, safe="[]@:/,"))
         return "&".join(kept)
 
     def _format_json(self, record: Record) -> tuple[int, str]:
         wall, kind, method, path, raw_query, _, status, nbytes, dur, client, ua = record
-        path = redact(path)
-        if len(path) > PATH_MAX:
-            path = path[:PATH_MAX] + "..."
+        path = self._path(path)
         stamp = self._stamp_for(wall)
         agent = self.agents.text(ua)
         if _JSON_SAFE(f"{method}{path}{client}"):  # one check for the usual case
@@ -162,9 +178,7 @@ class Formatter:
 
     def _format_clf(self, record: Record) -> tuple[int, str]:
         wall, _, method, path, raw_query, version, status, nbytes, _, client, ua = record
-        path = redact(path)
-        if len(path) > PATH_MAX:
-            path = path[:PATH_MAX] + "..."
+        path = self._path(path)
         if not _URL_SAFE(path):
             path = quote(path, safe="/:@!$&'()*+,;=-._~[]%")
         target = path
