@@ -339,3 +339,25 @@ def test_the_formatter_cuts_before_redacting(monkeypatch: pytest.MonkeyPatch) ->
 def test_redaction_is_idempotent_and_never_raises(text: str) -> None:
     once = redact(text)
     assert redact(once) == once
+
+
+def test_redacted_paths_are_cached_by_hash_not_by_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    real = redact
+
+    def spy(text: str) -> str:
+        calls.append(text)
+        return real(text)
+
+    monkeypatch.setattr(formats_module, "redact", spy)
+    formatter = Formatter("json", "second", (), 8)
+    record = (0.0, "http", "GET", DJANGO_RESET, b"", "1.1", 200, 0, 0.0, "-", "")
+    lines = [formatter.format(record)[1] for _ in range(3)]
+    assert len(calls) == 1
+    assert lines[0] == lines[2]
+    assert '"path":"/reset/MQ/[token]/"' in lines[0]
+    # The cache's keys are digests: the secret is not kept in memory by the cache.
+    keys = list(formatter._paths._data)
+    assert keys
+    assert all(isinstance(k, bytes) and len(k) == 16 for k in keys)
+    assert "c3b8gq" not in repr(formatter._paths._data)

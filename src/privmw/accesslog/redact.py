@@ -56,7 +56,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from itertools import pairwise
 
 from privmw.clientip import parse_ip
 from privmw.logfilter import _IPV4, _IPV6
@@ -106,8 +105,11 @@ def _shape(match: re.Match[str]) -> str:
 
 # --- layer 2b: statistics ------------------------------------------------------------
 
-_RUN = re.compile(r"[A-Za-z0-9_+=-]+")
-_RUN_MIN = re.compile(rf"[A-Za-z0-9_+=-]{{{MIN_SECRET},}}").search
+# Whole runs of MIN_SECRET+ token characters (the look-behind keeps a match from
+# starting inside a shorter run), so short runs never reach Python code.
+_RUN = re.compile(rf"(?<![A-Za-z0-9_+=-])[A-Za-z0-9_+=-]{{{MIN_SECRET},}}")
+_SWITCH = re.compile(r"[a-z](?=[A-Z])|[0-9](?=[A-Za-z])|[A-Za-z](?=[0-9])").findall
+_CONSONANT_RUNS = re.compile(r"[^aeiouy]+").findall
 _SEPARATORS = re.compile(r"[-_+=]+")
 _HEX = re.compile(r"[0-9a-f]+|[0-9A-F]+").fullmatch
 # Letters in a natural case: "word", "WORD", "Word", "iPhone", "getElementById",
@@ -118,19 +120,11 @@ _NATURAL_CASE = re.compile(
 _HUMPS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+").findall
 _GROUPS = re.compile(r"[A-Za-z]+|[0-9]+").findall
 _ASSET_HASH = re.compile(r"[0-9a-f]{8,32}\.(?:js|mjs|css|map|woff2?)\b").match
-_VOWELS = frozenset("aeiouyAEIOUY")
 
 
 def _longest_cluster(word: str) -> int:
-    """The longest run of consonants in ``word``."""
-    cluster = longest = 0
-    for c in word:
-        if c in _VOWELS:
-            cluster = 0
-        else:
-            cluster += 1
-            longest = max(longest, cluster)
-    return longest
+    """The longest run of consonants in ``word`` (lower case)."""
+    return max(map(len, _CONSONANT_RUNS(word)), default=0)
 
 
 # The 250 most frequent letter pairs in the words of CPython 3.11's standard-library
@@ -243,15 +237,10 @@ def looks_random(odd: str, weak: str = "") -> bool:
     return (lower > 0) + (upper > 0) + (digit > 0) >= 2 or len(odd) >= MIN_SECRET
 
 
-def _switches(parts: list[str]) -> int:
+def _switches(run: str) -> int:
     """Case and letter/digit switches inside parts: a capital after a small letter
-    (``yK``), and a digit next to a letter (``U3``, ``3J``)."""
-    count = 0
-    for part in parts:
-        for a, b in pairwise(part):
-            if (a.islower() and b.isupper()) or (a.isdigit() != b.isdigit()):
-                count += 1
-    return count
+    (``yK``), and a digit next to a letter (``U3``, ``3J``); separators break runs."""
+    return len(_SWITCH(run))
 
 
 def is_secret(run: str) -> bool:
@@ -262,7 +251,7 @@ def is_secret(run: str) -> bool:
         return _card_number(content)
     if len(run) < MIN_SECRET:  # separators count: token_urlsafe(12) is 16 characters
         return False
-    if _switches(parts) >= MIN_SWITCH_SHARE * len(content):
+    if _switches(run) >= MIN_SWITCH_SHARE * len(content):
         return True
     # Parts that fail the word test make the residue; short parts that pass it
     # ("pT", "vz7k": random base64 cut at "-" or "_" gives many) join them, as
@@ -295,7 +284,7 @@ def redact(text: str) -> str:
     """
     # Cheap screens first: most paths have no '@', no ':', no dotted quad and no
     # run of 16 token characters (JWTs and UUIDs have one), and skip both passes.
-    long_run = _RUN_MIN(text) is not None
+    long_run = _RUN.search(text) is not None
     if long_run or "@" in text or ":" in text or ("." in text and _DOTTED(text) is not None):
         text = _SHAPES.sub(_shape, text)
     if not long_run:
