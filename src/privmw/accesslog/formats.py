@@ -18,7 +18,7 @@ from urllib.parse import quote, quote_plus, unquote_plus
 from privmw._cache import BoundedCache
 
 from ._record import Record
-from .redact import INPUT_MAX, PathTemplates, redact
+from .redact import INPUT_MAX, PathTemplates, has_long_run, redact
 from .useragent import UserAgents
 
 __all__: list[str] = []
@@ -150,6 +150,8 @@ class Formatter:
         it is far beyond PATH_MAX, so whatever is logged was judged whole.
         """
         path = path[:INPUT_MAX]
+        if not self._templates and not has_long_run(path):
+            return redact(path)  # no run to judge: cheaper than the cache's hash
         key = hashlib.blake2b(path.encode("utf-8", "surrogatepass"), digest_size=16).digest()
         cached = self._paths.get(key)
         if cached is not None:

@@ -108,6 +108,7 @@ def _shape(match: re.Match[str]) -> str:
 # Whole runs of MIN_SECRET+ token characters (the look-behind keeps a match from
 # starting inside a shorter run), so short runs never reach Python code.
 _RUN = re.compile(rf"(?<![A-Za-z0-9_+=-])[A-Za-z0-9_+=-]{{{MIN_SECRET},}}")
+has_long_run = _RUN.search
 _SWITCH = re.compile(r"[a-z](?=[A-Z])|[0-9](?=[A-Za-z])|[A-Za-z](?=[0-9])").findall
 _CONSONANT_RUNS = re.compile(r"[^aeiouy]+").findall
 _SEPARATORS = re.compile(r"[-_+=]+")
