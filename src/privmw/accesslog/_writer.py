@@ -84,6 +84,7 @@ class Writer:
             tuple(config.query_allow),
             config.ua_cache_size,
             config.clock,
+            tuple(config.redact_paths),
         )
         directory = config.directory
         self._files = (

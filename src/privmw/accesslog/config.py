@@ -11,11 +11,12 @@ from dataclasses import dataclass, field
 from privmw._cache import CacheInfo
 from privmw._errors import ConfigurationError
 from privmw._types import Scope
-from privmw._validate import check_int
+from privmw._validate import check_int, check_strings, fail
 
 from ._record import AccessRecord
 from ._writer import Writer
 from .formats import FORMATS, GRANULARITIES
+from .redact import MAX_TEMPLATES, compile_template
 from .useragent import load_parser
 
 __all__ = ["AccessLog"]
@@ -50,6 +51,13 @@ class AccessLog:
         clock: wall-clock seconds (``time.time``); injected by tests.
         ua_cache_size: coarse user agents cached, keyed by the user-agent
             string (default 1024 entries).
+        redact_paths: Starlette-style path templates whose named parameters
+            are secrets, e.g. ``["/reset/{uidb64}/{token}/", "/api/keys/{key}"]``:
+            a matching path is logged as ``/reset/[uidb64]/[token]/``. Matched
+            like routes (the whole path; convertors ``str``, ``int``, ``float``,
+            ``uuid``, ``path``), first match wins; at most one parameter per
+            path segment and one ``path`` parameter. Everything else is still
+            redacted by shape and statistics (see :mod:`privmw.accesslog.redact`).
 
     The writer is a daemon thread; call :meth:`close` at shutdown (e.g. in the
     app's lifespan) so the last records are written. An interpreter exit closes
@@ -67,6 +75,7 @@ class AccessLog:
     query_allow: Iterable[str] = ()
     clock: Callable[[], float] = time.time
     ua_cache_size: int = 1024
+    redact_paths: Iterable[str] = ()
     _writer: Writer = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -122,6 +131,26 @@ class AccessLog:
                 f"got {self.clock!r}"
             )
         check_int(_OWNER, "ua_cache_size", self.ua_cache_size, 1, 1_000_000, "user agents cached")
+        templates = check_strings(_OWNER, "redact_paths", self.redact_paths)
+        if len(templates) > MAX_TEMPLATES:
+            fail(
+                _OWNER,
+                "redact_paths",
+                f"at most {MAX_TEMPLATES} templates (each is tried on every logged path)",
+                f"{len(templates)} templates",
+            )
+        for template in templates:
+            try:
+                compile_template(template)
+            except ValueError as exc:
+                fail(
+                    _OWNER,
+                    "redact_paths entries",
+                    "Starlette-style path templates naming the parameters to redact",
+                    template,
+                    f"the template {exc}",
+                )
+        object.__setattr__(self, "redact_paths", templates)
         load_parser()
         object.__setattr__(self, "_writer", Writer(self))
 
@@ -141,6 +170,8 @@ class AccessLog:
             parts.append(f"query_allow={self.query_allow!r}")
         if self.ua_cache_size != 1024:
             parts.append(f"ua_cache_size={self.ua_cache_size}")
+        if self.redact_paths:
+            parts.append(f"redact_paths={self.redact_paths!r}")
         return f"AccessLog({', '.join(parts)})"
 
     def _logger_name(self) -> str:

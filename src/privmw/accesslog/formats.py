@@ -8,14 +8,17 @@ References:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import time
 from collections.abc import Callable
 from urllib.parse import quote, quote_plus, unquote_plus
 
+from privmw._cache import BoundedCache
+
 from ._record import Record
-from .redact import redact
+from .redact import INPUT_MAX, PathTemplates, has_long_run, redact
 from .useragent import UserAgents
 
 __all__: list[str] = []
@@ -37,6 +40,9 @@ _STAMP_CLF = {
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 #: Longest path written (after redaction).
 PATH_MAX = 1024
+#: Redacted paths cached (keyed by a hash of the path, never the path: it may
+#: hold a secret). Pages are requested again and again; redaction costs ~20 µs.
+PATH_CACHE = 4096
 _JSON_SAFE = re.compile(r"[ !#-\[\]-~]*\Z").match
 _URL_SAFE = re.compile(r"[A-Za-z0-9/:@!$&'()*+,;=._~\[\]%-]*\Z").match
 _CLF_UNSAFE = re.compile(r'[^ !#-\[\]-~]|[\\"]')
@@ -85,15 +91,18 @@ class Formatter:
         query_allow: query parameter names kept (values redacted).
         ua_cache_size: user agents cached.
         clock: seconds, for the user-agent parse cap (the log's clock).
+        redact_paths: templates whose named parameters are redacted first.
     """
 
     __slots__ = (
         "_allow",
         "_combined",
+        "_paths",
         "_stamp",
         "_stamp_fmt",
         "_stamp_key",
         "_step",
+        "_templates",
         "agents",
         "format",
     )
@@ -105,8 +114,13 @@ class Formatter:
         query_allow: tuple[str, ...],
         ua_cache_size: int,
         clock: Callable[[], float] = time.time,
+        redact_paths: tuple[str, ...] = (),
     ) -> None:
         self._combined = format == "combined"
+        self._templates = PathTemplates(redact_paths)
+        self._paths: BoundedCache[bytes, str] = BoundedCache(
+            PATH_CACHE, max_bytes=1 << 20, max_item=PATH_MAX + 64
+        )
         self._step = GRANULARITIES[granularity]
         self._stamp_fmt = (_STAMP_CLF if self._combined else _STAMP_JSON)[granularity]
         self._stamp_key = -1
@@ -129,6 +143,25 @@ class Formatter:
             self._stamp_key = key
         return self._stamp
 
+    def _path(self, path: str) -> str:
+        """The path as logged: cut, named parameters redacted, then redact(), cut again.
+
+        The first cut bounds the work per record (a client chooses the path);
+        it is far beyond PATH_MAX, so whatever is logged was judged whole.
+        """
+        path = path[:INPUT_MAX]
+        if not self._templates and not has_long_run(path):
+            return redact(path)  # no run to judge: cheaper than the cache's hash
+        key = hashlib.blake2b(path.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+        cached = self._paths.get(key)
+        if cached is not None:
+            return cached
+        logged = self._templates.apply(path) if self._templates else path
+        logged = redact(logged)
+        if len(logged) > PATH_MAX:
+            logged = logged[:PATH_MAX] + "..."
+        return self._paths.put(key, logged, len(logged) + 48)
+
     def _query(self, raw: bytes) -> str:
         if not raw:
             return ""
@@ -138,15 +171,13 @@ class Formatter:
             name, sep, value = part.partition("=")
             name = unquote_plus(name)
             if name in allow:
-                value = redact(unquote_plus(value))[:PATH_MAX]
+                value = redact(unquote_plus(value[:INPUT_MAX]))[:PATH_MAX]
                 kept.append(quote_plus(name) + sep + quote(value, safe="[]@:/,"))
         return "&".join(kept)
 
     def _format_json(self, record: Record) -> tuple[int, str]:
         wall, kind, method, path, raw_query, _, status, nbytes, dur, client, ua = record
-        path = redact(path)
-        if len(path) > PATH_MAX:
-            path = path[:PATH_MAX] + "..."
+        path = self._path(path)
         stamp = self._stamp_for(wall)
         agent = self.agents.text(ua)
         if _JSON_SAFE(f"{method}{path}{client}"):  # one check for the usual case
@@ -162,9 +193,7 @@ class Formatter:
 
     def _format_clf(self, record: Record) -> tuple[int, str]:
         wall, _, method, path, raw_query, version, status, nbytes, _, client, ua = record
-        path = redact(path)
-        if len(path) > PATH_MAX:
-            path = path[:PATH_MAX] + "..."
+        path = self._path(path)
         if not _URL_SAFE(path):
             path = quote(path, safe="/:@!$&'()*+,;=-._~[]%")
         target = path

@@ -268,7 +268,7 @@ def access_log_section(config: AccessLog) -> Section:
         "time taken to answer",
         "the client IP address, shortened (see client data)",
         "browser family and major version, operating-system family, device class "
-        "(mobile, tablet, pc, other), whether the client is a bot",
+        "(mobile, tablet, pc, tv, console, other), whether the client is a bot",
     ]
     if config.directory is not None:
         days = config.retention_days
