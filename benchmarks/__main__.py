@@ -158,7 +158,7 @@ def chart(report: dict[str, Any], path: Path) -> bool:
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        print("matplotlib is not installed (pip install '.[bench]'): no chart", file=sys.stderr)
+        print("matplotlib is not installed (pip install --group bench): no chart", file=sys.stderr)
         return False
     groups = [(n, g) for n, g in report["groups"].items() if g.get("added_us")]
     if not groups:

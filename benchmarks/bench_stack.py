@@ -51,6 +51,6 @@ def apps() -> dict[str, ASGIApp]:
         "slowapi SlowAPIMiddleware": _slowapi(asgi=False),
         "slowapi SlowAPIASGIMiddleware": _slowapi(asgi=True),
     }
-    with contextlib.suppress(ImportError):  # pip install secure (the bench extra)
+    with contextlib.suppress(ImportError):  # pip install secure (the bench dependency group)
         variants["secure headers middleware"] = _secure_peer(bare_app())
     return {name: app for name, app in variants.items() if app is not None}

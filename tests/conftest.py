@@ -20,3 +20,13 @@ def require(condition: bool, reason: str) -> None:
     if IN_CI:
         pytest.fail(f"required in CI: {reason}")
     pytest.skip(reason)
+
+
+#: A secret for tests that need one (never a real one).
+TEST_SECRET = "privmw-tests-secret-not-for-production"
+
+
+@pytest.fixture(autouse=True)
+def _no_ambient_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests see no ``PRIVMW_SECRET`` of the developer's shell (privmw reads it itself)."""
+    monkeypatch.delenv("PRIVMW_SECRET", raising=False)

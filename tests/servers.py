@@ -34,7 +34,11 @@ def wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 20.
 
 @contextlib.contextmanager
 def uvicorn_server(
-    app: str, *args: str, env: dict[str, str] | None = None, log_path: Path
+    app: str,
+    *args: str,
+    env: dict[str, str] | None = None,
+    log_path: Path,
+    timeout: float = 20.0,
 ) -> Iterator[int]:
     """Run ``uvicorn app`` on a free port; its stdout+stderr go to ``log_path``."""
     port = free_port()
@@ -58,7 +62,7 @@ def uvicorn_server(
             stderr=subprocess.STDOUT,
         )
         try:
-            wait_for_port(port, proc)
+            wait_for_port(port, proc, timeout)
             yield port
         finally:
             proc.terminate()
@@ -103,6 +107,38 @@ def hypercorn_server(
             proc.terminate()
             try:
                 proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(5)
+
+
+@contextlib.contextmanager
+def redis_server(log_path: Path) -> Iterator[str]:
+    """Run ``redis-server`` on a free port of 127.0.0.1 (no persistence); yields its URL."""
+    port = free_port()
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            wait_for_port(port, proc, timeout=10)
+            yield f"redis://127.0.0.1:{port}/0"
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(5)
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(5)

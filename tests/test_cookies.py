@@ -348,9 +348,10 @@ async def test_no_send_wrapper_for_websocket_and_lifespan() -> None:
     await mw({"type": "lifespan"}, lifespan_receive, send)
     ws = {"type": "websocket", "path": "/ws", "headers": [], "client": ("203.0.113.9", 1)}
     await mw(ws, ws_receive, send)
-    # Neither the lifespan nor a WebSocket (no access log) gets a wrapper: the app
-    # is handed the server's own send, and the messages arrive unchanged.
-    assert [(kind, fn is send) for kind, fn in given] == [("lifespan", True), ("websocket", True)]
+    # A WebSocket (no access log) gets no wrapper: the app is handed the server's
+    # own send. The lifespan's send is privmw's (it starts and stops its own parts
+    # around the app's); the messages arrive unchanged either way.
+    assert [(kind, fn is send) for kind, fn in given] == [("lifespan", False), ("websocket", True)]
     assert [m["type"] for m in sent] == [
         "lifespan.startup.complete",
         "websocket.accept",

@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 import httpx
+import pytest
+
+from tests.conftest import TEST_SECRET
+
+# The example builds one middleware at import (its disclosure) and Starlette
+# builds the app's on the first request: both read PRIVMW_SECRET.
+os.environ.setdefault("PRIVMW_SECRET", TEST_SECRET)
 from examples.fastapi_app.app import LOG_DIR, app
+
+
+@pytest.fixture(autouse=True)
+def _example_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PRIVMW_SECRET", TEST_SECRET)
+
 
 GTAG_LIVE = '<script async src="https://www.googletagmanager.com/gtag/js'
 GTAG_GATED = 'data-privmw-src="https://www.googletagmanager.com/gtag/js'

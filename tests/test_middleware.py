@@ -18,6 +18,7 @@ from privmw.clientip import FORWARDING_HEADERS
 from privmw.pseudonym import KeyedHasher
 
 from ._apps import build
+from .conftest import TEST_SECRET
 
 Scope = MutableMapping[str, Any]
 
@@ -216,15 +217,6 @@ async def test_websocket_scope_is_truncated_too() -> None:
     assert scope["client"] == ("2001:db8:aaaa::", 0)
 
 
-async def test_lifespan_passes_through_untouched() -> None:
-    inner = Recorder()
-    mw = PrivacyMiddleware(inner)
-    scope: Scope = {"type": "lifespan", "asgi": {"version": "3.0"}}
-    await mw(scope, None, None)  # type: ignore[arg-type]
-    assert inner.scopes == [scope]
-    assert scope == {"type": "lifespan", "asgi": {"version": "3.0"}}
-
-
 @pytest.mark.parametrize(
     ("client", "expected"),
     [(None, None), (("testclient", 50000), ("testclient", 0)), (("[::1]", 1), ("::", 0))],
@@ -261,7 +253,7 @@ async def test_scrubbing_can_be_switched_off() -> None:
 
 async def test_pseudonyms_are_stable_and_keyed() -> None:
     inner = Recorder()
-    mw = PrivacyMiddleware(inner, pseudonyms=True)
+    mw = PrivacyMiddleware(inner, pseudonyms=True, secret=TEST_SECRET)
     seen = []
     for peer in ("198.51.100.1", "198.51.100.1", "198.51.100.2"):
         scope = http_scope((peer, 1), [])
@@ -273,10 +265,18 @@ async def test_pseudonyms_are_stable_and_keyed() -> None:
     # Keyed: neither the address bytes nor their unkeyed hash.
     assert packed.hex() not in seen[0]
     assert seen[0] != hashlib.blake2b(packed, digest_size=12).hexdigest()
-    other = PrivacyMiddleware(inner, pseudonyms=True)
-    scope = http_scope(("198.51.100.1", 1), [])
-    await call(other, scope)
-    assert scope["state"]["privacy"].pseudonym != seen[0]  # random key per process
+    # Another process with the same secret computes the same pseudonym; another
+    # secret, or the random one of insecure_ephemeral_secret, does not.
+    for options, same in (
+        ({"secret": TEST_SECRET}, True),
+        ({"secret": [TEST_SECRET, "an-older-secret-0123456789"]}, True),
+        ({"secret": "another-secret-0123456789abcdef"}, False),
+        ({"insecure_ephemeral_secret": True}, False),
+    ):
+        other = PrivacyMiddleware(inner, pseudonyms=True, **options)
+        scope = http_scope(("198.51.100.1", 1), [])
+        await call(other, scope)
+        assert (scope["state"]["privacy"].pseudonym == seen[0]) is same, options
 
 
 def test_keyed_hasher_rotates_and_forgets() -> None:

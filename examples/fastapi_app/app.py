@@ -8,16 +8,15 @@ endpoints, works without JavaScript and activates tags in place with it.
 
 Embedded default configuration, in-memory everything (no Redis). The only
 files written are the anonymous access log's, in ``logs/`` next to this file,
-deleted after 7 days.
+deleted after 7 days. privmw reads its secret from ``PRIVMW_SECRET`` (signing
+the consent cookie, keying the pseudonyms): ``make demo`` generates one once,
+in ``.venv/demo-secret``; without it the app refuses to start and says how to
+make one.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import secrets
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -43,12 +42,11 @@ LOG_DIR.mkdir(exist_ok=True)
 
 templates = Jinja2Templates(directory=HERE / "templates")
 
-#: The consent policy: the default categories; a signing key from the
-#: environment, else a fresh one per process (choices then last until restart).
+#: The consent policy: the default categories. The cookie is signed with a key
+#: privmw derives from its one secret, PRIVMW_SECRET (`make demo` makes one).
 CONSENT = ConsentPolicy(
     revision="2026-01",
     gpc_last_update="2026-11-22",  # when our GPC handling last changed
-    secret=os.environ.get("PRIVMW_CONSENT_SECRET") or secrets.token_urlsafe(32),
     cookies={"demo_session": "necessary"},
 )
 
@@ -77,13 +75,9 @@ SETTINGS: dict[str, Any] = {
 }
 
 
-@asynccontextmanager
-async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-    yield
-    ACCESS_LOG.close()  # flush the last records
-
-
-app = FastAPI(title="privmw example", lifespan=lifespan)
+# privmw handles the lifespan itself: it starts the access log (and its
+# retention sweep) on start-up and writes the last records on shutdown.
+app = FastAPI(title="privmw example")
 app.add_middleware(PrivacyMiddleware, **SETTINGS)
 app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 

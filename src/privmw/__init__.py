@@ -18,6 +18,7 @@ from .dependencies import get_privacy
 from .disclosure import Disclosure, disclosure
 from .logfilter import IPScrubFilter, scrub_server_logs
 from .middleware import PrivacyMiddleware
+from .prometheus import PrometheusCollector
 from .ratelimit import Bans, RateLimit, RedisBackend, Route
 from .tags import TagGate
 from .trackers import TrackerRegistry, Vendor
@@ -37,6 +38,7 @@ __all__ = [
     "KlaroReader",
     "PrivacyContext",
     "PrivacyMiddleware",
+    "PrometheusCollector",
     "RateLimit",
     "RedisBackend",
     "Route",

@@ -24,8 +24,9 @@ from collections.abc import Callable
 from typing import Protocol
 
 from ._headers import VARY_VALUE, Headers, Response, merge_vary
+from ._stats import Counters
 from ._types import Message, Scope, Send
-from .cookies import CookieGate
+from .cookies import CookieGate, set_cookie_name
 from .tags._runtime import PageTransform, TagRuntime, rewritable
 
 __all__: list[str] = []
@@ -68,13 +69,14 @@ class Responder:
 
     Args:
         send: the server's ``send``.
-        scope: the request's scope (the tag transform records its counts there).
+        scope: the request's scope.
         allows: the visitor's ``PrivacyContext.allows``.
         extra: headers appended to the response (or ``None``).
         gate: the cookie gate (``None``: consent is off, ``Set-Cookie`` passes).
         vary: merge ``Vary: Cookie, Sec-GPC, DNT`` into every response.
         tags: the tag runtime (``None``: tag gating is off).
         observer: the access log's record of this request (or ``None``).
+        stats: the middleware's counters (dropped ``Set-Cookie`` by category).
     """
 
     __slots__ = (
@@ -85,6 +87,7 @@ class Responder:
         "_scope",
         "_send",
         "_start",
+        "_stats",
         "_tags",
         "_transform",
         "_vary",
@@ -101,6 +104,7 @@ class Responder:
         vary: bool = False,
         tags: TagRuntime | None = None,
         observer: Observer | None = None,
+        stats: Counters | None = None,
     ) -> None:
         self._send = send
         self._scope = scope
@@ -110,6 +114,7 @@ class Responder:
         self._vary = vary
         self._tags = tags
         self._observer = observer
+        self._stats = stats
         self._start: Message | None = None
         self._transform: PageTransform | None = None
 
@@ -156,6 +161,9 @@ class Responder:
             name = pair[0].lower()
             if name == _SET_COOKIE:
                 if gate is not None and gate.blocks(pair[1], self._allows):
+                    if self._stats is not None:
+                        category = gate.category(set_cookie_name(pair[1]))
+                        self._stats.cookie_dropped(category or "unknown")
                     continue
             elif name == _VARY and vary:
                 if varies is None:

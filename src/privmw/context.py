@@ -30,6 +30,7 @@ class PrivacyContext:
     """
 
     __slots__ = (
+        "_renew",
         "client",
         "consent",
         "denied",
@@ -59,6 +60,9 @@ class PrivacyContext:
         self.revision = revision
         self.denied = denied
         self.stale_cookies = stale_cookies
+        #: The consent cookie re-signed with the current key, when an older
+        #: key verified it (set by the consent runtime; the response sets it).
+        self._renew: str | None = None
 
     @property
     def decided(self) -> bool:

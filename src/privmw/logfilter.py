@@ -36,6 +36,7 @@ import logging
 import re
 from collections.abc import Iterable
 
+from ._validate import check_bool, fail
 from .clientip import Truncator, parse_ip
 
 __all__ = ["IPScrubFilter", "scrub_server_logs"]
@@ -124,6 +125,9 @@ class IPScrubFilter(logging.Filter):
         *,
         keep_listen_addresses: bool = True,
     ) -> None:
+        if not isinstance(name, str):
+            fail("IPScrubFilter", "name", "a logger name (str)", name)
+        check_bool("IPScrubFilter", "keep_listen_addresses", keep_listen_addresses)
         super().__init__(name)
         self._truncator = Truncator(ipv4_prefix, ipv6_prefix, owner="IPScrubFilter")
         self._keep_listen = bool(keep_listen_addresses)

@@ -3,7 +3,9 @@
 ``__init__`` builds every runtime once (one tracker registry shared by all of
 them). ``__call__`` is the request flow of ``design.md``, one call a step:
 
-1. lifespan and other scope types pass straight through;
+1. ``lifespan`` passes through, with privmw's own start-up and shutdown
+   woven in (:meth:`PrivacyMiddleware.startup`, :meth:`~PrivacyMiddleware.shutdown`);
+   other scope types pass straight through;
 2. one pass over the headers (``signals.read_headers``) reads ``Sec-GPC``,
    ``DNT``, ``Cookie`` and the forwarding headers;
 3. the client is resolved through trusted proxies, truncated and the headers
@@ -23,17 +25,24 @@ them). ``__call__`` is the request flow of ``design.md``, one call a step:
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import os
 from collections.abc import Awaitable, Iterable, Mapping, Sequence
+from typing import Any
 
 from ._headers import Request, Response, header_map, problem
 from ._responder import Observer, Responder, send_response
-from ._types import ASGIApp, Receive, Scope, Send
-from ._validate import check_bool, check_seconds, fail, suggest
+from ._secrets import PSEUDONYM, RATELIMIT, Secrets, hkdf
+from ._stats import Counters
+from ._types import ASGIApp, Message, Receive, Scope, Send
+from ._validate import check_bool, check_path, check_seconds, fail, suggest
 from .accesslog import AccessLog
 from .clientip import PROXY_HEADERS, ClientResolver
 from .consent import ConsentPolicy
 from .consent._runtime import ConsentRuntime, is_https
-from .consent.endpoints import MAX_BODY, ConsentEndpoints
+from .consent.cookie import signing_keys
+from .consent.endpoints import GPC_PATH, MAX_BODY, ConsentEndpoints
 from .context import NECESSARY, PrivacyContext
 from .disclosure import Disclosure
 from .disclosure import sections as _sections
@@ -50,6 +59,11 @@ __all__ = ["PrivacyMiddleware"]
 
 _OWNER = "PrivacyMiddleware"
 _DEFAULT_TRUSTED = ("127.0.0.1", "::1")
+_log = logging.getLogger("privmw")
+
+
+class _StartupAborted(Exception):
+    """privmw's own start-up failed and was reported; the app's lifespan ends here."""
 
 
 class PrivacyMiddleware:
@@ -107,6 +121,22 @@ class PrivacyMiddleware:
             ``{"recaptcha": "necessary"}`` loads reCAPTCHA without consent,
             ``{"sentry": "necessary"}`` error monitoring. Each category must
             be ``"necessary"`` or one the consent policy offers.
+        secret: privmw's one secret, or a list ``[current, previous, ...]``
+            to rotate it (each at least 16 bytes); default: the
+            ``PRIVMW_SECRET`` environment variable (one value, or several
+            separated by commas or spaces). Keys derived from it (HKDF) sign
+            the consent cookie and key the pseudonyms and the Redis rate-limit
+            keys, so every worker on every host agrees. Needed for
+            ``pseudonyms=True`` and a ``RedisBackend``; without it the
+            consent cookie is unsigned. Cookies signed under a previous
+            secret are still read and re-signed with the current one.
+        insecure_ephemeral_secret: when no secret is configured, use a random
+            one for this process (a warning is logged once): for demos and
+            tests with one process only, since consent choices are then lost
+            on restart and pseudonyms differ between workers.
+
+    Call :meth:`startup` and :meth:`shutdown` yourself only when the server
+    sends no ``lifespan`` events; otherwise privmw handles them itself.
     """
 
     def __init__(
@@ -128,7 +158,11 @@ class PrivacyMiddleware:
         tags: TagGate | bool | None = True,
         vendors: Iterable[Vendor | str] | TrackerRegistry | None = None,
         vendor_categories: Mapping[str, str] | None = None,
+        secret: str | bytes | Sequence[str | bytes] | None = None,
+        insecure_ephemeral_secret: bool = False,
     ) -> None:
+        if not callable(app):
+            fail(_OWNER, "app", "an ASGI app (async callable)", app)
         self.app = app
         self.resolver = ClientResolver(
             trusted_proxies=trusted_proxies,
@@ -142,9 +176,7 @@ class PrivacyMiddleware:
         self._wanted = SIGNAL_HEADERS | self.resolver.forwarding
         check_bool(_OWNER, "pseudonyms", pseudonyms)
         retention = check_seconds(_OWNER, "pseudonym_retention", pseudonym_retention)
-        self.pseudonymizer = (
-            KeyedHasher(retention, owner=_OWNER, digest_size=12) if pseudonyms else None
-        )
+        check_bool(_OWNER, "insecure_ephemeral_secret", insecure_ephemeral_secret)
 
         if consent is True or consent is None:
             policy: ConsentPolicy | None = ConsentPolicy()
@@ -166,15 +198,41 @@ class PrivacyMiddleware:
             fail(_OWNER, "rate_limit", 'RateLimit("120/minute") or None', rate_limit)
         if access_log is not None and not isinstance(access_log, AccessLog):
             fail(_OWNER, "access_log", "a privmw.AccessLog or None", access_log)
-        if disclosure_path is not None and (
-            not isinstance(disclosure_path, str) or not disclosure_path.startswith("/")
-        ):
-            fail(
-                _OWNER,
-                "disclosure_path",
-                "a path starting with '/', e.g. '/.well-known/privacy-manifest.json'",
-                disclosure_path,
+        if disclosure_path is not None:
+            check_path(
+                _OWNER, "disclosure_path", disclosure_path, "/.well-known/privacy-manifest.json"
             )
+            if any(c in disclosure_path for c in "?# \t"):
+                fail(
+                    _OWNER,
+                    "disclosure_path",
+                    "a plain path without '?', '#' or spaces",
+                    disclosure_path,
+                )
+
+        # The one secret (argument, PRIVMW_SECRET, or a random one if allowed),
+        # and what needs it.
+        keys = Secrets.resolve(secret, ephemeral=insecure_ephemeral_secret, owner=_OWNER)
+        self._secrets = keys
+        if pseudonyms:
+            keys.require(_OWNER, "pseudonyms=True (the same pseudonym in every worker)")
+        backend = rate_limit.backend if rate_limit is not None else None
+        ratelimit_root: bytes | None = None
+        if backend is not None:
+            if backend.secret is not None:  # the per-feature override
+                raw = backend.secret
+                ratelimit_root = hkdf(raw.encode() if isinstance(raw, str) else raw, RATELIMIT)
+            else:
+                keys.require(_OWNER, "RateLimit(backend=RedisBackend(...))", shared=True)
+                ratelimit_root = keys.key(RATELIMIT)
+
+        #: The counters behind :meth:`stats` (per process; nothing personal).
+        self.counters = Counters()
+        self.pseudonymizer = (
+            KeyedHasher(retention, secret=keys.key(PSEUDONYM), owner=_OWNER, digest_size=12)
+            if pseudonyms
+            else None
+        )
 
         if vendor_categories is not None:
             if not isinstance(vendor_categories, Mapping):
@@ -202,25 +260,47 @@ class PrivacyMiddleware:
             ("TagGate.vendors", tags.vendors if isinstance(tags, TagGate) else ()),
             categories=vendor_categories,
         )
+        if policy is not None:
+            _check_vendor_categories(policy, self.registry)
         self.consent_policy = policy
-        self.consent = ConsentRuntime(policy, self.registry) if policy is not None else None
+        self.consent = (
+            ConsentRuntime(
+                policy,
+                self.registry,
+                keys=signing_keys(keys.all()),
+                stats=self.counters,
+            )
+            if policy is not None
+            else None
+        )
         self._endpoints = ConsentEndpoints(self.consent) if self.consent is not None else None
         self.tag_gate = gate
-        self.tags = TagRuntime(gate, self.registry) if gate is not None else None
+        self.tags = (
+            TagRuntime(gate, self.registry, stats=self.counters) if gate is not None else None
+        )
         self.rate_limit = rate_limit
-        self.limiter = Limiter(rate_limit) if rate_limit is not None else None
+        self.limiter = (
+            Limiter(rate_limit, secret=ratelimit_root) if rate_limit is not None else None
+        )
         self.access_log = access_log
         self.disclosure_path = disclosure_path
+        self._started = False
 
         # Paths privmw answers itself: one set lookup per request finds them.
-        builtin: set[str] = set()
+        # Two features on one path would shadow each other: refuse it here.
+        owners: dict[str, str] = {}
         if self._endpoints is not None:
-            builtin |= self._endpoints.routes
+            for route in sorted(self._endpoints.routes):
+                owners[route] = (
+                    "ConsentPolicy.serve_gpc_json"
+                    if route == GPC_PATH
+                    else "ConsentPolicy.path_prefix"
+                )
         if self.tags is not None:
-            builtin.add(self.tags.script_path)
+            _claim(owners, self.tags.script_path, "TagGate.script_path")
         if disclosure_path is not None:
-            builtin.add(disclosure_path)
-        self._builtin = frozenset(builtin)
+            _claim(owners, disclosure_path, "disclosure_path")
+        self._builtin = frozenset(owners)
         # Keep this last: it reads every feature's configuration. Re-rendered
         # when privmw observes a new vendor or cookie (a bounded number of times).
         self._disclosure = (
@@ -262,16 +342,171 @@ class PrivacyMiddleware:
             consent=self.consent_policy,
             tags=self.tag_gate,
             access_log=self.access_log,
+            consent_signed=bool(self.consent.keys) if self.consent is not None else None,
         )
+
+    def stats(self) -> dict[str, Any]:
+        """What this middleware did in this process, as plain counters (no personal data).
+
+        Requests and WebSocket sessions seen, ``Sec-GPC``/``DNT`` prevalence,
+        limiter refusals by rule and reason (with the clients banned and
+        tracked right now), tags by rewriter action, ``Set-Cookie`` dropped
+        and tracker cookies expired by category, and consent choices by
+        category, decision and source (``json``, ``form``, ``withdraw``).
+        Labels are configuration values only: never an address, a path, a
+        user agent or a pseudonym. See also :class:`privmw.PrometheusCollector`.
+        """
+        out = self.counters.snapshot()
+        limiter = self.limiter
+        if limiter is not None:
+            out["rate_limit"]["banned_now"] = limiter.bans
+            out["rate_limit"]["tracked_now"] = limiter.tracked
+        return out
+
+    # -- lifespan ----------------------------------------------------------------
+
+    async def startup(self) -> None:
+        """Start what privmw runs besides requests; idempotent.
+
+        Starts the access log's writer (and its retention sweep) and checks the
+        Redis connection of a shared rate limit. Raises :class:`RuntimeError`
+        with a clear message when that fails (a Redis that refuses the
+        credentials; an unreachable one with ``fail_open=False``). privmw calls
+        it on ``lifespan.startup``; call it yourself only without lifespan.
+        """
+        if self._started:
+            return
+        access_log = self.access_log
+        if access_log is not None:
+            directory = access_log.directory
+            if directory is not None:
+                path = os.fspath(directory)
+                try:
+                    os.makedirs(path, exist_ok=True)
+                except OSError as exc:
+                    raise RuntimeError(
+                        f"privmw: the access log directory {path!r} cannot be created: {exc}"
+                    ) from exc
+                if not os.access(path, os.W_OK | os.X_OK):
+                    raise RuntimeError(
+                        f"privmw: the access log directory {path!r} is not writable by this process"
+                    )
+            access_log.start()
+        limiter = self.limiter
+        if limiter is not None and limiter.store is not None:
+            await _check_redis(limiter.store, limiter.config)
+        self._started = True
+
+    async def shutdown(self) -> None:
+        """Write the access log's last records and close the Redis connections; idempotent."""
+        self._started = False
+        access_log = self.access_log
+        if access_log is not None:
+            # A blocking join of the writer thread: off the event loop.
+            await asyncio.get_running_loop().run_in_executor(None, access_log.close)
+        if self.limiter is not None:
+            await self.limiter.aclose()
+
+    async def _lifespan(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the lifespan through to the app, with privmw's start-up and shutdown in it.
+
+        privmw starts before the app's own start-up runs and stops after the
+        app's shutdown completed. A failed privmw start-up is reported with
+        ``lifespan.startup.failed`` and the app's start-up does not run. An
+        app that does not speak lifespan (it raises or returns before it
+        receives ``lifespan.startup``) gets privmw's own answers instead.
+        """
+        state = {"received": False, "failed": False, "done": False}
+
+        async def receive_() -> Message:
+            message = await receive()
+            state["received"] = True
+            if message["type"] == "lifespan.startup":
+                error = await self._try_startup()
+                if error is not None:
+                    state["failed"] = True
+                    await send({"type": "lifespan.startup.failed", "message": error})
+                    raise _StartupAborted(error)
+            return message
+
+        async def send_(message: Message) -> None:
+            if state["failed"]:
+                return  # the server already has privmw's answer
+            state["received"] = True  # the app speaks lifespan (even if it did not receive)
+            kind = message["type"]
+            if kind in (
+                "lifespan.shutdown.complete",
+                "lifespan.shutdown.failed",
+                "lifespan.startup.failed",
+            ):
+                state["done"] = True
+                await self._try_shutdown()
+            await send(message)
+
+        try:
+            await self.app(scope, receive_, send_)
+        except _StartupAborted:
+            return
+        except Exception:
+            if state["received"] or state["failed"]:
+                if not state["done"]:
+                    await self._try_shutdown()
+                raise
+            _log.debug("privmw: the app does not handle lifespan; privmw answers it", exc_info=True)
+        else:
+            if state["received"]:
+                return
+        await self._own_lifespan(receive, send)
+
+    async def _own_lifespan(self, receive: Receive, send: Send) -> None:
+        """The lifespan protocol for an app without one: privmw's start-up and shutdown only."""
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                error = await self._try_startup()
+                if error is not None:
+                    await send({"type": "lifespan.startup.failed", "message": error})
+                    return
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self._try_shutdown()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _try_startup(self) -> str | None:
+        try:
+            await self.startup()
+        except Exception as exc:
+            _log.error("privmw start-up failed: %s", exc)
+            return str(exc) if isinstance(exc, RuntimeError) else f"privmw start-up failed: {exc!r}"
+        return None
+
+    async def _try_shutdown(self) -> None:
+        try:
+            await self.shutdown()
+        except Exception:  # shutdown goes on: log it, do not hide the app's own answer
+            _log.exception("privmw shutdown failed")
 
     # -- the request flow ---------------------------------------------------------
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
-        if kind != "http" and kind != "websocket":
+        counters = self.counters
+        if kind == "http":
+            counters.requests += 1
+        elif kind == "websocket":
+            counters.websockets += 1
+        elif kind == "lifespan":
+            await self._lifespan(scope, receive, send)
+            return
+        else:
             await self.app(scope, receive, send)
             return
         gpc, dnt, cookie, forwarding = read_headers(scope["headers"], self._wanted)
+        if gpc:
+            counters.gpc += 1
+        if dnt:
+            counters.dnt += 1
         client = scope.get("client")
         address, shown, headers = self.resolver.resolve(client, forwarding, scope["headers"])
         if address is not None or client:
@@ -345,6 +580,7 @@ class PrivacyMiddleware:
         limiter = self.limiter
         if verdict is not None and limiter is not None:
             if not verdict.allowed:
+                self.counters.refusal(verdict.policy.name, verdict.kind)
                 return self._refuse(scope, send, limiter, verdict, observer)
             if limiter.headers and http:
                 extra = limiter.fields(verdict)
@@ -370,6 +606,7 @@ class PrivacyMiddleware:
                 vary=consent is not None,
                 tags=tags,
                 observer=observer,
+                stats=self.counters,
             )
         return self.app(scope, receive, send)
 
@@ -449,3 +686,84 @@ class PrivacyMiddleware:
             query=scope.get("query_string", b"").decode("latin-1"),
         )
         return endpoints.handle(request, context)
+
+
+def _claim(owners: dict[str, str], path: str, option: str) -> None:
+    """Register one built-in route; two features on one path would shadow each other."""
+    other = owners.get(path)
+    if other is not None:
+        fail(
+            _OWNER,
+            option,
+            f"a path no other privmw route uses ({other} serves {path!r})",
+            path,
+            "choose another path",
+        )
+    owners[path] = option
+
+
+def _check_vendor_categories(policy: ConsentPolicy, registry: TrackerRegistry) -> None:
+    """Every vendor can be consented to, and no offered category is a near miss.
+
+    A vendor the site added whose category the policy does not offer could
+    never load: refused. privmw's default vendors may belong to categories a
+    site chose not to offer (they then stay blocked); but an offered category
+    that no vendor uses and that is one typo from a vendor's category
+    (``"analytcs"``) is refused too, since every tracker of that category
+    would stay blocked for ever.
+    """
+    from ._vendors import DEFAULT_VENDORS
+    from .context import NECESSARY
+
+    offered = (*policy.categories, NECESSARY)
+    defaults = {v.name: v for v in DEFAULT_VENDORS}
+    for vendor in registry.vendors:
+        if vendor.category in offered or defaults.get(vendor.name) == vendor:
+            continue
+        fail(
+            _OWNER,
+            f"vendors entry {vendor.name!r} category",
+            "a category the ConsentPolicy offers (" + ", ".join(repr(c) for c in offered) + ")",
+            vendor.category,
+            suggest(vendor.category, offered)
+            or f"add {vendor.category!r} to ConsentPolicy(categories=...)",
+        )
+    used = registry.categories() | set(policy.cookies.values())
+    for category in policy.categories:
+        if category in used:
+            continue
+        near = suggest(category, sorted(used - set(policy.categories)))
+        if near:
+            fail(
+                "ConsentPolicy",
+                "categories entries",
+                "categories the trackers use or names of your own",
+                category,
+                near,
+            )
+
+
+async def _check_redis(store: Any, config: RateLimit) -> None:
+    """Ping the shared limiter's Redis: wrong credentials fail, an outage fails closed only."""
+    from redis.exceptions import AuthenticationError, ResponseError
+
+    try:
+        await store.client.ping()
+    except (AuthenticationError, ResponseError) as exc:
+        raise RuntimeError(
+            f"privmw: Redis refused the rate limiter's connection ({type(exc).__name__}: "
+            f"{exc}); check the credentials and database in RedisBackend's url"
+        ) from exc
+    except Exception as exc:
+        backend = config.backend
+        if backend is not None and not backend.fail_open:
+            raise RuntimeError(
+                f"privmw: Redis is unreachable at start-up ({type(exc).__name__}) and "
+                "RedisBackend(fail_open=False) would refuse every request with 503; "
+                "start Redis first, or use fail_open=True"
+            ) from exc
+        _log.warning(
+            "privmw: Redis is unreachable at start-up (%s); the rate limit fails open "
+            "until it answers",
+            type(exc).__name__,
+        )

@@ -1,10 +1,15 @@
 """Keyed hashes of clients whose keys live in memory only and rotate.
 
 A pseudonym lets an app count unique visitors, or a limiter tell clients apart,
-without storing an address. The key is random (or derived from a shared secret
-for several processes), never written anywhere, and replaced when the retention
-period rolls over: after that, nobody, including the operator, can link an old
-pseudonym to an address by hashing candidate addresses.
+without storing an address. The key of a period is derived from a root key
+(itself derived from privmw's secret, see :mod:`privmw._secrets`) and the
+period's number, so every worker on every host computes the same one; it is
+never written anywhere and is replaced when the period rolls over. Without the
+secret, nobody can recompute an old period's key; with it (the operator) one
+can, so the secret is what keeps old pseudonyms unlinkable: rotate it, and
+delete the old one, to make every period before unlinkable for good. Without a
+root key (``insecure_ephemeral_secret`` aside), each period gets a random key
+that no one can recompute.
 
 References:
     Plausible's daily-salted visitor hash; nginx ipscrub (in-memory salt
@@ -19,6 +24,7 @@ import time
 from collections.abc import Callable
 
 from ._errors import ConfigurationError
+from ._secrets import period_key
 from ._validate import check_seconds
 
 __all__: list[str] = []
@@ -28,9 +34,11 @@ class KeyedHasher:
     """BLAKE2b keyed hashes under a key that rotates every ``retention`` seconds.
 
     Epochs are aligned to ``clock()`` (wall-clock seconds by default) so that
-    several processes sharing a ``secret`` agree on the current key. Without a
-    secret, each epoch gets a fresh random key from ``os.urandom``; the old key
-    is dropped, so old hashes can no longer be recomputed.
+    several processes sharing a ``secret`` (a root key derived from privmw's
+    secret) agree on the current key: HMAC-SHA256 of the root over the period
+    length and number (:func:`privmw._secrets.period_key`). Without a secret,
+    each epoch gets a fresh random key from ``os.urandom``; the old key is
+    dropped, so old hashes can no longer be recomputed.
 
     ``epoch`` is the current epoch number; callers that keep tables of hashes
     (the rate limiter) wipe them when it changes.
@@ -74,9 +82,7 @@ class KeyedHasher:
         if self._secret is None:
             self._key = os.urandom(32)
         else:
-            self._key = hashlib.blake2b(
-                epoch.to_bytes(8, "big", signed=True), key=self._secret[:64], digest_size=32
-            ).digest()
+            self._key = period_key(self._secret, self.retention, epoch)
 
     def current_epoch(self) -> int:
         """Roll the key if the retention period is over; return the epoch."""

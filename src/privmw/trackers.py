@@ -26,6 +26,7 @@ from dataclasses import dataclass, field, replace
 
 from ._cache import BoundedCache
 from ._cookiedb import CookieDatabase
+from ._cspgrammar import SOURCE_LIST, check_source
 from ._errors import ConfigurationError
 from ._prefix import PrefixIndex
 from ._url import Base, Resolved, host_path, parse_base, query_param, resolve
@@ -36,6 +37,8 @@ __all__ = ["TrackerRegistry", "Vendor"]
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 # Rendered as a link in HTML and Markdown: no byte that could end the attribute.
 _PRIVACY_URL = re.compile(r"^https://[^\s<>\"'`\\]+$")
+#: ``host`` or ``host/path-prefix`` (lower case, no scheme, no query).
+_URL = re.compile(r"^[a-z0-9*]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+(/[^\s?#]*)?$")
 _CACHE_SIZE = 512
 _CACHE_KEY_MAX = 2048
 _BASE_CACHE_SIZE = 16
@@ -114,6 +117,34 @@ class Vendor:
                 raise ConfigurationError(
                     f"Vendor {self.name!r}: {attr} must be a string, got {getattr(self, attr)!r}"
                 )
+        owner = f"Vendor {self.name!r}"
+        for url in self.urls:
+            if not _URL.match(url):
+                fail(
+                    owner,
+                    "urls entries",
+                    "a host or host/path-prefix like 'www.googletagmanager.com/gtag/js'",
+                    url,
+                    "write it without the scheme" if "://" in url or url.startswith("//") else "",
+                )
+        if not isinstance(self.csp, Mapping):
+            fail(owner, "csp", "a mapping of CSP directive to sources", self.csp)
+        csp: dict[str, tuple[str, ...]] = {}
+        for directive, sources in self.csp.items():
+            if not isinstance(directive, str) or directive not in SOURCE_LIST:
+                fail(
+                    owner,
+                    "csp keys",
+                    "CSP source-list directives like 'script-src'",
+                    directive,
+                    suggest(directive, sorted(SOURCE_LIST)),
+                )
+            if isinstance(sources, str) or not all(isinstance(x, str) for x in sources):
+                fail(owner, f"csp[{directive!r}]", "a tuple of sources", sources)
+            for source in sources:
+                check_source(owner, f"csp[{directive!r}] sources", source)
+            csp[directive] = tuple(sources)
+        object.__setattr__(self, "csp", csp)
 
 
 #: How many cookie patterns an observation keeps (vendor names are bounded by the registry).
@@ -217,12 +248,13 @@ class TrackerRegistry:
             from ._vendors import DEFAULT_VENDORS
 
             vendors = DEFAULT_VENDORS
+        base = tuple(vendors)
+        added = tuple(extra)
         merged: dict[str, Vendor] = {}
-        for vendor in (*vendors, *extra):
+        for index, vendor in enumerate((*base, *added)):
             if not isinstance(vendor, Vendor):
-                raise ConfigurationError(
-                    f"TrackerRegistry: entries must be privmw.Vendor objects, got {vendor!r}"
-                )
+                option = "vendors" if index < len(base) else "extra"
+                fail("TrackerRegistry", f"{option} entries", "privmw.Vendor objects", vendor)
             merged[vendor.name] = vendor
         self.vendors: tuple[Vendor, ...] = tuple(merged.values())
         self._by_name = merged

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from privmw.trackers import TrackerRegistry
-from tests.conftest import require
+from tests.conftest import TEST_SECRET, require
 from tests.servers import ROOT, uvicorn_server
 
 if TYPE_CHECKING:
@@ -150,7 +150,8 @@ def browser(playwright_instance: Playwright) -> Iterator[Browser]:
 @pytest.fixture(scope="module")
 def server_url(playwright_instance: Playwright) -> Iterator[str]:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with uvicorn_server(APP, log_path=ARTIFACTS / "example-app-uvicorn.log") as port:
+    log = ARTIFACTS / "example-app-uvicorn.log"
+    with uvicorn_server(APP, env={"PRIVMW_SECRET": TEST_SECRET}, log_path=log) as port:
         yield f"http://127.0.0.1:{port}"
 
 

@@ -20,6 +20,9 @@ from privmw import (
 )
 from privmw._types import Message
 from privmw.disclosure.model import Section, human_duration
+from tests.conftest import TEST_SECRET
+
+PSEUDONYMS: dict[str, Any] = {"pseudonyms": True, "secret": TEST_SECRET}
 
 
 async def _app(scope: Any, receive: Any, send: Any) -> None:
@@ -75,9 +78,12 @@ def test_function_and_method_agree() -> None:
         ({"trusted_proxies": ["10.0.0.0/8", "::1", "127.0.0.1"]}, "by 3 trusted proxy networks"),
         ({"scrub_headers": False}, "passed to the application unchanged"),
         ({"scrub_headers": True}, "rewritten to the shortened address or removed"),
-        ({"pseudonyms": True}, "replaced every 24 hours"),
-        ({"pseudonyms": True, "pseudonym_retention": 3600}, "replaced every 1 hour"),
-        ({"pseudonyms": True, "pseudonym_retention": 7 * 86400}, "replaced every 7 days"),
+        ({"pseudonyms": True, "secret": TEST_SECRET}, "replaced every 24 hours"),
+        ({"pseudonyms": True, "secret": TEST_SECRET, "pseudonym_retention": 3600}, "every 1 hour"),
+        (
+            {"pseudonyms": True, "secret": TEST_SECRET, "pseudonym_retention": 7 * 86400},
+            "every 7 days",
+        ),
     ],
 )
 def test_client_section_follows_each_option(options: dict[str, Any], expected: str) -> None:

@@ -13,18 +13,22 @@ from __future__ import annotations
 from privmw._cache import BoundedCache
 from privmw._domain import DomainCache, host_name
 from privmw._headers import Headers
+from privmw._stats import Counters
 from privmw._types import Scope
 from privmw.context import NECESSARY, PrivacyContext
 from privmw.cookies import ENTRY_OVERHEAD, CookieGate, expiry_headers, parse_cookie_header
 from privmw.trackers import TrackerRegistry
 
-from .cookie import FUTURE_SKEW, MAX_COOKIE, key_bytes, parse
+from .cookie import FUTURE_SKEW, MAX_COOKIE, encode, parse, policy_keys, resign
 from .policy import ConsentPolicy
 
 __all__: list[str] = []
 
+#: A cache entry: the categories, the timestamp, and the value re-signed with
+#: the current key when an older key verified it (else ``None``).
+_Entry = tuple[frozenset[str], int, str | None]
 #: Cache entry for a value that is no valid cookie.
-_INVALID: tuple[frozenset[str], int] = (frozenset(), -1)
+_INVALID: _Entry = (frozenset(), -1, None)
 #: What one ``Cookie`` header holds for consent: the values of the ``__Host-``
 #: consent cookies, of the plain-named ones, and ``(name, category)`` of tracker cookies.
 _Scan = tuple[tuple[str, ...], tuple[str, ...], tuple[tuple[str, str], ...]]
@@ -63,7 +67,7 @@ class ConsentRuntime:
         "_denied",
         "_domains",
         "_host_name",
-        "_key",
+        "_keys",
         "_max_age",
         "_offered",
         "_readers",
@@ -73,9 +77,16 @@ class ConsentRuntime:
         "gate",
         "policy",
         "registry",
+        "stats",
     )
 
-    def __init__(self, policy: ConsentPolicy, registry: TrackerRegistry) -> None:
+    def __init__(
+        self,
+        policy: ConsentPolicy,
+        registry: TrackerRegistry,
+        keys: tuple[bytes, ...] = (),
+        stats: Counters | None = None,
+    ) -> None:
         self.policy = policy
         self.registry = registry
         prefixed, plain = consent_names(policy)
@@ -89,12 +100,14 @@ class ConsentRuntime:
         # index: gpc * 2 + dnt
         self._denied: tuple[frozenset[str], ...] = (frozenset(), dnt, gpc, gpc | dnt)
         self._offered = frozenset(policy.categories)
-        self._key = key_bytes(policy.secret)
+        self._keys = policy_keys(policy.secret) if policy.secret is not None else keys
+        #: The middleware's counters (expired tracker cookies, choices).
+        self.stats = stats
         # Both caches are keyed by client-chosen values: bounded in entries
         # and bytes (each entry costs its text plus what its objects weigh, so
         # the bound holds in real memory), and values above a small size are
         # never kept.
-        self._cache: BoundedCache[str, tuple[frozenset[str], int]] = BoundedCache(
+        self._cache: BoundedCache[str, _Entry] = BoundedCache(
             4096, max_bytes=1 << 20, max_item=MAX_COOKIE + 2 + _VALUE_OVERHEAD
         )
         self._scans: BoundedCache[int, _Scan] = BoundedCache(
@@ -168,13 +181,19 @@ class ConsentRuntime:
         values = hosted or plain
         consent: frozenset[str] | None = None
         revision = None
+        renew: str | None = None
         if values:
             consent = self._consent(values)
             if consent is not None:
                 revision = self._revision
+                if len(values) == 1:  # verified by a previous key: re-signed below
+                    entry = self._cache.get(values[0])
+                    renew = entry[2] if entry is not None else None
         if consent is None and self._readers:
             consent = self._read_others(parse_cookie_header(cookie.decode("latin-1")))
         ctx = PrivacyContext(client, gpc, dnt, pseudonym, consent, revision, denied)
+        if renew is not None:
+            ctx._renew = renew
         if candidates:
             allows = ctx.allows
             ctx.stale_cookies = tuple(n for n, c in candidates if not allows(c))
@@ -228,16 +247,22 @@ class ConsentRuntime:
                 candidates.append((name, cat))
         return tuple(hosted), tuple(plain), tuple(candidates)
 
-    def _parse_cached(self, raw: str) -> tuple[frozenset[str], int]:
+    def _parse_cached(self, raw: str) -> _Entry:
         value = raw.strip()
         if len(value) > 1 and value[0] == '"' and value[-1] == '"':
             value = value[1:-1]
         try:
-            parsed = parse(value, self._revision, self._offered, self._key)
+            parsed = parse(value, self._revision, self._offered, self._keys)
         except Exception:  # defensive: client input must never raise
             parsed = None
-        entry = _INVALID if parsed is None else parsed
-        return self._cache.put(raw, entry, len(raw) + _VALUE_OVERHEAD)
+        if parsed is None:
+            entry = _INVALID
+        else:
+            # Verified by a previous key (rotation): the next response re-signs it.
+            renewed = resign(value, self._keys) if parsed[2] else None
+            entry = (parsed[0], parsed[1], renewed)
+        cost = len(raw) + _VALUE_OVERHEAD + (len(renewed) if parsed and renewed else 0)
+        return self._cache.put(raw, entry, cost)
 
     def _read_others(self, pairs: list[tuple[str, str]]) -> frozenset[str] | None:
         values = dict(reversed(pairs))  # the first occurrence wins, as browsers order them
@@ -255,15 +280,52 @@ class ConsentRuntime:
 
     # -- responding ------------------------------------------------------
 
+    @property
+    def keys(self) -> tuple[bytes, ...]:
+        """The consent-signing keys, current first (``()``: cookies are unsigned)."""
+        return self._keys
+
+    def encode(self, categories: frozenset[str] | set[str], now: int) -> str:
+        """The cookie value for a choice made at ``now``, signed with the current key."""
+        policy = self.policy
+        return encode(categories, policy.categories, policy.revision, self._keys, now)
+
+    def set_cookie(self, value: str, max_age: int, https: bool) -> bytes:
+        """The ``Set-Cookie`` of the consent cookie, named and scoped as the endpoints set it."""
+        policy = self.policy
+        name = self._host_name if https and self._host_name is not None else self._cookie_name
+        attrs = f"; Max-Age={max_age}; Path=/; SameSite=Lax"
+        if policy.cookie_domain:
+            attrs += f"; Domain={policy.cookie_domain.lstrip('.')}"
+        if https:
+            attrs += "; Secure"
+        return f"{name}={value}{attrs}".encode("ascii")
+
     def response_headers(self, context: PrivacyContext, scope: Scope) -> Headers | None:
-        """Headers every response to this request gets: tracker-cookie expiries, ``Tk``."""
+        """Headers every response to this request gets.
+
+        Tracker-cookie expiries, ``Tk``, and the consent cookie re-signed with
+        the current key when an older one verified it (key rotation); it keeps
+        its timestamp, so the choice expires when it would have.
+        """
         extra: Headers | None = None
         if context.stale_cookies:
             extra = expiry_headers(
                 context.stale_cookies, self.expiry_domain(scope), secure=is_https(scope)
             )
+            stats = self.stats
+            if stats is not None:
+                category = self.gate.category
+                for name in context.stale_cookies:
+                    stats.cookie_expired(category(name) or "unknown")
         if self._tk is not None:
             extra = [*(extra or ()), self._tk]
+        renew = context._renew
+        if renew is not None:
+            stamp = int(renew.split(".", 3)[2])
+            left = max(1, self._max_age - (int(self._clock()) - stamp))
+            refresh = (b"set-cookie", self.set_cookie(renew, left, is_https(scope)))
+            extra = [*(extra or ()), refresh]
         return extra
 
     def expiry_domain(self, scope: Scope) -> str | None:

@@ -35,7 +35,6 @@ from privmw.cookies import expiry_headers, parse_cookie_header
 
 from ._form import render_page
 from ._runtime import ConsentRuntime, consent_names
-from .cookie import encode
 
 __all__: list[str] = []
 
@@ -231,13 +230,7 @@ class ConsentEndpoints:
                 f"Max-Age={policy.max_age}", "Max-Age=0"
             )
         else:
-            value = encode(
-                chosen,
-                policy.categories,
-                policy.revision,
-                runtime._key,
-                int(policy.clock()),
-            )
+            value = runtime.encode(chosen, int(policy.clock()))
             cookie = f"{name}={value}{self._cookie_attrs}{secure}"
         new = PrivacyContext(
             context.client,
@@ -262,6 +255,13 @@ class ConsentEndpoints:
             tail = f"=; Max-Age=0; Path=/; SameSite=Lax{secure}; Domain={domain}"
             out.append((b"set-cookie", (self._plain_name + tail).encode("ascii")))
         out.extend(expiry_headers(stale, domain, secure=request.https))
+        stats = runtime.stats
+        if stats is not None:
+            source = "form" if form is not None else "json" if chosen is not None else "withdraw"
+            stats.consent_choice(policy.categories, chosen, source)
+            category = runtime.gate.category
+            for stale_name in stale:
+                stats.cookie_expired(category(stale_name) or "unknown")
         out.extend(PRIVATE)
         if form is not None:
             target = safe_next(form.get("next")) or self._referer_path(headers) or "/"

@@ -35,6 +35,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import unquote
 
+from privmw._validate import fail
+
 __all__ = ["CCCookieReader", "CookiebotReader", "KlaroReader", "TCFReader"]
 
 _MAX = 8192
@@ -61,6 +63,30 @@ def _json(value: str) -> Any:
         return None
 
 
+_TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,64}$")
+
+
+def _check_reader(owner: str, table: str, mapping: object, values: str) -> None:
+    """The options every reader shares: a mapping of names and a cookie name."""
+    if not isinstance(mapping, Mapping):
+        fail(owner, table, f"a mapping of names to {values}", mapping)
+    for key, value in mapping.items():
+        ok = (
+            isinstance(value, str) and bool(value)
+            if values == "privmw categories"
+            else isinstance(value, tuple)
+            and bool(value)
+            and all(isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 24 for v in value)
+        )
+        if not isinstance(key, str) or not ok:
+            fail(owner, f"{table}[{key!r}]", values, value)
+
+
+def _check_cookie_name(owner: str, value: object) -> None:
+    if not isinstance(value, str) or not _TOKEN.match(value):
+        fail(owner, "cookie_name", "a cookie name (an RFC 6265 token)", value)
+
+
 def _grant(answers: Mapping[str, bool]) -> frozenset[str]:
     return frozenset(c for c, ok in answers.items() if ok)
 
@@ -84,6 +110,16 @@ class CCCookieReader:
     revision: int | None = None
     cookie_name: str = "cc_cookie"
     clock: Callable[[], float] = field(default=time.time, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        _check_reader("CCCookieReader", "categories", self.categories, "privmw categories")
+        if self.revision is not None and (
+            isinstance(self.revision, bool) or not isinstance(self.revision, int)
+        ):
+            fail("CCCookieReader", "revision", "None or an int", self.revision)
+        _check_cookie_name("CCCookieReader", self.cookie_name)
+        if not callable(self.clock):
+            fail("CCCookieReader", "clock", "callable", self.clock)
 
     def read(self, value: str, categories: tuple[str, ...]) -> frozenset[str] | None:
         data = _json(value)
@@ -132,6 +168,10 @@ class KlaroReader:
         default_factory=_klaro_default, init=False, repr=False, compare=False
     )
 
+    def __post_init__(self) -> None:
+        _check_reader("KlaroReader", "services", self.services, "privmw categories")
+        _check_cookie_name("KlaroReader", self.cookie_name)
+
     def read(self, value: str, categories: tuple[str, ...]) -> frozenset[str] | None:
         data = _json(value)
         if not isinstance(data, dict) or not data:
@@ -171,6 +211,10 @@ class CookiebotReader:
 
     categories: Mapping[str, str] = field(default_factory=lambda: dict(_COOKIEBOT_DEFAULT))
     cookie_name: str = "CookieConsent"
+
+    def __post_init__(self) -> None:
+        _check_reader("CookiebotReader", "categories", self.categories, "privmw categories")
+        _check_cookie_name("CookiebotReader", self.cookie_name)
 
     def read(self, value: str, categories: tuple[str, ...]) -> frozenset[str] | None:
         if len(value) > _MAX:
@@ -244,6 +288,10 @@ class TCFReader:
         default_factory=lambda: dict(DEFAULT_TCF_PURPOSES)
     )
     cookie_name: str = "euconsent-v2"
+
+    def __post_init__(self) -> None:
+        _check_reader("TCFReader", "purposes", self.purposes, "tuples of TCF purpose ids 1-24")
+        _check_cookie_name("TCFReader", self.cookie_name)
 
     def read(self, value: str, categories: tuple[str, ...]) -> frozenset[str] | None:
         consents = tcf_purpose_consents(unquote(value) if "%" in value else value)

@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from privmw._errors import ConfigurationError
+from privmw._secrets import parse_secret
+from privmw._validate import suggest
 from privmw.context import NECESSARY
 from privmw.cookies import registrable_domain
 from privmw.trackers import Vendor
@@ -32,6 +34,8 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([Tt ].+)?$")
 SIX_MONTHS = 182 * 86400
 _MAX_AGE_LIMIT = 400 * 86400  # browsers cap cookie lifetimes at 400 days
 _TK_VALUES = frozenset("!?GNTCPDU")
+_GPC_DEFAULT = ("marketing",)
+_DNT_DEFAULT = ("analytics", "marketing")
 
 
 def _names(owner: str, option: str, value: object) -> tuple[str, ...]:
@@ -62,15 +66,21 @@ class ConsentPolicy:
             allowed and is not listed.
         revision: the policy version (``"2026-01"``). Consent given under
             another revision counts as none, so changing it re-asks everyone.
-        secret: HMAC key (at least 16 characters) signing the cookie; with it,
-            forged or edited cookies count as no consent. Without it, a
-            visitor can only forge their own choice.
+        secret: an override of privmw's one secret for the consent cookie
+            only (at least 16 bytes, or a list ``[current, previous, ...]``).
+            Prefer ``PrivacyMiddleware(secret=...)`` or ``PRIVMW_SECRET``,
+            which sign the cookie the same way. With a secret, forged or
+            edited cookies count as no consent; without one the cookie is
+            unsigned and a visitor can only forge their own choice.
         max_age: seconds a choice is kept (default 182 days, CNIL's 6 months);
             also enforced on the server from the cookie's timestamp.
         cookie_name: the consent cookie's name.
         path_prefix: where the consent endpoints live.
-        gpc_denies: categories ``Sec-GPC: 1`` denies whatever the cookie says.
-        dnt_denies: categories ``DNT: 1`` denies whatever the cookie says.
+        gpc_denies: categories ``Sec-GPC: 1`` denies whatever the cookie says
+            (each must be on offer; the default, ``marketing``, applies if offered).
+        dnt_denies: categories ``DNT: 1`` denies whatever the cookie says
+            (each must be on offer; the default ``analytics``, ``marketing``
+            keeps those offered).
         gpc_last_update: ``lastUpdate`` in ``/.well-known/gpc.json`` (RFC 3339
             date); set it to when your GPC handling last changed.
         serve_gpc_json: serve ``/.well-known/gpc.json`` (default on).
@@ -105,12 +115,12 @@ class ConsentPolicy:
 
     categories: Sequence[str] = ("preferences", "analytics", "marketing")
     revision: str = "1"
-    secret: str | bytes | None = field(default=None, repr=False)
+    secret: str | bytes | Sequence[str | bytes] | None = field(default=None, repr=False)
     max_age: int = SIX_MONTHS
     cookie_name: str = "privmw_consent"
     path_prefix: str = "/privacy/consent"
-    gpc_denies: Sequence[str] = ("marketing",)
-    dnt_denies: Sequence[str] = ("analytics", "marketing")
+    gpc_denies: Sequence[str] = _GPC_DEFAULT
+    dnt_denies: Sequence[str] = _DNT_DEFAULT
     gpc_last_update: str = "2026-01-01"
     serve_gpc_json: bool = True
     readers: Sequence[ConsentReader] = ()
@@ -137,13 +147,8 @@ class ConsentPolicy:
                 f"{_OWNER}: revision must be 1-32 letters, digits, '_' or '-' like "
                 f"'2026-01', got {self.revision!r}"
             )
-        secret = self.secret
-        if secret is not None and (not isinstance(secret, (str, bytes)) or len(secret) < 16):
-            raise ConfigurationError(
-                f"{_OWNER}: secret must be a str or bytes of at least 16 characters "
-                f"(e.g. secrets.token_urlsafe(32)), got a {type(secret).__name__} "
-                f"of length {len(secret) if isinstance(secret, (str, bytes)) else '?'}"
-            )
+        if self.secret is not None:
+            parse_secret(_OWNER, "secret", self.secret)
         if (
             isinstance(self.max_age, bool)
             or not isinstance(self.max_age, int)
@@ -170,8 +175,19 @@ class ConsentPolicy:
                 f"{_OWNER}: path_prefix must be a path like '/privacy/consent' (leading "
                 f"'/', no trailing '/'), got {prefix!r}"
             )
-        object.__setattr__(self, "gpc_denies", _names(_OWNER, "gpc_denies", self.gpc_denies))
-        object.__setattr__(self, "dnt_denies", _names(_OWNER, "dnt_denies", self.dnt_denies))
+        for option, default in (("gpc_denies", _GPC_DEFAULT), ("dnt_denies", _DNT_DEFAULT)):
+            denied = _names(_OWNER, option, getattr(self, option))
+            if denied == default:
+                # The default names the usual categories: keep those on offer.
+                denied = tuple(c for c in denied if c in cats)
+            for name in denied:
+                if name not in cats:
+                    raise ConfigurationError(
+                        f"{_OWNER}: {option} entries must be categories on offer "
+                        f"({', '.join(map(repr, cats))}), got {name!r}; "
+                        + (suggest(name, cats) or f"add {name!r} to categories")
+                    )
+            object.__setattr__(self, option, denied)
         if not isinstance(self.gpc_last_update, str) or not _valid_date(self.gpc_last_update):
             raise ConfigurationError(
                 f"{_OWNER}: gpc_last_update must be an RFC 3339 date like '2026-01-31', "

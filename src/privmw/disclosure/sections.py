@@ -90,12 +90,13 @@ def client_section(resolver: ClientResolver, pseudonym_retention: float | None) 
     if pseudonym_retention is not None:
         every = human_duration(pseudonym_retention)
         data.append(
-            "a pseudonym: a keyed hash of the full address under a random key held only in "
-            f"memory and replaced every {every}"
+            "a pseudonym: a keyed hash of the full address under a key held only in memory, "
+            f"derived from the site's secret and the current period, and replaced every {every}"
         )
         retention += (
-            f" Pseudonym keys are replaced every {every}; pseudonyms from before can then no "
-            "longer be linked to an address or to later pseudonyms."
+            f" Pseudonym keys are replaced every {every}; pseudonyms from before cannot be "
+            "linked to an address or to later pseudonyms without the site's secret, which is "
+            "never stored with them."
         )
     return Section(
         id="client",
@@ -161,8 +162,15 @@ def rate_limit_section(config: RateLimit) -> Section:
     )
 
 
-def consent_section(policy: ConsentPolicy, registry: TrackerRegistry) -> Section:
-    """Consent and privacy signals: the cookie, the categories, GPC/DNT."""
+def consent_section(
+    policy: ConsentPolicy, registry: TrackerRegistry, signed: bool | None = None
+) -> Section:
+    """Consent and privacy signals: the cookie, the categories, GPC/DNT.
+
+    ``signed``: whether the cookie is signed (default: whether ``policy.secret`` is set).
+    """
+    if signed is None:
+        signed = policy.secret is not None
     signals = []
     if policy.gpc_denies:
         signals.append(
@@ -184,7 +192,7 @@ def consent_section(policy: ConsentPolicy, registry: TrackerRegistry) -> Section
             "data": [
                 f"a consent cookie ({policy.cookie_name}) holding the categories you allowed, "
                 f"the policy revision ({policy.revision}) and when you chose"
-                + (", signed so it cannot be forged" if policy.secret else ""),
+                + (", signed so it cannot be forged" if signed else ""),
                 *signals,
             ],
             "retention": f"The consent cookie lasts {human_duration(policy.max_age)}; you can "
@@ -504,6 +512,7 @@ def build(
     consent: ConsentPolicy | None,
     tags: TagGate | None,
     access_log: AccessLog | None,
+    consent_signed: bool | None = None,
 ) -> Disclosure:
     """The disclosure of one middleware's configuration.
 
@@ -517,7 +526,7 @@ def build(
     if rate_limit is not None:
         sections.append(rate_limit_section(rate_limit))
     if consent is not None:
-        sections.append(consent_section(consent, registry))
+        sections.append(consent_section(consent, registry, consent_signed))
     if tags is not None:
         sections.append(tags_section(tags, registry))
     else:

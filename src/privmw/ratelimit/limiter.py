@@ -112,6 +112,8 @@ class Limiter:
         wall: wall-clock seconds for the hash-key epochs (shared with other
             processes when a Redis secret is used).
         rand: the ban jitter source.
+        secret: the root of the hash keys, derived by the middleware from its
+            secret (``None``: ``backend.secret``, else a random key per epoch).
     """
 
     def __init__(
@@ -121,6 +123,7 @@ class Limiter:
         clock: Callable[[], float] = time.monotonic,
         wall: Callable[[], float] = time.time,
         rand: Callable[[], float] = random.random,
+        secret: bytes | None = None,
     ) -> None:
         self.config = config
         self._clock = clock
@@ -131,7 +134,7 @@ class Limiter:
         # per request, which costs about half of keying BLAKE2b from scratch.
         self.hasher = KeyedHasher(
             config.retention,
-            secret=None if backend is None else backend.secret,
+            secret=secret if secret is not None else None if backend is None else backend.secret,
             clock=wall,
             digest_size=32,
             owner="RateLimit",

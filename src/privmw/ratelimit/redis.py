@@ -70,8 +70,10 @@ class RedisBackend:
 
     Args:
         url: ``redis://host:port/db`` (or ``rediss://``, ``unix://``); Valkey works too.
-        secret: at least 16 bytes shared by every process (``secrets.token_hex(32)``);
-            keys are keyed hashes under a key derived from it and the epoch.
+        secret: an override of privmw's one secret for the Redis keys only
+            (``PrivacyMiddleware(secret=...)`` or ``PRIVMW_SECRET`` by default);
+            at least 16 bytes shared by every process. Keys are keyed hashes
+            under a key derived from it and the epoch.
         fail_open: when Redis is unreachable, let requests through (``True``,
             default) or refuse them with 503 (``False``).
         prefix: key prefix.
@@ -82,7 +84,7 @@ class RedisBackend:
     """
 
     url: str
-    secret: str | bytes = field(kw_only=True)
+    secret: str | bytes | None = field(default=None, kw_only=True)
     fail_open: bool = field(default=True, kw_only=True)
     prefix: str = field(default="privmw:rl:", kw_only=True)
     timeout: float = field(default=0.25, kw_only=True)
@@ -96,7 +98,7 @@ class RedisBackend:
         secret = self.secret
         if isinstance(secret, str):
             secret = secret.encode()
-        if not isinstance(secret, bytes) or len(secret) < 16:
+        if secret is not None and (not isinstance(secret, bytes) or len(secret) < 16):
             raise ConfigurationError(
                 "RedisBackend: secret must be at least 16 bytes shared by all processes "
                 "(use secrets.token_hex(32))"

@@ -17,6 +17,7 @@ from importlib import resources
 
 from privmw._cache import BoundedCache
 from privmw._headers import Headers, Response, find, not_allowed
+from privmw._stats import Counters
 from privmw._types import Scope
 from privmw.context import GOOGLE_CONSENT_TYPES, google_consent_mode
 from privmw.csp import PolicyBuilder, app_nonce, merge_permissions_policy
@@ -72,11 +73,16 @@ class TagRuntime:
         "registry",
         "script",
         "script_path",
+        "stats",
         "third_party",
     )
 
-    def __init__(self, config: TagGate, registry: TrackerRegistry) -> None:
+    def __init__(
+        self, config: TagGate, registry: TrackerRegistry, stats: Counters | None = None
+    ) -> None:
         self.config = config
+        #: The middleware's counters: each rewritten page adds its tag counts.
+        self.stats = stats
         self.registry = registry
         self.plan = RewritePlan(registry)
         # Unknown third parties and vendor observation go through the plan's
@@ -294,8 +300,11 @@ class PageTransform:
         self._record(_stats(rewriter))
         return out
 
-    def _record(self, stats: dict[str, int]) -> None:
-        self._scope.setdefault("state", {})["privmw.tags"] = stats
+    def _record(self, counts: dict[str, int]) -> None:
+        """The page's tag counts, by rewriter action, go to ``mw.stats()["tags"]``."""
+        stats = self._rt.stats
+        if stats is not None:
+            stats.tag_actions(counts)
 
 
 def _stats(rewriter: HtmlRewriter) -> dict[str, int]:
