@@ -152,6 +152,7 @@ BAD: dict[tuple[type, str], Any] = {
     (AccessLog, "format"): "xml",
     (AccessLog, "timestamp_granularity"): "week",
     (AccessLog, "query_allow"): "page",
+    (AccessLog, "redact_paths"): ["/reset/{token"],
     (AccessLog, "clock"): NOT_CALLABLE,
     (AccessLog, "ua_cache_size"): 0,
     (IPScrubFilter, "ipv4_prefix"): 33,

@@ -93,7 +93,7 @@ def test_wheel_carries_the_package_its_license_and_metadata(dist: Path) -> None:
         meta_name = next(n for n in names if n.endswith(".dist-info/METADATA"))
         meta = Parser().parsestr(zf.read(meta_name).decode())
     assert meta["License-Expression"] == "MIT"
-    assert sorted(meta.get_all("Provides-Extra") or []) == ["prometheus", "redis"]
+    assert sorted(meta.get_all("Provides-Extra") or []) == ["prometheus", "redis", "speedups"]
     urls = meta.get_all("Project-URL") or []
     assert any(u.startswith("Documentation, https://") for u in urls), urls
     classifiers = meta.get_all("Classifier") or []
@@ -101,6 +101,9 @@ def test_wheel_carries_the_package_its_license_and_metadata(dist: Path) -> None:
         assert f"Programming Language :: Python :: {version}" in classifiers
     requires = meta.get_all("Requires-Dist") or []
     assert not [r for r in requires if "pytest" in r or "mkdocs" in r]  # dev tools are groups
+    # Compiled accelerators without wheels everywhere are opt-in (never compile).
+    core = [r for r in requires if "extra ==" not in r]
+    assert not [r for r in core if "ua-parser-rs" in r or "[regex]" in r or "re2" in r], core
     # The PyPI page is the README: no relative link that would 404 there.
     body = meta.get_payload()
     assert "](docs/" not in body
