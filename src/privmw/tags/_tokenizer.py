@@ -47,8 +47,27 @@ def _tag_rest(groups: bool = False) -> bytes:
     )
 
 
-#: A complete start or end tag from ``<`` (name: group 1 for start tags).
-TAG = re.compile(rb"</?([a-zA-Z][^\t\n\f\r />]*)(?:" + _tag_rest() + rb")*>")
+# A complete start or end tag, lookaround-free (so google-re2 can run it), by
+# state elimination over the attribute states: in the name/separator states
+# only "=" and ">" matter, and "=" opens a value only after a name.
+_W = rb"[\t\n\f\r ]"
+_NW = rb"[^\t\n\f\r />]"
+_GT = rb"[^/=>]*"
+_Y = rb"[^\t\n\f\r \"'>]"
+_UQ = rb"[^\t\n\f\r >]*"
+_C1 = rb"[\t\n\f\r /]*" + _NW + _GT + rb"/"
+_C2 = (
+    rb"[\t\n\f\r /]*" + _NW + _GT + rb"=" + _W + rb"*(?:\"[^\"]*\"|'[^']*'|" + _Y + _UQ + _W + rb")"
+)
+_END = rb"[\t\n\f\r /]*(?:>|" + _NW + _GT + rb"(?:>|=" + _W + rb"*(?:>|" + _Y + _UQ + rb">)))"
+#: A complete start or end tag from ``<``, lookaround-free.
+TAG_PAT = (
+    rb"</?[A-Za-z][^\t\n\f\r />]*(?:>|[\t\n\f\r /](?:" + _C1 + rb"|" + _C2 + rb")*" + _END + rb")"
+)
+#: The same with stdlib ``re`` (tests and the fallback, within a bounded window).
+TAG = re.compile(TAG_PAT)
+#: The name of a tag at ``<`` or ``</``: group 1.
+NAME_AT = re.compile(rb"</?([A-Za-z][^\t\n\f\r />]*)")
 #: Attributes of a complete tag: (name, dq value, sq value, unquoted value).
 ATTRS = re.compile(_tag_rest(groups=True))
 TAG_NAME = re.compile(rb"[^\t\n\f\r />]*")
@@ -157,10 +176,10 @@ class TagScan:
                     break
                 state = TGROUP
                 named = False
+        self.steps += steps + pos - self.pos
         self.pos = pos
         self.state = state
         self.named = named
-        self.steps += steps
         return pos if state == DONE else -1
 
 
@@ -228,7 +247,7 @@ class RawEnd:
         limit = end if final else max(pos, end - 10)
         if self.name != b"script":
             m = _RAW_ENDS[self.name].search(buf, pos, end)
-            self.steps += 1
+            self.steps += (end if m is None else m.end()) - pos
             if m is not None:
                 return m.start()
             self.safe = limit
@@ -242,6 +261,7 @@ class RawEnd:
                 m = _S_ESC_EV.search(buf, pos, end)
             else:
                 m = _S_DBL_EV.search(buf, pos, end)
+            self.steps += (end if m is None else m.end()) - pos + 1
             if m is None or (m.start() >= limit and not final):
                 self.state = state
                 self.safe = limit if m is None else max(pos, min(limit, m.start()))

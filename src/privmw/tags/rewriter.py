@@ -54,7 +54,7 @@ from privmw.trackers import TrackerRegistry, Vendor
 from . import _fetch, _grammar
 from ._inline import Finder, refresh_url, resolve
 from ._neutralise import neutral
-from ._tokenizer import ATTRS, TAG, RAW_TAIL, RawEnd, TagScan, comment_end
+from ._tokenizer import ATTRS, NAME_AT, RAW_TAIL, TAG, TAG_PAT, RawEnd, TagScan, comment_end
 
 __all__ = ["MODES", "HtmlRewriter", "RewritePlan"]
 
@@ -117,6 +117,7 @@ _SVG_IP = frozenset({b"foreignobject", b"desc", b"title"})
 _MATH_TEXT_IP = frozenset({b"mi", b"mo", b"mn", b"ms", b"mtext"})
 # fstack kinds
 _F_FOREIGN, _F_HTML_IP, _F_MATH_TEXT_IP, _F_HTML = range(4)
+_MAX_DEPTH = 256
 _INERT = re.compile(rb"<[A-Za-z!/?]")
 _LT = re.compile(rb"<")
 
@@ -137,7 +138,17 @@ class RewritePlan:
     Owns its bounded caches. ``use_re2=False`` forces the stdlib path.
     """
 
-    __slots__ = ("finder", "fast", "fast_foreign", "hint", "registry", "tag_cache", "uses_re2")
+    __slots__ = (
+        "fast",
+        "fast_foreign",
+        "finder",
+        "hint",
+        "registry",
+        "tag_cache",
+        "tag_end",
+        "uses_re2",
+        "window",
+    )
 
     def __init__(self, registry: TrackerRegistry, *, use_re2: bool | None = None) -> None:
         if use_re2 is None and os.environ.get("PRIVMW_TAGS_NO_RE2"):
@@ -158,17 +169,38 @@ class RewritePlan:
                 stacklevel=2,
             )
         self.uses_re2 = re2 is not None
+        #: Where one fast-grammar call may look (stdlib: a small window bounds backtracking).
+        self.window = 1 << 30
         if re2 is not None:
             self.fast = _re2_matcher(re2, _grammar.fast_pattern(tlds, False))
             self.fast_foreign = _re2_matcher(re2, _grammar.fast_pattern(tlds, True))
+            self.tag_end = _re2_matcher(re2, TAG_PAT, empty=-1)
         else:
+            self.window = 4096
             self.fast = _re_matcher(_grammar.fast_pattern(tlds, False, backtracking=True))
             self.fast_foreign = _re_matcher(_grammar.fast_pattern(tlds, True, backtracking=True))
+            self.tag_end = _stdlib_tag_end
         #: tag bytes -> verdict, bounded (entries and bytes)
         self.tag_cache: dict[bytes, tuple[int, Vendor | None]] = {}
 
 
-def _re2_matcher(re2: object, pattern: bytes) -> Callable[[bytes, int, int], int]:
+def _stdlib_tag_end(buf: bytes, pos: int, end: int) -> int:
+    """End of the tag at ``pos`` (-1: not complete before ``end``), linear in time.
+
+    The regex only within 4 KiB (its backtracking is bounded there); a longer
+    tag is read by the state machine.
+    """
+    m = TAG.match(buf, pos, min(end, pos + 4096))
+    if m is not None:
+        return m.end()
+    if end - pos <= 4096:
+        return -1
+    return TagScan(pos + (2 if buf[pos + 1] == 0x2F else 1)).advance(buf, end)
+
+
+def _re2_matcher(
+    re2: object, pattern: bytes, empty: int | None = None
+) -> Callable[[bytes, int, int], int]:
     options = re2.Options()  # type: ignore[attr-defined]
     options.encoding = re2.Options.Encoding.LATIN1  # type: ignore[attr-defined]
     options.never_capture = True
@@ -178,9 +210,13 @@ def _re2_matcher(re2: object, pattern: bytes) -> Callable[[bytes, int, int], int
     raw = compiled._regexp.Match
     anchor = re2._re2.RE2.Anchor.ANCHOR_START  # type: ignore[attr-defined]
 
+    miss = empty
+
     def fast(buf: bytes, pos: int, end: int) -> int:
         span = raw(anchor, buf, pos, end)[0]
-        return pos if span[1] < 0 else span[1]
+        if span[1] < 0:
+            return pos if miss is None else miss
+        return span[1]
 
     return fast
 
@@ -244,6 +280,8 @@ class HtmlRewriter:
             compiled = RewritePlan(compiled)  # tests and tools; the runtime shares one plan
         self._c = compiled
         self._finder = compiled.finder
+        self._tag_end = compiled.tag_end
+        self._window = min(max_tag_bytes, compiled.window)
         self._allows = allows
         self._verdicts: dict[str, bool] = {}
         self._mode = mode
@@ -265,7 +303,7 @@ class HtmlRewriter:
         self._tagscan: TagScan | None = None
         self._rawend: RawEnd | None = None
         self._after_skip = DATA
-        self._fstack: list[tuple[bytes, int]] = []
+        self._fstack: list[tuple[bytes, int, bool]] = []
         self._xml = xml
         self._unsure = False
         self._align: list[bytes] = []
@@ -318,6 +356,7 @@ class HtmlRewriter:
         if pat is None or not seg:
             out.append(seg)
             return
+        self.steps += len(seg)
         pieces: list[bytes] = []
         last = 0
         for m in pat.finditer(seg):
@@ -332,6 +371,11 @@ class HtmlRewriter:
             return
         pieces.append(seg[last:])
         out.append(b"".join(pieces))
+
+    def _add_align(self, name: bytes) -> None:
+        if name not in self._align:  # one constraint per name (at most 8 names)
+            self._align.append(name)
+            self._set_align()
 
     def _set_align(self) -> None:
         if not self._align:
@@ -376,19 +420,24 @@ class HtmlRewriter:
             while st and st[-1][1] == _F_FOREIGN:
                 st.pop()
             html = self._html_rules(lname)
+        if len(st) >= _MAX_DEPTH:  # deeper than we track: read both ways from here on
+            self._unsure = True
+            st.clear()
+        if self._unsure:
+            if lname in (b"svg", b"math") or (lname in _BREAKOUT):
+                pass
+            return True, True
         if html:
             if lname in (b"svg", b"math"):
                 if not selfclosing:
-                    st.append((lname, _F_FOREIGN))
+                    st.append((lname, _F_FOREIGN, lname == b"math"))
                 return False, True
             if st and lname not in _VOID and not selfclosing:
-                st.append((lname, _F_HTML))
+                st.append((lname, _F_HTML, False))
             return True, self._unsure
-        # foreign element
+        # foreign element: the namespace of the adjusted current node
         if not selfclosing:
-            ns_math = any(n == b"math" for n, k in st if k != _F_HTML) and not any(
-                n == b"svg" for n, k in st if k != _F_HTML
-            )
+            ns_math = st[-1][2] if st else False
             kind = _F_FOREIGN
             if lname in _SVG_IP and not ns_math:
                 kind = _F_HTML_IP
@@ -399,12 +448,15 @@ class HtmlRewriter:
                 tag,
             ):
                 kind = _F_HTML_IP
-            st.append((lname, kind))
+            st.append((lname, kind, ns_math))
         return self._unsure, True
 
     def _end_context(self, lname: bytes) -> None:
         st = self._fstack
         if self._xml or not st:
+            return
+        if self._unsure:  # read both ways from now on: the stack no longer decides
+            st.clear()
             return
         kind = st[-1][1]
         if kind == _F_HTML:
@@ -412,27 +464,21 @@ class HtmlRewriter:
             if st[-1][0] == lname:
                 st.pop()
                 return
-            for i in range(len(st) - 1, -1, -1):
-                if st[i][1] != _F_HTML:
-                    break
-                if st[i][0] == lname:
-                    del st[i:]
-                    self._unsure = True
-                    return
             self._unsure = True
+            st.clear()
             return
         if lname in (b"br", b"p"):
             while st and st[-1][1] == _F_FOREIGN:
                 st.pop()
             return
-        for i in range(len(st) - 1, -1, -1):
+        for i in range(len(st) - 1, max(-1, len(st) - 17), -1):  # the 16 innermost
             if st[i][1] == _F_HTML:
-                self._unsure = True
-                return
+                break
             if st[i][0] == lname:
                 del st[i:]
                 return
         self._unsure = True  # HTML rules with ancestors we do not track
+        st.clear()
 
     # -- feed ---------------------------------------------------------------------
 
@@ -448,8 +494,9 @@ class HtmlRewriter:
             assert self._tagscan is not None
             scan = self._tagscan
             scan.pos = 0
+            before = scan.steps
             e = scan.advance(buf, len(buf))
-            self.steps += 1
+            self.steps += scan.steps - before
             if e < 0:
                 return b""
             buf = buf[e:]
@@ -487,7 +534,7 @@ class HtmlRewriter:
             if n < 4096 or n >= self._held_try * 5 // 4:
                 self._held_try = n
                 self.steps += n
-                if TAG.match(held) is None:
+                if self._tag_end(bytes(held), 0, n) < 0:
                     return None
             else:
                 return None
@@ -514,12 +561,12 @@ class HtmlRewriter:
                 if fast is not None:
                     # at most max_tag_bytes a call: a longer tag is never accepted
                     # whole, so Python sees (and drops) it, in any chunking
-                    q = fast(buf, pos, min(n, pos + self._max))
+                    q = fast(buf, pos, min(n, pos + self._window))
                 else:
                     q = buf.find(b"<", pos)
                     if q < 0:
                         q = n
-                self.steps += 1
+                self.steps += q - pos + 1
                 if q > pos:
                     out.append(buf[pos:q])
                     pos = q
@@ -538,8 +585,9 @@ class HtmlRewriter:
                     return
             elif state == SKIPTAG:
                 assert self._tagscan is not None
+                before = self._tagscan.steps
                 e = self._tagscan.advance(buf, n)
-                self.steps += 1
+                self.steps += self._tagscan.steps - before
                 if e < 0:
                     return
                 pos = e
@@ -573,7 +621,7 @@ class HtmlRewriter:
         scan = TagScan(pos + 1)
         e = scan.advance(buf, len(buf))
         self.steps += scan.steps
-        m = re.compile(rb"</?([A-Za-z][^\t\n\f\r />]*)").match(buf, pos)
+        m = NAME_AT.match(buf, pos)
         name = m.group(1).lower() if m else b""
         after = self._dropped_tag(name, buf[pos : pos + 2] == b"</")
         if e >= 0:
@@ -607,7 +655,7 @@ class HtmlRewriter:
         if c1 == 0x21:  # "!"
             if buf.startswith(b"<!--", pos):
                 e = comment_end(buf, pos, n)
-                self.steps += 1
+                self.steps += (e if e >= 0 else n) - pos
                 if e >= 0:
                     self._emit_construct(out, buf[pos:e])
                     return e
@@ -640,17 +688,24 @@ class HtmlRewriter:
             if not (0x41 <= c2 <= 0x5A or 0x61 <= c2 <= 0x7A):
                 self._state = BOGUS
                 return self._stream_until(buf, pos, out, final, opened=True)
-            m = TAG.match(buf, pos)
-            self.steps += 1
-            if m is None:
+            e = self._tag_end(buf, pos, n)
+            self.steps += (n if e < 0 else e) - pos
+            if e < 0:
                 return -1
-            return self._end_tag(buf, pos, m.end(), m.group(1), out)
+            return self._end_tag(buf, pos, e, NAME_AT.match(buf, pos).group(1), out)  # type: ignore[union-attr]
         if 0x41 <= c1 <= 0x5A or 0x61 <= c1 <= 0x7A:
-            m = TAG.match(buf, pos)
-            self.steps += 1
-            if m is None:
+            e = self._tag_end(buf, pos, n)
+            self.steps += (n if e < 0 else e) - pos
+            if e < 0:
                 return -1
-            return self._start_tag(buf, pos, m.end(), m.group(1), out)
+            return self._start_tag(buf, pos, e, NAME_AT.match(buf, pos).group(1), out)  # type: ignore[union-attr]
+        if c1 == 0x3C:  # "<<<": all but the last "<" are text (and never rescanned)
+            q = pos + 1
+            while q < n and buf[q] == 0x3C:
+                q += 1
+            self.steps += q - pos
+            out.append(buf[pos : q - 1])
+            return q - 1
         out.append(b"<")
         return pos + 1
 
@@ -676,6 +731,7 @@ class HtmlRewriter:
             f = buf.find(b">", pos + (2 if opened else 0))
             e = -1 if f < 0 else f + 1
             keep = 0
+        self.steps += (e if e >= 0 else n) - pos
         if e >= 0:
             self._emit_construct(out, buf[pos:e])
             self._state = DATA
@@ -745,8 +801,9 @@ class HtmlRewriter:
                 return self._raw(buf, e, out, final)
             return e
         # DROP: discard the content and the end tag
-        m = TAG.match(buf, e)
-        if m is None:
+        te = self._tag_end(buf, e, n)
+        self.steps += (n if te < 0 else te) - e
+        if te < 0:
             if final:
                 self._state = DATA
                 return n
@@ -757,7 +814,7 @@ class HtmlRewriter:
             self._tail = buf[e:]
             return -1
         self._state = DATA
-        return m.end()
+        return te
 
     # -- tags -------------------------------------------------------------------------
 
@@ -799,14 +856,12 @@ class HtmlRewriter:
                 self._state = DROP
             return end
         if as_html and lname == b"noscript":
-            self._align.append(b"noscript")
-            self._set_align()
+            self._add_align(b"noscript")
         elif raw_html and lname in _RAW_HTML:
             self._rawend = RawEnd(lname)
             self._state = RAW
         elif as_html and as_foreign and lname in _RAW_HTML:  # unsure: both readings
-            self._align.append(lname)
-            self._set_align()
+            self._add_align(lname)
         return end
 
     def _emit_tag(self, out: list[bytes], data: bytes) -> None:
@@ -867,7 +922,7 @@ class HtmlRewriter:
         kind = self._held_kind
         # what is decided on: the first max_tag_bytes, whatever the chunking
         seen = text if complete else text[: self._max]
-        self.steps += len(text) // 64 + 1
+        self.steps += 4 * len(seen) + 1  # decoded, then searched for hosts and signatures
         lname = b"style" if kind == 2 else b"script"
         elem = lname.decode()
         foreign = kind >= 4
@@ -1025,6 +1080,7 @@ class HtmlRewriter:
     ) -> bytes | None:
         """Decide and emit an ordinary start tag. Returns what was emitted, None if removed."""
         c = self._c
+        self.steps += len(tag)
         hint = c.hint.search(tag) is not None
         has_srcdoc = lname == b"iframe" and b"srcdoc" in tag.lower()
         if not hint and not has_srcdoc:
@@ -1171,7 +1227,7 @@ class _ForeignScriptEnd(RawEnd):
 
     def find(self, buf: bytes, pos: int, end: int, final: bool) -> int:
         m = _FS_END.search(buf, pos, end)
-        self.steps += 1
+        self.steps += (end if m is None else m.end()) - pos
         if m is not None:
             return m.start()
         self.safe = end if final else max(pos, end - 10)
