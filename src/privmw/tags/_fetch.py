@@ -54,6 +54,8 @@ Filter Effects §15.?), and ``style``/presentation attributes holding
 
 from __future__ import annotations
 
+__all__: list[str] = []
+
 #: Attributes gated on every element (HTML and foreign).
 GLOBAL = frozenset({"style", "background", "attributionsrc"})
 

@@ -24,6 +24,8 @@ path (slower, also linear): one exact tag match per ``<`` and a hint check.
 
 from __future__ import annotations
 
+__all__: list[str] = []
+
 import re
 from collections.abc import Iterable
 

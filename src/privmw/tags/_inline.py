@@ -22,6 +22,8 @@ loaded by an allowed script, and anything a first-party script fetches.
 
 from __future__ import annotations
 
+__all__: list[str] = []
+
 import base64
 import binascii
 import html as _stdhtml

@@ -10,6 +10,8 @@ References: WHATWG HTML §13.2.5 Tokenization (13.2.5.1 data state ...
 
 from __future__ import annotations
 
+__all__: list[str] = []
+
 import re
 
 _WS = rb"[\t\n\f\r ]"

@@ -56,7 +56,7 @@ from ._inline import Finder, refresh_url, resolve
 from ._neutralise import neutral
 from ._tokenizer import ATTRS, NAME_AT, RAW_TAIL, TAG, TAG_PAT, RawEnd, TagScan, comment_end
 
-__all__ = ["MODES", "HtmlRewriter", "RewritePlan"]
+__all__: list[str] = []
 
 MODES = ("neutralise", "remove", "report-only")
 
