@@ -348,7 +348,9 @@ def _hint_free(base: set[int], tlds: Iterable[bytes]) -> bytes:
     )
     tail = rb"(?:\.(?:\.|" + lead + rb"\.)*" + lead + b"?)?"
     entity = b"&(?:" + b"|".join(TEXT_ENTITIES) + b");"
-    unit = b"(?:" + _cls(plain) + b"|" + entity + b"|" + dotseq + b")"
+    # ":" only as in "https://": "data:" and "javascript:" URLs carry their own code
+    colon = b":/" if 0x2F in base else b"(?!)"
+    unit = b"(?:" + _cls(plain - {0x3A}) + b"|" + entity + b"|" + dotseq + b"|" + colon + b")"
     return unit + b"*" + tail
 
 
@@ -455,4 +457,5 @@ def hint_pattern(tlds: Iterable[bytes]) -> bytes:
     ents = b"|".join(TEXT_ENTITIES)
     return (
         rb"\.[\t\n\r]*(?:" + tld_alt + rb")|\.[\t\n\r]|&(?!(?:" + ents + rb");)|[%\\\x80-\xff]"
+        rb"|:(?!/)"
     )

@@ -235,7 +235,7 @@ def _attrs(tag: bytes, start: int) -> list[tuple[str, bytes, int, int]]:
     """(lower name, raw value, start, end) of each attribute, first of duplicates only."""
     out: list[tuple[str, bytes, int, int]] = []
     seen: set[str] = set()
-    for m in ATTRS.finditer(tag, start, len(tag) - 1):
+    for m in ATTRS.finditer(tag, start):
         raw = m.group(1)
         if raw is None:
             continue
@@ -273,6 +273,7 @@ class HtmlRewriter:
         placeholder: Callable[[Vendor, str, list[tuple[str, str]]], bytes | None] | None = None,
         depth: int = 0,
         xml: bool = False,
+        observer: Callable[[bytes, bytes], None] | None = None,
     ) -> None:
         if mode not in MODES:
             raise ValueError(f"HtmlRewriter: mode must be one of {MODES}, got {mode!r}")
@@ -305,6 +306,8 @@ class HtmlRewriter:
         self._after_skip = DATA
         self._fstack: list[tuple[bytes, int, bool]] = []
         self._xml = xml
+        #: called with (lower-case name, tag bytes) for every start tag read (tests, harnesses)
+        self._observer = observer
         self._unsure = False
         self._align: list[bytes] = []
         self._align_re: re.Pattern[bytes] | None = None
@@ -552,7 +555,12 @@ class HtmlRewriter:
             state = self._state
             if state == DATA:
                 fast = None
-                if not self._align and not self._unsure and not self._base_registry:
+                if (
+                    not self._align
+                    and not self._unsure
+                    and not self._base_registry
+                    and self._observer is None  # observed: every tag is read in Python
+                ):
                     st = self._fstack
                     if not st:
                         fast = c.fast
@@ -837,6 +845,8 @@ class HtmlRewriter:
         tag = buf[pos:end]
         lname = name.lower()
         selfclosing = tag.endswith(b"/>")
+        if self._observer is not None:
+            self._observer(lname, tag)
         if len(tag) > self._max:
             self.overflowed += 1
             self._state = self._dropped_tag(lname, False)
