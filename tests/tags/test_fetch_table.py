@@ -104,6 +104,10 @@ ROWS: list[Any] = [
     ("noscript closer in attribute", f"<noscript><p title=\"</noscript><img src='{FB_PX}'>\"></p></noscript>"),
     ("cdata in svg then img", f"<svg><![CDATA[x]]><img src='{FB_PX}'></svg>"),
     ("legacy script language", '<script language="javascript">fbq("x")</script>'),
+    # found by the html5lib differential test
+    ("select ignores title", f'<select><title><script src="{FB_JS}"></script>'),
+    ("svg style is a style sheet", f"<svg><style>a{{background:url({FB_PX})}}</style></svg>"),
+    ("frameset ignores script", f'<frameset><script><frame src="{YT}"></script></frameset>'),
 ]
 
 NOT_FETCHED = [
@@ -128,6 +132,11 @@ def rewrite(data: bytes, allows: object, mode: str, chunk: int | None, plan: str
     return b"".join(out)
 
 
+#: Rows whose element a browser may read two ways (SVG <style>/<script> with
+#: markup inside, <script> in a frameset): privmw drops them, consent or not.
+DROPPED = {"svg style is not raw text", "frameset ignores script"}
+
+
 def _params(rows: list[Any]) -> list[Any]:
     out = []
     for row in rows:
@@ -142,7 +151,7 @@ def _params(rows: list[Any]) -> list[Any]:
 @pytest.mark.parametrize("plan", ["re2", "stdlib"])
 @pytest.mark.parametrize("source", _params(ROWS))
 def test_row_is_gated(source: str, plan: str) -> None:
-    bare = source.startswith(("<frameset", "<body", "<plaintext"))
+    bare = source.startswith(("<frameset", "<body"))
     data = ("<!DOCTYPE html>" + ("" if bare else "<p>before</p>") + source + "<p>after</p>").encode()
     assert live_fetches(data, REGISTRY, DENY), "the row must fetch a vendor before privmw"
     for mode in ("neutralise", "remove"):
@@ -152,6 +161,8 @@ def test_row_is_gated(source: str, plan: str) -> None:
         assert rewrite(data, DENY, mode, 1, plan) == whole
         assert rewrite(data, DENY, mode, 7, plan) == whole
     kept = rewrite(data, ALLOW, "neutralise", None, plan)
+    if any(source == s for ident, s in ROWS if isinstance(ident, str) and ident in DROPPED):
+        return  # read two ways with markup inside: dropped whatever the consent
     # consented: byte for byte (a raw-text closer inside markup is escaped in any case)
     assert kept == data or kept.replace(b"&lt;/noscript", b"</noscript") == data
 

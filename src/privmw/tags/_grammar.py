@@ -183,6 +183,8 @@ HTML_STOP = (
     b"embed",
     b"object",
     b"frame",
+    b"select",
+    b"frameset",
 )
 
 #: In foreign content: breakout tags (back to HTML), fetchers, integration points.

@@ -309,6 +309,8 @@ class HtmlRewriter:
         #: called with (lower-case name, tag bytes) for every start tag read (tests, harnesses)
         self._observer = observer
         self._unsure = False
+        self._in_select = False
+        self._in_frameset = False
         self._align: list[bytes] = []
         self._align_re: re.Pattern[bytes] | None = None
         self.neutralised = self.removed = self.reported = self.kept = self.overflowed = 0
@@ -838,6 +840,8 @@ class HtmlRewriter:
             self._set_align()
         else:
             self._emit_construct(out, tag)
+        if lname == b"select":
+            self._in_select = False
         self._end_context(lname)
         return end
 
@@ -853,11 +857,25 @@ class HtmlRewriter:
             return end
         as_html, as_foreign = self._start_context(lname, tag, selfclosing)
         elem = "img" if lname == b"image" and as_html and not as_foreign else lname.decode("latin-1")
+        if as_html and not as_foreign:
+            # insertion modes that ignore raw-text start tags (the tokenizer stays
+            # in the data state there): read those elements both ways
+            if lname == b"select":
+                self._in_select = not self._in_select
+            elif lname in (b"input", b"keygen", b"textarea"):
+                self._in_select = False
+            elif lname == b"frameset":
+                self._in_frameset = True
+        dual = as_html and (as_foreign or self._in_select or self._in_frameset)
         raw_html = as_html and not as_foreign  # certainly HTML rules
         # -- script ---------------------------------------------------------------
         if lname == b"script":
-            return self._script(tag, end, out, as_html, as_foreign)
-        if lname == b"style" and raw_html:
+            return self._script(tag, end, out, as_html, as_foreign or self._in_frameset)
+        if lname == b"style" and (raw_html or as_foreign):
+            if dual or as_foreign:  # held to the first "</style": plain text or dropped
+                # (an SVG <style> is a style sheet too)
+                self._hold_text(tag, end, out, b"style", 6)
+                return end
             return self._hold_text(tag, end, out, b"style", 2)
         emitted = self._gate_tag(tag, elem, lname, out, as_html, as_foreign)
         if emitted is None:  # removed (and its content if raw text)
@@ -867,11 +885,11 @@ class HtmlRewriter:
             return end
         if as_html and lname == b"noscript":
             self._add_align(b"noscript")
+        elif dual and lname in _RAW_HTML:  # both readings: markup, closers aligned
+            self._add_align(lname)
         elif raw_html and lname in _RAW_HTML:
             self._rawend = RawEnd(lname)
             self._state = RAW
-        elif as_html and as_foreign and lname in _RAW_HTML:  # unsure: both readings
-            self._add_align(lname)
         return end
 
     def _emit_tag(self, out: list[bytes], data: bytes) -> None:
@@ -933,22 +951,22 @@ class HtmlRewriter:
         # what is decided on: the first max_tag_bytes, whatever the chunking
         seen = text if complete else text[: self._max]
         self.steps += 4 * len(seen) + 1  # decoded, then searched for hosts and signatures
-        lname = b"style" if kind == 2 else b"script"
+        lname = b"style" if kind in (2, 6) else b"script"
         elem = lname.decode()
-        foreign = kind >= 4
+        foreign = kind >= 4  # read both ways: plain text in every reading, or dropped
         if foreign and (not complete or _INERT.search(seen)):
             # markup inside a script whose reading we cannot pin: drop it whole
             self.escaped += 1
             if not complete:
                 self.overflowed += 1
-            self._rawend = _ForeignScriptEnd()
+            self._rawend = RawEnd(b"style") if kind == 6 else _ForeignScriptEnd()
             self._state = DROP
             return
         decoded = seen.decode(self._encoding, "replace")
         if foreign and "&" in decoded:
             decoded = decoded + "\n" + _stdhtml.unescape(decoded)
         vendors: list[Vendor] = []
-        if kind == 2:
+        if kind in (2, 6):
             v = self._finder.css(decoded, self._base)
             if v is not None:
                 vendors.append(v)
@@ -987,7 +1005,9 @@ class HtmlRewriter:
             self.removed += 1
             out.append(pre)
             if complete:
-                self._rawend = _ForeignScriptEnd() if foreign else RawEnd(lname)
+                self._rawend = (
+                    RawEnd(lname) if kind == 6 or not foreign else _ForeignScriptEnd()
+                )
             self._state = DROP
             return
         self.neutralised += 1
