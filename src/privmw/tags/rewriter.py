@@ -870,6 +870,9 @@ class HtmlRewriter:
         raw_html = as_html and not as_foreign  # certainly HTML rules
         # -- script ---------------------------------------------------------------
         if lname == b"script":
+            if as_foreign and selfclosing and not as_html:  # <script/> in SVG or XML: no text
+                self._gate_tag(tag, elem, lname, out, as_html, as_foreign)
+                return end
             return self._script(tag, end, out, as_html, as_foreign or self._in_frameset)
         if lname == b"style" and (raw_html or as_foreign):
             if dual or as_foreign:  # held to the first "</style": plain text or dropped
