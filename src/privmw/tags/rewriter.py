@@ -415,7 +415,7 @@ class HtmlRewriter:
     def _start_context(self, lname: bytes, tag: bytes, selfclosing: bool) -> tuple[bool, bool]:
         """Update the tree context for a start tag; (read as HTML, read as foreign)."""
         if self._xml:
-            return False, True
+            return True, True  # XHTML: HTML elements, but every element is markup
         html = self._html_rules(lname)
         st = self._fstack
         if not html and (
@@ -870,7 +870,7 @@ class HtmlRewriter:
         raw_html = as_html and not as_foreign  # certainly HTML rules
         # -- script ---------------------------------------------------------------
         if lname == b"script":
-            if as_foreign and selfclosing and not as_html:  # <script/> in SVG or XML: no text
+            if as_foreign and selfclosing and (self._xml or not as_html):  # <script/>: no text
                 self._gate_tag(tag, elem, lname, out, as_html, as_foreign)
                 return end
             return self._script(tag, end, out, as_html, as_foreign or self._in_frameset)
@@ -957,7 +957,8 @@ class HtmlRewriter:
         lname = b"style" if kind in (2, 6) else b"script"
         elem = lname.decode()
         foreign = kind >= 4  # read both ways: plain text in every reading, or dropped
-        if foreign and (not complete or _INERT.search(seen)):
+        plain = seen.replace(b"<![CDATA[", b"").replace(b"]]>", b"") if foreign else seen
+        if foreign and (not complete or _INERT.search(plain)):
             # markup inside a script whose reading we cannot pin: drop it whole
             self.escaped += 1
             if not complete:
