@@ -70,7 +70,7 @@ def live_fetches(
             foreign = ns in (SVG, MATHML)
             gated = _fetch.gated_attributes(local, html, foreign)
 
-            def hit(attr: str, vendor: Vendor | None) -> None:
+            def hit(attr: str, vendor: Vendor | None, local: str = local) -> None:
                 if vendor is not None and not allows(vendor.category):
                     found.append((local, attr, vendor.name))
 
@@ -115,9 +115,14 @@ def live_fetches(
             if local == "script" and not inert_script and text:
                 for vendor in finder.code_all(text):
                     hit("#text", vendor)
-            if local == "style" and text and not (attrs.get("type") or "").strip().lower() not in (
-                "",
-                "text/css",
+            if (
+                local == "style"
+                and text
+                and not (attrs.get("type") or "").strip().lower()
+                not in (
+                    "",
+                    "text/css",
+                )
             ):
                 hit("#css", finder.css(text, base))
     return sorted(set(found))

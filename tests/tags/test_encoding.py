@@ -20,7 +20,7 @@ DENY = lambda category: category == "necessary"  # noqa: E731
 PAGE = (
     '<!doctype html><html><head><meta charset="utf-8"><title>t</title>'
     '<script src="https://connect.facebook.net/en_US/fbevents.js"></script></head>'
-    "<body><p>Grüße — ok</p><img src=\"https://www.facebook.com/tr?id=1\"></body></html>"
+    '<body><p>Grüße — ok</p><img src="https://www.facebook.com/tr?id=1"></body></html>'
 )
 
 
@@ -46,7 +46,13 @@ async def call(app: Any, tags: TagGate | None = None) -> tuple[int, dict[bytes, 
     async def receive() -> dict[str, Any]:
         return {"type": "http.request", "body": b"", "more_body": False}
 
-    scope = {"type": "http", "method": "GET", "path": "/", "headers": [], "client": ("203.0.113.9", 1)}
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/",
+        "headers": [],
+        "client": ("203.0.113.9", 1),
+    }
     middleware = PrivacyMiddleware(app, consent=False, tags=tags or TagGate())
     await middleware(scope, receive, send)
     start = messages[0]
@@ -66,7 +72,9 @@ HTML_UTF8 = [(b"content-type", b"text/html; charset=utf-8")]
 @pytest.mark.parametrize("stream", [False, True])
 async def test_gzip_is_inflated_rewritten_and_sent_identity(stream: bool) -> None:
     packed = gzip.compress(PAGE.encode())
-    body: bytes | list[bytes] = [packed[i : i + 50] for i in range(0, len(packed), 50)] if stream else packed
+    body: bytes | list[bytes] = (
+        [packed[i : i + 50] for i in range(0, len(packed), 50)] if stream else packed
+    )
     status, headers, out = await call(raw_app(body, [*HTML_UTF8, (b"content-encoding", b"gzip")]))
     assert status == 200
     assert b"content-encoding" not in headers
@@ -77,26 +85,30 @@ async def test_gzip_is_inflated_rewritten_and_sent_identity(stream: bool) -> Non
 async def test_deflate_both_forms(wbits: int) -> None:
     comp = zlib.compressobj(wbits=wbits)
     packed = comp.compress(PAGE.encode()) + comp.flush()
-    status, headers, out = await call(raw_app(packed, [*HTML_UTF8, (b"content-encoding", b"deflate")]))
+    status, _headers, out = await call(
+        raw_app(packed, [*HTML_UTF8, (b"content-encoding", b"deflate")])
+    )
     assert status == 200
     assert_gated(out)
 
 
 async def test_zip_bomb_is_cut() -> None:
     bomb = gzip.compress(b"<p>" + b"a" * 50_000_000)
-    status, headers, out = await call(raw_app(bomb, [*HTML_UTF8, (b"content-encoding", b"gzip")]))
+    _status, _headers, out = await call(raw_app(bomb, [*HTML_UTF8, (b"content-encoding", b"gzip")]))
     assert len(out) <= _encoding.MAX_RATIO * len(bomb) + (1 << 20) + 600
 
 
 @pytest.mark.parametrize("coding", [b"zstd", b"compress", b"gzip, zstd"])
 async def test_unknown_coding_is_refused(coding: bytes) -> None:
-    status, headers, out = await call(raw_app(b"xx", [*HTML_UTF8, (b"content-encoding", coding)]))
+    status, _headers, out = await call(raw_app(b"xx", [*HTML_UTF8, (b"content-encoding", coding)]))
     assert status == 502
     assert b"facebook" not in out
 
 
 async def test_br_without_brotli_is_refused_or_inflated() -> None:
-    status, _, out = await call(raw_app(b"\x0b\x02\x80<p>", [*HTML_UTF8, (b"content-encoding", b"br")]))
+    status, _, _out = await call(
+        raw_app(b"\x0b\x02\x80<p>", [*HTML_UTF8, (b"content-encoding", b"br")])
+    )
     assert status == (200 if _encoding.can_inflate("br") else 502)
 
 
@@ -124,21 +136,21 @@ async def test_non_ascii_compatible_bodies_are_transcoded(
 
 
 async def test_missing_content_type_html_is_sniffed_and_labelled() -> None:
-    status, headers, out = await call(raw_app(b"  <!DOCTYPE html>" + PAGE.encode()[15:], []))
+    _status, headers, out = await call(raw_app(b"  <!DOCTYPE html>" + PAGE.encode()[15:], []))
     assert headers[b"content-type"] == b"text/html; charset=utf-8"
     assert_gated(out)
 
 
 async def test_missing_content_type_not_html_passes() -> None:
     data = b'{"html": "<script src=https://connect.facebook.net/x.js></script>"}'
-    status, headers, out = await call(raw_app(data, []))
+    _status, headers, out = await call(raw_app(data, []))
     assert out == data
     assert b"content-type" not in headers
 
 
 async def test_unlabelled_html_gets_the_charset_it_was_read_in() -> None:
     data = b"<!doctype html><p>caf\xe9</p><img src='https://www.facebook.com/tr'>"
-    status, headers, out = await call(raw_app(data, [(b"content-type", b"text/html")]))
+    _status, headers, out = await call(raw_app(data, [(b"content-type", b"text/html")]))
     assert headers[b"content-type"] == b"text/html; charset=windows-1252"
     assert b"caf\xe9" in out
     assert_gated(out, "cp1252")
@@ -147,7 +159,7 @@ async def test_unlabelled_html_gets_the_charset_it_was_read_in() -> None:
 async def test_meta_prescan_decides_an_unlabelled_body() -> None:
     page = '<meta charset="shift_jis"><p>日本</p><img src="https://www.facebook.com/tr">'
     data = page.encode("cp932")
-    status, headers, out = await call(raw_app(data, [(b"content-type", b"text/html")]))
+    status, _headers, out = await call(raw_app(data, [(b"content-type", b"text/html")]))
     assert status == 200
     assert "日本".encode("cp932") in out  # bytes scanned as they are
     assert_gated(out, "cp932")
@@ -158,7 +170,9 @@ async def test_shift_jis_trail_bytes_do_not_hide_markup() -> None:
     page = '<p>表示ソ</p><img src="https://www.facebook.com/tr"><p>能</p>'
     data = page.encode("cp932")
     assert b"\\" in data
-    status, _, out = await call(raw_app(data, [(b"content-type", b"text/html; charset=shift_jis")]))
+    _status, _, out = await call(
+        raw_app(data, [(b"content-type", b"text/html; charset=shift_jis")])
+    )
     assert_gated(out, "cp932")
     assert "表示ソ".encode("cp932") in out
 
@@ -166,9 +180,10 @@ async def test_shift_jis_trail_bytes_do_not_hide_markup() -> None:
 async def test_xhtml_is_rewritten_as_xml() -> None:
     page = (
         '<html xmlns="http://www.w3.org/1999/xhtml"><body>'
-        '<script src="https://connect.facebook.net/x.js"/><style><![CDATA[ a{} ]]></style></body></html>'
+        '<script src="https://connect.facebook.net/x.js"/>'
+        "<style><![CDATA[ a{} ]]></style></body></html>"
     )
-    status, headers, out = await call(
+    _status, _headers, out = await call(
         raw_app(page.encode(), [(b"content-type", b"application/xhtml+xml")])
     )
     assert b"data-privmw-src" in out
@@ -176,13 +191,15 @@ async def test_xhtml_is_rewritten_as_xml() -> None:
 
 async def test_replacement_encoding_passes() -> None:
     data = PAGE.encode()
-    status, headers, out = await call(raw_app(data, [(b"content-type", b"text/html; charset=iso-2022-kr")]))
+    _status, _headers, out = await call(
+        raw_app(data, [(b"content-type", b"text/html; charset=iso-2022-kr")])
+    )
     assert out == data
 
 
 async def test_report_only_never_changes_an_encoded_body() -> None:
     packed = gzip.compress(PAGE.encode())
-    status, headers, out = await call(
+    _status, headers, out = await call(
         raw_app(packed, [*HTML_UTF8, (b"content-encoding", b"gzip")]), TagGate(mode="report-only")
     )
     assert out == packed
@@ -197,13 +214,18 @@ def test_labels_and_bom() -> None:
     assert _encoding.label("nonsense") is None
     assert _encoding.bom(b"\xef\xbb\xbfx") == ("utf-8", 3)
     assert _encoding.prescan(b'<!-- <meta charset="koi8-r"> --><meta charset=euc-jp>') == "euc-jp"
-    assert _encoding.prescan(b"<meta http-equiv=content-type content='text/html; charset=utf-16'>") == "utf-8"
+    assert (
+        _encoding.prescan(b"<meta http-equiv=content-type content='text/html; charset=utf-16'>")
+        == "utf-8"
+    )
     assert _encoding.parse_content_type(b'text/HTML; Charset="UTF-8"') == ("text/html", "UTF-8")
 
 
 async def test_httpx_end_to_end_gzip() -> None:
     transport = httpx.ASGITransport(
-        app=PrivacyMiddleware(raw_app(gzip.compress(PAGE.encode()), [*HTML_UTF8, (b"content-encoding", b"gzip")])),
+        app=PrivacyMiddleware(
+            raw_app(gzip.compress(PAGE.encode()), [*HTML_UTF8, (b"content-encoding", b"gzip")])
+        ),
         client=("203.0.113.9", 4711),
     )
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:

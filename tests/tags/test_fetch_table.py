@@ -53,7 +53,10 @@ ROWS: list[Any] = [
     ("link preconnect", '<link rel="preconnect" href="https://connect.facebook.net">'),
     ("link icon", f'<link rel="icon" href="{FB_PX}">'),
     ("link imagesrcset", f'<link rel="preload" as="image" imagesrcset="{FB_PX} 2x">'),
-    ("base href then relative", '<base href="https://connect.facebook.net/"><script src="x.js"></script>'),
+    (
+        "base href then relative",
+        '<base href="https://connect.facebook.net/"><script src="x.js"></script>',
+    ),
     ("meta refresh", f'<meta http-equiv="refresh" content="0; url={YT}">'),
     ("body background", f'<body background="{FB_PX}">'),
     ("table background", f'<table background="{FB_PX}"><tr><td>x</td></tr></table>'),
@@ -74,18 +77,40 @@ ROWS: list[Any] = [
     ("inline script literal", f"<script>new Image().src='{FB_PX}'</script>"),
     ("inline script signature", "<script>fbq('init', '1');</script>"),
     ("import map", f'<script type="importmap">{{"imports":{{"x":"{FB_JS}"}}}}</script>'),
-    ("speculation rules", f'<script type="speculationrules">{{"prefetch":[{{"urls":["{FB_JS}"]}}]}}</script>'),
-    ("iframe data: html", "<iframe src=\"data:text/html,%3Cscript src='//connect.facebook.net/x.js'%3E%3C/script%3E\"></iframe>"),
-    ("iframe data: base64", '<iframe src="data:text/html;base64,PHNjcmlwdCBzcmM9Ii8vY29ubmVjdC5mYWNlYm9vay5uZXQveC5qcyI+PC9zY3JpcHQ+"></iframe>'),
-    ("iframe javascript:", "<iframe src=\"javascript:fetch('//connect.facebook.net/x')\"></iframe>"),
-    ("script data:", "<script src=\"data:text/javascript,fetch('//connect.facebook.net/x')\"></script>"),
+    (
+        "speculation rules",
+        f'<script type="speculationrules">{{"prefetch":[{{"urls":["{FB_JS}"]}}]}}</script>',
+    ),
+    (
+        "iframe data: html",
+        "<iframe src=\"data:text/html,%3Cscript src='//connect.facebook.net/x.js'%3E"
+        '%3C/script%3E"></iframe>',
+    ),
+    (
+        "iframe data: base64",
+        '<iframe src="data:text/html;base64,'
+        'PHNjcmlwdCBzcmM9Ii8vY29ubmVjdC5mYWNlYm9vay5uZXQveC5qcyI+PC9zY3JpcHQ+"></iframe>',
+    ),
+    (
+        "iframe javascript:",
+        "<iframe src=\"javascript:fetch('//connect.facebook.net/x')\"></iframe>",
+    ),
+    (
+        "script data:",
+        "<script src=\"data:text/javascript,fetch('//connect.facebook.net/x')\"></script>",
+    ),
     pytest.param(
         "scheme-relative backslashes",
         '<script src="\\\\/connect.facebook.net/x.js"></script>',
         marks=_NEEDS_URL,
     ),
-    pytest.param("triple slash", '<script src="///connect.facebook.net/x.js"></script>', marks=_NEEDS_URL),
-    ("upper case entity", '<script SRC="https:&#x2F;&#x2F;CONNECT.FACEBOOK&period;NET/x.js"></script>'),
+    pytest.param(
+        "triple slash", '<script src="///connect.facebook.net/x.js"></script>', marks=_NEEDS_URL
+    ),
+    (
+        "upper case entity",
+        '<script SRC="https:&#x2F;&#x2F;CONNECT.FACEBOOK&period;NET/x.js"></script>',
+    ),
     # tokenizer states and tree context
     ("noscript img", f'<noscript><img src="{FB_PX}"></noscript>'),
     ("template iframe", f'<template><iframe src="{YT}"></iframe></template>'),
@@ -101,7 +126,10 @@ ROWS: list[Any] = [
     ),
     ("comment <!--> closes", f'<!--><script src="{FB_JS}"></script>'),
     ("comment --!> closes", f'<!-- a --!><script src="{FB_JS}"></script>'),
-    ("noscript closer in attribute", f"<noscript><p title=\"</noscript><img src='{FB_PX}'>\"></p></noscript>"),
+    (
+        "noscript closer in attribute",
+        f"<noscript><p title=\"</noscript><img src='{FB_PX}'>\"></p></noscript>",
+    ),
     ("cdata in svg then img", f"<svg><![CDATA[x]]><img src='{FB_PX}'></svg>"),
     ("legacy script language", '<script language="javascript">fbq("x")</script>'),
     # found by the html5lib differential test
@@ -111,11 +139,20 @@ ROWS: list[Any] = [
 ]
 
 NOT_FETCHED = [
-    ("a href", "<a href=\"https://www.facebook.com/sharer?u=x\">share</a>"),
-    ("a href javascript (a click)", "<a href=\"javascript:fetch('//connect.facebook.net/x')\">x</a>"),
+    ("a href", '<a href="https://www.facebook.com/sharer?u=x">share</a>'),
+    (
+        "a href javascript (a click)",
+        "<a href=\"javascript:fetch('//connect.facebook.net/x')\">x</a>",
+    ),
     ("form action", '<form action="https://www.facebook.com/tr"><button>x</button></form>'),
-    ("button formaction", '<form><button formaction="https://www.facebook.com/tr">x</button></form>'),
-    ("ld+json data block", '<script type="application/ld+json">{"url":"https://connect.facebook.net"}</script>'),
+    (
+        "button formaction",
+        '<form><button formaction="https://www.facebook.com/tr">x</button></form>',
+    ),
+    (
+        "ld+json data block",
+        '<script type="application/ld+json">{"url":"https://connect.facebook.net"}</script>',
+    ),
     ("text mentions", "<p>www.facebook.com/tr and connect.facebook.net</p>"),
     ("comment", f'<!-- <script src="{FB_JS}"></script> -->'),
     ("textarea", f'<textarea><script src="{FB_JS}"></script></textarea>'),
@@ -155,7 +192,9 @@ def _params(rows: list[Any]) -> list[Any]:
 @pytest.mark.parametrize("source", _params(ROWS))
 def test_row_is_gated(source: str, plan: str) -> None:
     bare = source.startswith(("<frameset", "<body"))
-    data = ("<!DOCTYPE html>" + ("" if bare else "<p>before</p>") + source + "<p>after</p>").encode()
+    data = (
+        "<!DOCTYPE html>" + ("" if bare else "<p>before</p>") + source + "<p>after</p>"
+    ).encode()
     assert live_fetches(data, REGISTRY, DENY), "the row must fetch a vendor before privmw"
     for mode in ("neutralise", "remove"):
         whole = rewrite(data, DENY, mode, None, plan)

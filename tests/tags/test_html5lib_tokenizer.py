@@ -19,7 +19,10 @@ from privmw.trackers import TrackerRegistry
 
 DATA = Path(__file__).parent.parent / "data" / "html5lib-tests" / "tokenizer"
 FILES = sorted(p.name for p in DATA.glob("*.test"))
-PLANS = {"re2": RewritePlan(TrackerRegistry()), "stdlib": RewritePlan(TrackerRegistry(), use_re2=False)}
+PLANS = {
+    "re2": RewritePlan(TrackerRegistry()),
+    "stdlib": RewritePlan(TrackerRegistry(), use_re2=False),
+}
 _WRAP = {
     "Data state": "",
     "RCDATA state": "textarea",

@@ -79,7 +79,9 @@ def test_work_per_byte_is_bounded_stdlib(name: str) -> None:
     assert rw.steps <= C * len(data) + 1000, rw.steps / len(data)
 
 
-@pytest.mark.parametrize("name", ["unclosed img", "long attribute", "comment script runs", "less-thans"])
+@pytest.mark.parametrize(
+    "name", ["unclosed img", "long attribute", "comment script runs", "less-thans"]
+)
 def test_work_per_byte_at_1mb_is_the_same(name: str) -> None:
     small = run(make(name, 100_000), 4096).steps / 100_000
     big = run(make(name, 1_000_000), 4096).steps / 1_000_000

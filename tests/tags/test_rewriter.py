@@ -57,7 +57,12 @@ def rewrite(
     plan: RewritePlan | None = None,
 ) -> tuple[bytes, HtmlRewriter]:
     rw = HtmlRewriter(
-        plan or PLAN, allows, mode=mode, max_tag_bytes=max_tag_bytes, consent_mode=gcm, loader=LOADER
+        plan or PLAN,
+        allows,
+        mode=mode,
+        max_tag_bytes=max_tag_bytes,
+        consent_mode=gcm,
+        loader=LOADER,
     )
     out: list[bytes] = []
     pos = 0
@@ -594,7 +599,10 @@ def _exact_boundaries(data: bytes) -> set[int]:
 
 
 @settings(max_examples=300, deadline=None)
-@given(pieces=st.lists(st.sampled_from(_GRAMMAR_PIECES), max_size=30), which=st.sampled_from(["re2", "stdlib"]))
+@given(
+    pieces=st.lists(st.sampled_from(_GRAMMAR_PIECES), max_size=30),
+    which=st.sampled_from(["re2", "stdlib"]),
+)
 def test_fast_grammar_stops_only_in_the_data_state(pieces: list[str], which: str) -> None:
     # Replaces the old prefilter property: wherever the fast grammar stops,
     # the exact tokenizer reading is at a construct boundary (data state).

@@ -62,20 +62,35 @@ _TABLE: dict[str, tuple[str, str | None]] = {
         "iso8859-1 iso88591 iso_8859-1 iso_8859-1:1987 l1 latin1 us-ascii windows-1252 x-cp1252",
         "cp1252",
     ),
-    "iso-8859-2": ("csisolatin2 iso-8859-2 iso-ir-101 iso8859-2 iso88592 iso_8859-2 l2 latin2", "iso8859_2"),
-    "iso-8859-5": ("csisolatincyrillic cyrillic iso-8859-5 iso-ir-144 iso88595 iso_8859-5", "iso8859_5"),
-    "iso-8859-7": ("csisolatingreek ecma-118 elot_928 greek greek8 iso-8859-7 iso88597 iso_8859-7", "iso8859_7"),
+    "iso-8859-2": (
+        "csisolatin2 iso-8859-2 iso-ir-101 iso8859-2 iso88592 iso_8859-2 l2 latin2",
+        "iso8859_2",
+    ),
+    "iso-8859-5": (
+        "csisolatincyrillic cyrillic iso-8859-5 iso-ir-144 iso88595 iso_8859-5",
+        "iso8859_5",
+    ),
+    "iso-8859-7": (
+        "csisolatingreek ecma-118 elot_928 greek greek8 iso-8859-7 iso88597 iso_8859-7",
+        "iso8859_7",
+    ),
     "iso-8859-15": ("csisolatin9 iso-8859-15 iso8859-15 iso885915 iso_8859-15 l9", "iso8859_15"),
     "windows-1250": ("cp1250 windows-1250 x-cp1250", "cp1250"),
     "windows-1251": ("cp1251 windows-1251 x-cp1251", "cp1251"),
     "windows-1253": ("cp1253 windows-1253 x-cp1253", "cp1253"),
-    "windows-1254": ("cp1254 csisolatin5 iso-8859-9 iso-ir-148 iso88599 l5 latin5 windows-1254", "cp1254"),
+    "windows-1254": (
+        "cp1254 csisolatin5 iso-8859-9 iso-ir-148 iso88599 l5 latin5 windows-1254",
+        "cp1254",
+    ),
     "windows-1256": ("cp1256 windows-1256 x-cp1256", "cp1256"),
     "windows-874": ("dos-874 iso-8859-11 iso885911 tis-620 windows-874", "cp874"),
     "koi8-r": ("cskoi8r koi koi8 koi8-r koi8_r", "koi8_r"),
     "koi8-u": ("koi8-ru koi8-u", "koi8_u"),
     "macintosh": ("csmacintosh mac macintosh x-mac-roman", "mac_roman"),
-    "gbk": ("chinese csgb2312 csiso58gb231280 gb2312 gb_2312 gb_2312-80 gbk iso-ir-58 x-gbk", "gb18030"),
+    "gbk": (
+        "chinese csgb2312 csiso58gb231280 gb2312 gb_2312 gb_2312-80 gbk iso-ir-58 x-gbk",
+        "gb18030",
+    ),
     "gb18030": ("gb18030", "gb18030"),
     "big5": ("big5 big5-hkscs cn-big5 csbig5 x-x-big5", "big5hkscs"),
     "euc-jp": ("cseucpkdfmtjapanese euc-jp x-euc-jp", "euc_jp"),
@@ -86,9 +101,15 @@ _TABLE: dict[str, tuple[str, str | None]] = {
         "ksc5601 ksc_5601 windows-949",
         "cp949",
     ),
-    "replacement": ("csiso2022kr hz-gb-2312 iso-2022-cn iso-2022-cn-ext iso-2022-kr replacement", None),
+    "replacement": (
+        "csiso2022kr hz-gb-2312 iso-2022-cn iso-2022-cn-ext iso-2022-kr replacement",
+        None,
+    ),
     "utf-16be": ("unicodefffe utf-16be", "utf-16-be"),
-    "utf-16le": ("csunicode iso-10646-ucs-2 ucs-2 unicode unicodefeff utf-16 utf-16le", "utf-16-le"),
+    "utf-16le": (
+        "csunicode iso-10646-ucs-2 ucs-2 unicode unicodefeff utf-16 utf-16le",
+        "utf-16-le",
+    ),
     "x-user-defined": ("x-user-defined", "cp1252"),
 }
 for _name, (_labels, _codec) in _TABLE.items():
@@ -200,7 +221,7 @@ class BombError(ValueError):
 class Inflater:
     """Streaming inflate of one content coding, bounded in its ratio (zip bombs)."""
 
-    __slots__ = ("_obj", "_out", "_in", "_raw_tried", "_wbits", "coding")
+    __slots__ = ("_in", "_obj", "_out", "_raw_tried", "_wbits", "coding")
 
     def __init__(self, coding: str) -> None:
         self.coding = coding
@@ -218,10 +239,8 @@ class Inflater:
         limit = MAX_RATIO * self._in + _SLACK - self._out
         obj = self._obj
         try:
-            if self.coding == "br":
-                out = obj.process(data)  # type: ignore[attr-defined]
-            else:
-                out = obj.decompress(data, limit + 1)  # type: ignore[attr-defined]
+            br = self.coding == "br"
+            out = obj.process(data) if br else obj.decompress(data, limit + 1)  # type: ignore[attr-defined]
         except zlib.error:
             if self.coding == "deflate" and not self._raw_tried and self._out == 0:
                 self._raw_tried = True
@@ -240,7 +259,7 @@ def _brotli() -> object:
         import brotli  # type: ignore[import-not-found]
     except ImportError:
         try:
-            import brotlicffi as brotli  # type: ignore[import-not-found,no-redef]
+            import brotlicffi as brotli  # type: ignore[import-not-found]
         except ImportError:
             raise LookupError("br") from None
     return brotli.Decompressor()

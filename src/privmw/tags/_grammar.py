@@ -335,8 +335,8 @@ def _hint_free(base: set[int], tlds: Iterable[bytes]) -> bytes:
     alts = []
     for f, sec in sorted(seconds.items()):
         banned: set[int] = set(tab)
-        for s in sec:
-            banned |= _both(s) if s < 0x80 else {s}
+        for second in sec:
+            banned |= _both(second) if second < 0x80 else {second}
         f2 = plain - banned
         if f2:
             alts.append(_cls(_both(f)) + _cls(f2))
@@ -371,7 +371,7 @@ def fast_pattern(tlds: Iterable[bytes], foreign: bool, backtracking: bool = Fals
     hf_value = (
         b'"'
         + _hint_free(dq, tlds)
-        + b'"|\''
+        + b"\"|'"
         + _hint_free(sq, tlds)
         + b"'|"
         + _cls(uq - {0x25, 0x5C, 0x26, 0x2E} - set(range(0x80, 0x100)))
@@ -407,11 +407,21 @@ def fast_pattern(tlds: Iterable[bytes], foreign: bool, backtracking: bool = Fals
     name = _not_in(FOREIGN_STOP if foreign else HTML_STOP)
 
     def attr_with(names: list[bytes]) -> bytes:
-        sn = b"(?:" + b"|".join(_ci(n) for n in names) + b"|" + _ci(b"data-") + rb"[A-Za-z0-9_.:-]*)"
+        sn = (
+            b"(?:" + b"|".join(_ci(n) for n in names) + b"|" + _ci(b"data-") + rb"[A-Za-z0-9_.:-]*)"
+        )
         if backtracking:
             sn = b"(?!)"
         return (
-            b"(?:" + sn + b"(?:=(?:" + any_value + b"))?|" + gen_name + b"(?:=(?:" + hf_value + b"))?)"
+            b"(?:"
+            + sn
+            + b"(?:=(?:"
+            + any_value
+            + b"))?|"
+            + gen_name
+            + b"(?:=(?:"
+            + hf_value
+            + b"))?)"
         )
 
     if foreign:
@@ -420,7 +430,19 @@ def fast_pattern(tlds: Iterable[bytes], foreign: bool, backtracking: bool = Fals
         start = name + b"(?:" + W + b"+" + attr + b")*" + W + b"*/?>"
         # <link>/<base>: "href" fetches there, so it is hint-checked
         lb = attr_with([n for n in safe if n != b"href"])
-        start += b"|(?:" + _ci(b"link") + b"|" + _ci(b"base") + b")(?:" + W + b"+" + lb + b")*" + W + b"*/?>"
+        start += (
+            b"|(?:"
+            + _ci(b"link")
+            + b"|"
+            + _ci(b"base")
+            + b")(?:"
+            + W
+            + b"+"
+            + lb
+            + b")*"
+            + W
+            + b"*/?>"
+        )
         # <script ...></script> with nothing inside runs nothing but its src
         start += (
             b"|"

@@ -31,6 +31,7 @@ import re
 from collections.abc import Callable, Iterable
 from urllib.parse import unquote_to_bytes
 
+from privmw._cache import BoundedCache
 from privmw.trackers import TrackerRegistry, Vendor
 
 try:  # WHATWG URL parsing; the project's own _url module replaces this
@@ -141,7 +142,7 @@ def _css_unescape(text: str) -> str:
 
 
 def css_urls(text: str) -> Iterable[str]:
-    """Every URL a stylesheet could fetch: ``url()`` and every string (``@import``, ``image-set``)."""
+    """Every URL a stylesheet could fetch: ``url()`` and every string (``@import``...)."""
     if "\\" in text:
         text = _css_unescape(text)
     text = _CSS_COMMENT.sub(" ", text)
@@ -155,7 +156,7 @@ def css_urls(text: str) -> Iterable[str]:
 
 def data_payload(url: str) -> bytes | None:
     """The decoded body of a ``data:`` URL, or ``None`` if it is not one."""
-    if not url[:5].lower() == "data:":
+    if url[:5].lower() != "data:":
         return None
     head, sep, body = url[5:].partition(",")
     if not sep:
@@ -177,7 +178,7 @@ class Finder:
     host ending there (at most 253 bytes back).
     """
 
-    __slots__ = ("_by_host", "_cache", "_code_bytes", "_code_cache", "_tld_re", "match_url", "registry")
+    __slots__ = ("_by_host", "_cache", "_code_cache", "_tld_re", "match_url", "registry")
 
     def __init__(self, registry: TrackerRegistry) -> None:
         self.registry = registry
@@ -193,9 +194,12 @@ class Finder:
         tlds = sorted({h.rsplit(".", 1)[-1] for h in hosts}, key=len, reverse=True)
         alt = "|".join(re.escape(t) for t in tlds) or "(?!)"
         self._tld_re = re.compile(r"\.(?:" + alt + r")(?![a-z0-9-])")
-        self._cache: dict[str, Vendor | None] = {}
-        self._code_cache: dict[str, tuple[Vendor, ...]] = {}
-        self._code_bytes = 0
+        self._cache: BoundedCache[str, tuple[Vendor | None]] = BoundedCache(
+            1024, max_bytes=1 << 20, max_item=2048
+        )
+        self._code_cache: BoundedCache[str, tuple[Vendor, ...]] = BoundedCache(
+            256, max_bytes=4 << 20, max_item=32768
+        )
 
     def url(self, value: str, base: str | None) -> Vendor | None:
         """The vendor of one URL attribute value (entities already decoded)."""
@@ -210,14 +214,11 @@ class Finder:
             return None
         if low.startswith("javas") and absolute[:11].lower() == "javascript:":
             return self.code(unquote_to_bytes(absolute[11:]).decode("utf-8", "replace"))
-        cache = self._cache
-        if absolute in cache:
-            return cache[absolute]
+        hit: tuple[Vendor | None] | None = self._cache.get(absolute)
+        if hit is not None:
+            return hit[0]
         vendor = self.match_url(absolute)
-        if len(absolute) <= 2048:
-            if len(cache) >= 1024:
-                cache.clear()
-            cache[absolute] = vendor
+        self._cache.put(absolute, (vendor,), len(absolute))
         return vendor
 
     def code(self, text: str) -> Vendor | None:
@@ -229,17 +230,11 @@ class Finder:
         return found[0] if found else None
 
     def code_all_cached(self, text: str) -> list[Vendor]:
-        cache = self._code_cache
-        hit = cache.get(text)
+        hit = self._code_cache.get(text)
         if hit is not None:
             return list(hit)
         found = self.code_all(text)
-        if len(text) <= 32768:
-            if len(cache) >= 256 or self._code_bytes > (4 << 20):
-                cache.clear()
-                self._code_bytes = 0
-            cache[text] = tuple(found)
-            self._code_bytes += len(text)
+        self._code_cache.put(text, tuple(found), len(text))
         return found
 
     def code_all(self, text: str) -> list[Vendor]:

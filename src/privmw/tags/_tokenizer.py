@@ -159,7 +159,7 @@ class TagScan:
                     break
                 else:
                     state = UQ
-            elif state == DQ or state == SQ:
+            elif state in (DQ, SQ):
                 q = buf.find(b'"' if state == DQ else b"'", pos, end)
                 if q < 0:
                     pos = end

@@ -48,7 +48,9 @@ import os
 import re
 import warnings
 from collections.abc import Callable
+from typing import Any
 
+from privmw._cache import BoundedCache
 from privmw.trackers import TrackerRegistry, Vendor
 
 from . import _fetch, _grammar
@@ -117,6 +119,7 @@ _SVG_IP = frozenset({b"foreignobject", b"desc", b"title"})
 _MATH_TEXT_IP = frozenset({b"mi", b"mo", b"mn", b"ms", b"mtext"})
 # fstack kinds
 _F_FOREIGN, _F_HTML_IP, _F_MATH_TEXT_IP, _F_HTML = range(4)
+_TagKey = tuple[bytes, str, bool, bool, "str | None", str]
 _MAX_DEPTH = 256
 _INERT = re.compile(rb"<[A-Za-z!/?]")
 _LT = re.compile(rb"<")
@@ -124,7 +127,7 @@ _LT = re.compile(rb"<")
 _re2_warned: list[bool] = []  # the one start-up warning (not a cache)
 
 
-def _load_re2() -> object | None:
+def _load_re2() -> Any:
     try:
         import re2
     except ImportError:
@@ -155,7 +158,13 @@ class RewritePlan:
             use_re2 = False  # private switch: CI runs the suite once on the stdlib path
         self.registry = registry
         self.finder = Finder(registry)
-        tlds = sorted({p.partition("/")[0].rsplit(".", 1)[-1].encode() for v in registry.vendors for p in v.urls})
+        tlds = sorted(
+            {
+                p.partition("/")[0].rsplit(".", 1)[-1].encode()
+                for v in registry.vendors
+                for p in v.urls
+            }
+        )
         self.hint = re.compile(_grammar.hint_pattern(tlds))
         self.fast: Callable[[bytes, int, int], int] | None = None
         self.fast_foreign: Callable[[bytes, int, int], int] | None = None
@@ -180,8 +189,10 @@ class RewritePlan:
             self.fast = _re_matcher(_grammar.fast_pattern(tlds, False, backtracking=True))
             self.fast_foreign = _re_matcher(_grammar.fast_pattern(tlds, True, backtracking=True))
             self.tag_end = _stdlib_tag_end
-        #: tag bytes -> verdict, bounded (entries and bytes)
-        self.tag_cache: dict[bytes, tuple[int, Vendor | None]] = {}
+        #: (tag, context) -> the attributes naming vendors; bounded in entries and bytes
+        self.tag_cache: BoundedCache[_TagKey, list[tuple[str, Vendor]]] = BoundedCache(
+            1024, max_bytes=1 << 20, max_item=4096
+        )
 
 
 def _stdlib_tag_end(buf: bytes, pos: int, end: int) -> int:
@@ -199,16 +210,16 @@ def _stdlib_tag_end(buf: bytes, pos: int, end: int) -> int:
 
 
 def _re2_matcher(
-    re2: object, pattern: bytes, empty: int | None = None
+    re2: Any, pattern: bytes, empty: int | None = None
 ) -> Callable[[bytes, int, int], int]:
-    options = re2.Options()  # type: ignore[attr-defined]
-    options.encoding = re2.Options.Encoding.LATIN1  # type: ignore[attr-defined]
+    options = re2.Options()
+    options.encoding = re2.Options.Encoding.LATIN1
     options.never_capture = True
     options.longest_match = True
     options.max_mem = 64 << 20
-    compiled = re2.compile(pattern, options)  # type: ignore[attr-defined]
+    compiled = re2.compile(pattern, options)
     raw = compiled._regexp.Match
-    anchor = re2._re2.RE2.Anchor.ANCHOR_START  # type: ignore[attr-defined]
+    anchor = re2._re2.RE2.Anchor.ANCHOR_START
 
     miss = empty
 
@@ -216,7 +227,7 @@ def _re2_matcher(
         span = raw(anchor, buf, pos, end)[0]
         if span[1] < 0:
             return pos if miss is None else miss
-        return span[1]
+        return int(span[1])
 
     return fast
 
@@ -326,7 +337,9 @@ class HtmlRewriter:
 
     @property
     def changed(self) -> bool:
-        return bool(self.neutralised or self.removed or self.injected or self.escaped or self.overflowed)
+        return bool(
+            self.neutralised or self.removed or self.injected or self.escaped or self.overflowed
+        )
 
     # -- consent --------------------------------------------------------------
 
@@ -399,7 +412,7 @@ class HtmlRewriter:
         if not st:
             return True
         kind = st[-1][1]
-        if kind == _F_HTML or kind == _F_HTML_IP:
+        if kind in (_F_HTML, _F_HTML_IP):
             return True
         if kind == _F_MATH_TEXT_IP:
             return lname not in (b"mglyph", b"malignmark")
@@ -449,7 +462,8 @@ class HtmlRewriter:
             elif lname in _MATH_TEXT_IP and ns_math:
                 kind = _F_MATH_TEXT_IP
             elif lname == b"annotation-xml" and re.search(
-                rb"(?i)encoding[\t\n\f\r ]*=[\t\n\f\r ]*[\"']?(?:text/html|application/xhtml\+xml)[\"'\t\n\f\r />]",
+                rb"(?i)encoding[\t\n\f\r ]*=[\t\n\f\r ]*[\"']?"
+                rb"(?:text/html|application/xhtml\+xml)[\"'\t\n\f\r />]",
                 tag,
             ):
                 kind = _F_HTML_IP
@@ -587,9 +601,9 @@ class HtmlRewriter:
                     self._hold_tail(buf, pos, final, out)
                     return
                 pos = r
-            elif state == COMMENT or state == BOGUS or state == CDATA:
+            elif state in (COMMENT, BOGUS, CDATA):
                 pos = self._stream_until(buf, pos, out, final)
-            elif state == RAW or state == DROP or state == HOLD:
+            elif state in (RAW, DROP, HOLD):
                 pos = self._raw(buf, pos, out, final)
                 if pos < 0:
                     return
@@ -646,7 +660,11 @@ class HtmlRewriter:
         """After dropping an oversize tag: DROP for a raw-text element's content, else DATA."""
         if end_tag:
             return DATA
-        if self._html_rules(lname) and not self._unsure and (lname in _RAW_HTML or lname == b"script"):
+        if (
+            self._html_rules(lname)
+            and not self._unsure
+            and (lname in _RAW_HTML or lname == b"script")
+        ):
             self._rawend = RawEnd(lname)
             return DROP
         return DATA
@@ -673,7 +691,11 @@ class HtmlRewriter:
                     return -1
                 self._state = COMMENT
                 return self._stream_until(buf, pos, out, final, opened=True)
-            if n - pos < 9 and not final and (b"<![CDATA["[: n - pos] == buf[pos:] or b"<!--"[: n - pos] == buf[pos:]):
+            if (
+                n - pos < 9
+                and not final
+                and (b"<![CDATA["[: n - pos] == buf[pos:] or b"<!--"[: n - pos] == buf[pos:])
+            ):
                 return -1
             if buf.startswith(b"<![CDATA[", pos) and (self._foreign_now() or self._unsure):
                 if self._unsure and not self._foreign_now():
@@ -856,7 +878,9 @@ class HtmlRewriter:
             self._state = self._dropped_tag(lname, False)
             return end
         as_html, as_foreign = self._start_context(lname, tag, selfclosing)
-        elem = "img" if lname == b"image" and as_html and not as_foreign else lname.decode("latin-1")
+        elem = (
+            "img" if lname == b"image" and as_html and not as_foreign else lname.decode("latin-1")
+        )
         if as_html and not as_foreign:
             # insertion modes that ignore raw-text start tags (the tokenizer stays
             # in the data state there): read those elements both ways
@@ -912,12 +936,16 @@ class HtmlRewriter:
             return ""
         return type_.split(";", 1)[0].strip()
 
-    def _script(self, tag: bytes, end: int, out: list[bytes], as_html: bool, as_foreign: bool) -> int:
+    def _script(
+        self, tag: bytes, end: int, out: list[bytes], as_html: bool, as_foreign: bool
+    ) -> int:
         attrs = _attrs(tag, 8) if len(tag) > 8 else []
         type_ = self._script_type(attrs)
         js = type_ in _JS_TYPES
         kind = 1 if js else (3 if type_ in _JSON_FETCH else 0)
-        has_src = any(a == "src" or (as_foreign and a in ("href", "xlink:href")) for a, _v, _s, _e in attrs)
+        has_src = any(
+            a == "src" or (as_foreign and a in ("href", "xlink:href")) for a, _v, _s, _e in attrs
+        )
         if as_foreign:
             # SVG script (or unsure): held to the first "</script"; plain text or dropped
             self._held_tag = tag
@@ -1009,9 +1037,7 @@ class HtmlRewriter:
             self.removed += 1
             out.append(pre)
             if complete:
-                self._rawend = (
-                    RawEnd(lname) if kind == 6 or not foreign else _ForeignScriptEnd()
-                )
+                self._rawend = RawEnd(lname) if kind == 6 or not foreign else _ForeignScriptEnd()
             self._state = DROP
             return
         self.neutralised += 1
@@ -1047,11 +1073,7 @@ class HtmlRewriter:
         if attrs is None:
             attrs = _attrs(tag, 1 + len(lname))
         found = self._hits_uncached(elem, as_html, as_foreign, attrs)
-        if len(tag) <= 4096:
-            if len(cache) >= 1024:
-                cache.clear()
-            cache[key] = found
-        return found
+        return cache.put(key, found, len(tag) + len(self._base or ""))
 
     def _hits_uncached(
         self,
@@ -1174,7 +1196,7 @@ class HtmlRewriter:
             self.removed += 1
             if fetcher:
                 return None
-            data = self._rebuild(tag, lname, attrs, {a: None for a in hit_attrs}, srcdoc_out)
+            data = self._rebuild(tag, lname, attrs, dict.fromkeys(hit_attrs), srcdoc_out)
             self._emit_tag(out, data)
             return data
         if lname == b"iframe" and self._placeholder is not None:
@@ -1233,7 +1255,9 @@ class HtmlRewriter:
                 continue
             parts.append(b" ")
             if a == "srcdoc" and srcdoc is not None:
-                parts.append(b'srcdoc="' + srcdoc.replace(b"&", b"&amp;").replace(b'"', b"&quot;") + b'"')
+                parts.append(
+                    b'srcdoc="' + srcdoc.replace(b"&", b"&amp;").replace(b'"', b"&quot;") + b'"'
+                )
                 continue
             parts.append(tag[s:e])
         parts.append(b" />" if tag.endswith(b"/>") else b">")
