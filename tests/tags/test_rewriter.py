@@ -677,3 +677,16 @@ def test_pathological_markup_is_linear(document: bytes) -> None:
     if document.endswith(b'">') and b"'" not in document:  # complete tags: unchanged
         assert outs == {document}
     assert time.perf_counter() - start < 5
+
+
+@settings(max_examples=500, deadline=None)
+@given(body=st.lists(st.sampled_from(["-", "!", ">", "<", "<!--", "x", "--", "->"]), max_size=14))
+def test_comment_grammar_ends_where_the_tokenizer_does(body: list[str]) -> None:
+    import re
+
+    from privmw.tags._grammar import COMMENT
+
+    data = ("<!--" + "".join(body)).encode()
+    m = re.compile(COMMENT).match(data)
+    end = comment_end(data, 0, len(data))
+    assert (m.end() if m else -1) == end

@@ -150,8 +150,6 @@ SAFE_NAMES = (
     b"hreflang",
     b"d",
     b"viewbox",
-    b"fill",
-    b"stroke",
     b"xmlns",
     b"focusable",
     b"points",
@@ -313,9 +311,16 @@ def _ci(word: bytes) -> bytes:
     return b"".join(out)
 
 
-def _hint_free(base: set[int], tlds: Iterable[bytes]) -> bytes:
-    """Runs over ``base`` bytes in which no registry host can be spelled."""
+def _hint_free(base: set[int], tlds: Iterable[bytes], css: bool = False) -> bytes:
+    """Runs over ``base`` bytes in which no registry host can be spelled.
+
+    ``css``: a ``style`` attribute, which fetches only through a function
+    (``url(``, ``image-set(``): "(" is a hint there, ":" and "%" are not.
+    """
     hint = {0x25, 0x5C, 0x26, 0x2E} | set(range(0x80, 0x100))
+    if css:
+        hint = (hint - {0x25}) | {0x28}
+        base = base | {0x3A}
     plain = base - hint
     tab = {0x09, 0x0A, 0x0D}
     seconds: dict[int, set[int]] = {}
@@ -352,8 +357,73 @@ def _hint_free(base: set[int], tlds: Iterable[bytes]) -> bytes:
     entity = b"&(?:" + b"|".join(TEXT_ENTITIES) + b");"
     # ":" only as in "https://": "data:" and "javascript:" URLs carry their own code
     colon = b":/" if 0x2F in base else b"(?!)"
-    unit = b"(?:" + _cls(plain - {0x3A}) + b"|" + entity + b"|" + dotseq + b"|" + colon + b")"
+    # "&" that cannot start a character reference is text
+    amp = b"&" + _cls(plain - _NAME_REST - {0x23, 0x3A})
+    if css:
+        unit = b"(?:" + _cls(plain) + b"|" + entity + b"|" + amp + b"|" + dotseq + b")"
+    else:
+        unit = (
+            b"(?:"
+            + _cls(plain - {0x3A})
+            + b"|"
+            + entity
+            + b"|"
+            + amp
+            + b"|"
+            + dotseq
+            + b"|"
+            + colon
+            + b")"
+        )
     return unit + b"*" + tail
+
+
+# A comment (§13.2.5.43-52) by state elimination: "-->" may overlap the
+# opener's dashes, "--!>" may not; "<!-->" and "<!--->" close at once.
+_C_EXIT = rb"(?:-|!--)*(?:[^\->!]|![^>\-]|!-[^\-])"
+_C_CYCLE = rb"[^\-]*-(?:[^\-]|-" + _C_EXIT + rb")"
+_C_FINISH = rb"[^\-]*--(?:-|!--)*!?>"
+_C_BODY = rb"(?:" + _C_CYCLE + rb")*" + _C_FINISH
+COMMENT = (
+    rb"<!--(?:>|-(?:>|-(?:(?:-|!--)*!?>|" + _C_EXIT + _C_BODY + rb")|[^\->]" + _C_BODY + rb")"
+    rb"|[^\->]" + _C_BODY + rb")"
+)
+
+#: SVG elements an inline icon is made of (no script, style, integration
+#: point, image-like fetcher or nested svg); containers may nest.
+SVG_CONTAINERS = (
+    b"g",
+    b"defs",
+    b"symbol",
+    b"lineargradient",
+    b"radialgradient",
+    b"clippath",
+    b"mask",
+    b"pattern",
+    b"text",
+    b"tspan",
+    b"filter",
+    b"marker",
+)
+SVG_LEAVES = (
+    b"path",
+    b"circle",
+    b"rect",
+    b"line",
+    b"polyline",
+    b"polygon",
+    b"ellipse",
+    b"stop",
+    b"use",
+    b"fegaussianblur",
+    b"feoffset",
+    b"feblend",
+    b"fecolormatrix",
+    b"feflood",
+    b"fecomposite",
+    b"femerge",
+    b"femergenode",
+)
 
 
 def fast_pattern(tlds: Iterable[bytes], foreign: bool, backtracking: bool = False) -> bytes:
@@ -392,6 +462,9 @@ def fast_pattern(tlds: Iterable[bytes], foreign: bool, backtracking: bool = Fals
     if backtracking:
         safe_name = b"(?!)"
     gen_name = rb"[A-Za-z_:][A-Za-z0-9_:.-]*"
+    style_value = (
+        b'"' + _hint_free(dq, tlds, css=True) + b"\"|'" + _hint_free(sq, tlds, css=True) + b"'"
+    )
     attr = (
         b"(?:"
         + safe_name
@@ -401,7 +474,11 @@ def fast_pattern(tlds: Iterable[bytes], foreign: bool, backtracking: bool = Fals
         + gen_name
         + b"(?:=(?:"
         + hf_value
-        + b"))?)"
+        + b"))?|"
+        + _ci(b"style")
+        + b"=(?:"
+        + style_value
+        + b"))"
     )
     attr_any = gen_name + b"(?:=(?:" + any_value + b"))?"
     name = _not_in(FOREIGN_STOP if foreign else HTML_STOP)
@@ -458,10 +535,55 @@ def fast_pattern(tlds: Iterable[bytes], foreign: bool, backtracking: bool = Fals
             + _ci(b"script")
             + b">"
         )
+    # inline SVG icons whole: <svg> ... </svg> of icon elements only
+    svg_attr = attr if foreign else _svg_attr(tlds, backtracking)
+    names = lambda ws: b"(?:" + b"|".join(_ci(n) for n in ws) + b")"  # noqa: E731
+    inner = (
+        rb"[^<]+|"
+        + COMMENT
+        + b"|<"
+        + names(SVG_CONTAINERS)
+        + b"(?:"
+        + W
+        + b"+"
+        + svg_attr
+        + b")*"
+        + W
+        + b"*/?>|<"
+        + names(SVG_LEAVES)
+        + b"(?:"
+        + W
+        + b"+"
+        + svg_attr
+        + b")*"
+        + W
+        + b"*/?>|</"
+        + names(SVG_CONTAINERS + SVG_LEAVES)
+        + W
+        + b"*>"
+    )
+    svg = (
+        _ci(b"svg")
+        + b"(?:"
+        + W
+        + b"+"
+        + svg_attr
+        + b")*"
+        + W
+        + b"*(?:/>|>(?:"
+        + inner
+        + b")*</"
+        + _ci(b"svg")
+        + W
+        + b"*>)"
+    )
     items = [
         rb"[^<]+",
         rb"<+(?:[^A-Za-z!/?<]|" + start + rb"|\?[^>]*>|/>|/[^A-Za-z>][^>]*>",
     ]
+    if not foreign:
+        items[1] += b"|" + svg
+    items.append(COMMENT)
     if not foreign:
         items[1] += rb"|/[A-Za-z][A-Za-z0-9-]*(?:" + W + b"+" + attr_any + b")*" + W + b"*/?>"
         bang = rb"|!(?:>|[^>\-][^>]*>|-(?:>|[^>\-][^>]*>))"
@@ -469,6 +591,50 @@ def fast_pattern(tlds: Iterable[bytes], foreign: bool, backtracking: bool = Fals
         bang = rb"|!(?:>|[^>\-\[][^>]*>|-(?:>|[^>\-][^>]*>))"
     items[1] += bang + b")"
     return b"(?:" + b"|".join(items) + b")*"
+
+
+def _svg_attr(tlds: Iterable[bytes], backtracking: bool) -> bytes:
+    """An attribute of an SVG icon element: ``href`` and presentation values hint-checked."""
+    return _attr_grammar(list(tlds), foreign=True, backtracking=backtracking)
+
+
+def _attr_grammar(tlds: list[bytes], foreign: bool, backtracking: bool) -> bytes:
+    dq = set(range(256)) - {0x22}
+    sq = set(range(256)) - {0x27}
+    uq = set(range(256)) - {0x09, 0x0A, 0x0C, 0x0D, 0x20, 0x3E, 0x22, 0x27, 0x3D, 0x3C, 0x60}
+    any_value = rb'"[^"]*"|' + rb"'[^']*'|" + _cls(uq) + b"+"
+    hf_value = (
+        b'"'
+        + _hint_free(dq, tlds)
+        + b"\"|'"
+        + _hint_free(sq, tlds)
+        + b"'|"
+        + _cls(uq - {0x25, 0x5C, 0x26, 0x2E} - set(range(0x80, 0x100)))
+        + _hint_free(uq, tlds)
+    )
+    safe = [n for n in SAFE_NAMES if not (foreign and n == b"href")]
+    gen_name = rb"[A-Za-z_:][A-Za-z0-9_:.-]*"
+    if backtracking:
+        return b"(?:" + gen_name + b"(?:=(?:" + hf_value + b"))?)"
+    safe_name = b"(?:" + b"|".join(_ci(n) for n in safe) + b"|" + _ci(b"aria-") + rb"[A-Za-z0-9-]*)"
+    style_value = (
+        b'"' + _hint_free(dq, tlds, css=True) + b"\"|'" + _hint_free(sq, tlds, css=True) + b"'"
+    )
+    return (
+        b"(?:"
+        + safe_name
+        + b"(?:=(?:"
+        + any_value
+        + b"))?|"
+        + gen_name
+        + b"(?:=(?:"
+        + hf_value
+        + b"))?|"
+        + _ci(b"style")
+        + b"=(?:"
+        + style_value
+        + b"))"
+    )
 
 
 def hint_pattern(tlds: Iterable[bytes]) -> bytes:

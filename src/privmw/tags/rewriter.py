@@ -147,6 +147,8 @@ class RewritePlan:
         "finder",
         "hint",
         "registry",
+        "attr_cache",
+        "neutral_cache",
         "tag_cache",
         "tag_end",
         "uses_re2",
@@ -192,6 +194,13 @@ class RewritePlan:
         #: (tag, context) -> the attributes naming vendors; bounded in entries and bytes
         self.tag_cache: BoundedCache[_TagKey, list[tuple[str, Vendor]]] = BoundedCache(
             1024, max_bytes=1 << 20, max_item=4096
+        )
+        #: tag bytes -> parsed attributes; (tag, vendor, attributes) -> inert markup
+        self.attr_cache: BoundedCache[bytes, list[tuple[str, bytes, int, int]]] = BoundedCache(
+            1024, max_bytes=1 << 20, max_item=4096
+        )
+        self.neutral_cache: BoundedCache[tuple[bytes, str, frozenset[str]], bytes] = (
+            BoundedCache(512, max_bytes=1 << 20, max_item=4096)
         )
 
 
@@ -939,7 +948,7 @@ class HtmlRewriter:
     def _script(
         self, tag: bytes, end: int, out: list[bytes], as_html: bool, as_foreign: bool
     ) -> int:
-        attrs = _attrs(tag, 8) if len(tag) > 8 else []
+        attrs = self._attrs(tag, 8) if len(tag) > 8 else []
         type_ = self._script_type(attrs)
         js = type_ in _JS_TYPES
         kind = 1 if js else (3 if type_ in _JSON_FETCH else 0)
@@ -1041,7 +1050,7 @@ class HtmlRewriter:
             self._state = DROP
             return
         self.neutralised += 1
-        attrs = _attrs(tag, 1 + len(lname))
+        attrs = self._attrs(tag, 1 + len(lname))
         self._emit_tag(out, pre + self._neutral(tag, elem, lname, attrs, blocked, set(), True))
         self._emit_construct(out, text)
         self._state = nxt
@@ -1071,7 +1080,7 @@ class HtmlRewriter:
         if hit is not None:
             return hit
         if attrs is None:
-            attrs = _attrs(tag, 1 + len(lname))
+            attrs = self._attrs(tag, 1 + len(lname))
         found = self._hits_uncached(elem, as_html, as_foreign, attrs)
         return cache.put(key, found, len(tag) + len(self._base or ""))
 
@@ -1146,7 +1155,7 @@ class HtmlRewriter:
         if not hits and not has_srcdoc and lname != b"base":
             self._emit_tag(out, tag)
             return tag
-        attrs = _attrs(tag, 1 + len(lname))
+        attrs = self._attrs(tag, 1 + len(lname))
         if lname == b"base" and as_html and not self._base_set:
             href = next((v for a, v, _s, _e in attrs if a == "href"), None)
             if href is not None:
@@ -1273,7 +1282,21 @@ class HtmlRewriter:
         hit_attrs: set[str],
         fetcher: bool,
     ) -> bytes:
-        return neutral(tag, elem, lname, attrs, vendor, hit_attrs, fetcher)
+        cache = self._c.neutral_cache
+        key = (tag, f"{elem} {fetcher:d} {vendor.name if vendor else ''}", frozenset(hit_attrs))
+        hit = cache.get(key)
+        if hit is None:
+            hit = cache.put(
+                key, neutral(tag, elem, lname, attrs, vendor, hit_attrs, fetcher), 2 * len(tag)
+            )
+        return hit
+
+    def _attrs(self, tag: bytes, start: int) -> list[tuple[str, bytes, int, int]]:
+        cache = self._c.attr_cache
+        hit = cache.get(tag)
+        if hit is None:
+            hit = cache.put(tag, _attrs(tag, start), len(tag))
+        return hit
 
 
 class _ForeignScriptEnd(RawEnd):
