@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (markup as sites ship it)
 """Realistic pages for the tag rewriter benchmarks (deterministic, no randomness).
 
 ``article(20_000)``, ``product_list(100_000)`` and ``catalogue(1_000_000)``
@@ -145,7 +146,13 @@ def _fill(body: list[str], size: int, parts: list[str]) -> str:
     while total < size:
         u = quote(f"https://www.acme.example/notes/{i}?utm_source=share&x=a b", safe="")
         t = quote(f"Trail notes {i}: wind & water", safe="")
-        part = parts[i % len(parts)] % {"i": i, "p": 100 + i % 300, "w": 150 + i % 300, "u": u, "t": t}
+        part = parts[i % len(parts)] % {
+            "i": i,
+            "p": 100 + i % 300,
+            "w": 150 + i % 300,
+            "u": u,
+            "t": t,
+        }
         body.append(part)
         total += len(part)
         i += 1
@@ -171,7 +178,7 @@ def worst_cases(size: int = 100_000) -> dict[str, bytes]:
     """Adversarial 100 KB inputs (the linearity tests' patterns), for the worst-case table."""
     units = {
         "unclosed <img ": b"<img ",
-        "unclosed <img src=\"": b'<img src="',
+        'unclosed <img src="': b'<img src="',
         "<img a a a ...": b"<img " + b"a " * 40,
         "<!--<script> runs": b"<!--<script>",
         "& x 100 KB": b"&",

@@ -142,13 +142,13 @@ class RewritePlan:
     """
 
     __slots__ = (
+        "attr_cache",
         "fast",
         "fast_foreign",
         "finder",
         "hint",
-        "registry",
-        "attr_cache",
         "neutral_cache",
+        "registry",
         "tag_cache",
         "tag_end",
         "uses_re2",
@@ -199,8 +199,8 @@ class RewritePlan:
         self.attr_cache: BoundedCache[bytes, list[tuple[str, bytes, int, int]]] = BoundedCache(
             1024, max_bytes=1 << 20, max_item=4096
         )
-        self.neutral_cache: BoundedCache[tuple[bytes, str, frozenset[str]], bytes] = (
-            BoundedCache(512, max_bytes=1 << 20, max_item=4096)
+        self.neutral_cache: BoundedCache[tuple[bytes, str, frozenset[str]], bytes] = BoundedCache(
+            512, max_bytes=1 << 20, max_item=4096
         )
 
 
