@@ -537,7 +537,10 @@ def fast_pattern(tlds: Iterable[bytes], foreign: bool, backtracking: bool = Fals
         )
     # inline SVG icons whole: <svg> ... </svg> of icon elements only
     svg_attr = attr if foreign else _svg_attr(tlds, backtracking)
-    names = lambda ws: b"(?:" + b"|".join(_ci(n) for n in ws) + b")"  # noqa: E731
+
+    def names(ws: tuple[bytes, ...]) -> bytes:
+        return b"(?:" + b"|".join(_ci(n) for n in ws) + b")"
+
     inner = (
         rb"[^<]+|"
         + COMMENT
