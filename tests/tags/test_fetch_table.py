@@ -23,9 +23,6 @@ YT = "https://www.youtube.com/embed/x"
 DENY = lambda category: category == "necessary"  # noqa: E731
 ALLOW = lambda category: True  # noqa: E731
 
-_NEEDS_URL = pytest.mark.xfail(
-    reason="WHATWG URL parsing of these forms comes with privmw._url (feat/url)", strict=False
-)
 
 #: (id, markup): every row fetches a marketing vendor before privmw.
 ROWS: list[Any] = [
@@ -99,14 +96,8 @@ ROWS: list[Any] = [
         "script data:",
         "<script src=\"data:text/javascript,fetch('//connect.facebook.net/x')\"></script>",
     ),
-    pytest.param(
-        "scheme-relative backslashes",
-        '<script src="\\\\/connect.facebook.net/x.js"></script>',
-        marks=_NEEDS_URL,
-    ),
-    pytest.param(
-        "triple slash", '<script src="///connect.facebook.net/x.js"></script>', marks=_NEEDS_URL
-    ),
+    ("scheme-relative backslashes", '<script src="\\\\/connect.facebook.net/x.js"></script>'),
+    ("triple slash", '<script src="///connect.facebook.net/x.js"></script>'),
     (
         "upper case entity",
         '<script SRC="https:&#x2F;&#x2F;CONNECT.FACEBOOK&period;NET/x.js"></script>',

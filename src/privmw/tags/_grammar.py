@@ -520,21 +520,7 @@ def fast_pattern(tlds: Iterable[bytes], foreign: bool, backtracking: bool = Fals
             + W
             + b"*/?>"
         )
-        # <script ...></script> with nothing inside runs nothing but its src
-        start += (
-            b"|"
-            + _ci(b"script")
-            + b"(?:"
-            + W
-            + b"+"
-            + lb
-            + b")*"
-            + W
-            + b"*>"
-            + b"</"
-            + _ci(b"script")
-            + b">"
-        )
+
     # inline SVG icons whole: <svg> ... </svg> of icon elements only
     svg_attr = attr if foreign else _svg_attr(tlds, backtracking)
 

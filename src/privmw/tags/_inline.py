@@ -32,44 +32,16 @@ from collections.abc import Callable, Iterable
 from urllib.parse import unquote_to_bytes
 
 from privmw._cache import BoundedCache
+from privmw._url import document_base
 from privmw.trackers import TrackerRegistry, Vendor
-
-try:  # WHATWG URL parsing; the project's own _url module replaces this
-    import ada_url as _ada
-except ImportError:  # pragma: no cover - optional
-    _ada = None
 
 _C0_SPACE = "".join(chr(c) for c in range(0x21))
 _TAB_NL = {9: None, 10: None, 13: None}
-_DUMMY = "https://privmw.invalid/"
-_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.\-]*:")
 
 
 def resolve(value: str, base: str | None) -> str | None:
-    """``value`` as an absolute URL string (WHATWG-parsed when possible), or ``None``.
-
-    ``None`` for a relative URL without a registry-relevant base.
-    """
-    url = value.strip(_C0_SPACE).translate(_TAB_NL)
-    if not url:
-        return None
-    if _ada is not None:
-        try:
-            parsed = _ada.URL(url, base or _DUMMY)
-        except ValueError:
-            return None
-        if parsed.host == "privmw.invalid" and not url.lower().startswith(
-            ("http:", "https:", "//", "\\")
-        ):
-            return None
-        return str(parsed.href)
-    if _SCHEME.match(url) or url.startswith(("//", "\\\\", "/\\", "\\/")):
-        return url
-    if base is None:
-        return None
-    from urllib.parse import urljoin
-
-    return urljoin(base, url)
+    """The document base a ``<base href>`` value gives (WHATWG URL parsing, ``privmw._url``)."""
+    return document_base(base, value)
 
 
 def srcset_urls(value: str) -> list[str]:
@@ -178,11 +150,19 @@ class Finder:
     host ending there (at most 253 bytes back).
     """
 
-    __slots__ = ("_by_host", "_cache", "_code_cache", "_tld_re", "match_url", "registry")
+    __slots__ = (
+        "_by_host",
+        "_code_cache",
+        "_tld_re",
+        "inline_vendors",
+        "match_url",
+        "registry",
+    )
 
     def __init__(self, registry: TrackerRegistry) -> None:
         self.registry = registry
-        self.match_url: Callable[[str], Vendor | None] = registry.match_url
+        self.match_url: Callable[[str, str | None], Vendor | None] = registry.match_url
+        self.inline_vendors: Callable[[bytes], list[Vendor]] = registry.inline_vendors
         hosts: dict[str, list[tuple[str, Vendor]]] = {}
         for vendor in registry.vendors:
             for pattern in vendor.urls:
@@ -194,39 +174,33 @@ class Finder:
         tlds = sorted({h.rsplit(".", 1)[-1] for h in hosts}, key=len, reverse=True)
         alt = "|".join(re.escape(t) for t in tlds) or "(?!)"
         self._tld_re = re.compile(r"\.(?:" + alt + r")(?![a-z0-9-])")
-        self._cache: BoundedCache[str, tuple[Vendor | None]] = BoundedCache(
-            1024, max_bytes=1 << 20, max_item=2048
-        )
         self._code_cache: BoundedCache[str, tuple[Vendor, ...]] = BoundedCache(
             256, max_bytes=4 << 20, max_item=32768
         )
 
     def url(self, value: str, base: str | None) -> Vendor | None:
-        """The vendor of one URL attribute value (entities already decoded)."""
-        absolute = resolve(value, base)
-        if absolute is None:
-            return None
-        low = absolute[:5].lower()
-        if low == "data:":
-            payload = data_payload(absolute)
+        """The vendor of one URL attribute value (entities already decoded).
+
+        Resolved as a browser does by the registry (``privmw._url``);
+        ``data:`` and ``javascript:`` URLs are read as code.
+        """
+        clean = value.strip(_C0_SPACE).translate(_TAB_NL)
+        low = clean[:11].lower()
+        if low.startswith("data:"):
+            payload = data_payload(clean)
             if payload:
                 return self.code(payload.decode("utf-8", "replace"))
             return None
-        if low.startswith("javas") and absolute[:11].lower() == "javascript:":
-            return self.code(unquote_to_bytes(absolute[11:]).decode("utf-8", "replace"))
-        hit: tuple[Vendor | None] | None = self._cache.get(absolute)
-        if hit is not None:
-            return hit[0]
-        vendor = self.match_url(absolute)
-        self._cache.put(absolute, (vendor,), len(absolute))
-        return vendor
+        if low == "javascript:":
+            return self.code(unquote_to_bytes(clean[11:]).decode("utf-8", "replace"))
+        return self.match_url(value, base)
 
     def code(self, text: str) -> Vendor | None:
         """The first vendor named in code or markup text: a literal URL or a signature."""
         vendor = self.literal(text)
         if vendor is not None:
             return vendor
-        found = self.registry.inline_vendors(text.encode("utf-8", "replace"))
+        found = self.inline_vendors(text.encode("utf-8", "replace"))
         return found[0] if found else None
 
     def code_all_cached(self, text: str) -> list[Vendor]:
@@ -238,7 +212,7 @@ class Finder:
         return found
 
     def code_all(self, text: str) -> list[Vendor]:
-        out = list(self.registry.inline_vendors(text.encode("utf-8", "replace")))
+        out = list(self.inline_vendors(text.encode("utf-8", "replace")))
         v = self.literal(text)
         if v is not None and v not in out:
             out.append(v)
@@ -266,7 +240,7 @@ class Finder:
                     for p_path, vendor in entries:
                         if not p_path or (rest[:1] == "/" and path.startswith(p_path)):
                             url = "https://" + low[i:end] + rest.split('"', 1)[0].split("'", 1)[0]
-                            routed = self.match_url(url)
+                            routed = self.match_url(url, None)
                             return routed if routed is not None else vendor
                 dot = host.find(".")
                 if dot < 0:

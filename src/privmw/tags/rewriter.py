@@ -47,7 +47,7 @@ import html as _stdhtml
 import os
 import re
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from privmw._cache import BoundedCache
@@ -155,19 +155,46 @@ class RewritePlan:
         "window",
     )
 
-    def __init__(self, registry: TrackerRegistry, *, use_re2: bool | None = None) -> None:
+    @property
+    def match_url(self) -> Callable[[str, str | None], Vendor | None]:
+        """What a URL attribute value is matched with (the registry's, or strict mode's)."""
+        return self.finder.match_url
+
+    @match_url.setter
+    def match_url(self, fn: Callable[[str, str | None], Vendor | None]) -> None:
+        self.finder.match_url = fn
+
+    @property
+    def inline_vendors(self) -> Callable[[bytes], list[Vendor]]:
+        """What inline code is matched with (the vendors' snippet signatures)."""
+        return self.finder.inline_vendors
+
+    @inline_vendors.setter
+    def inline_vendors(self, fn: Callable[[bytes], list[Vendor]]) -> None:
+        self.finder.inline_vendors = fn
+
+    def __init__(
+        self,
+        registry: TrackerRegistry,
+        *,
+        use_re2: bool | None = None,
+        tlds: Iterable[bytes] | None = None,
+        hint: re.Pattern[bytes] | None = None,
+    ) -> None:
         if use_re2 is None and os.environ.get("PRIVMW_TAGS_NO_RE2"):
             use_re2 = False  # private switch: CI runs the suite once on the stdlib path
         self.registry = registry
         self.finder = Finder(registry)
-        tlds = sorted(
-            {
+        if tlds is None:
+            tlds = {
                 p.partition("/")[0].rsplit(".", 1)[-1].encode()
                 for v in registry.vendors
                 for p in v.urls
             }
-        )
-        self.hint = re.compile(_grammar.hint_pattern(tlds))
+        tlds = sorted(set(tlds))
+        own = re.compile(_grammar.hint_pattern(tlds))
+        # a wider pre-filter (strict mode) only adds looks, never removes one
+        self.hint = own if hint is None else re.compile(own.pattern + b"|" + hint.pattern)
         self.fast: Callable[[bytes, int, int], int] | None = None
         self.fast_foreign: Callable[[bytes, int, int], int] | None = None
         re2 = _load_re2() if use_re2 is not False else None
@@ -1146,7 +1173,8 @@ class HtmlRewriter:
         """Decide and emit an ordinary start tag. Returns what was emitted, None if removed."""
         c = self._c
         self.steps += len(tag)
-        hint = c.hint.search(tag) is not None
+        # every script reaches the matcher (third-party observation); others on a hint
+        hint = lname == b"script" or c.hint.search(tag) is not None
         has_srcdoc = lname == b"iframe" and b"srcdoc" in tag.lower()
         if not hint and not has_srcdoc:
             self._emit_tag(out, tag)
