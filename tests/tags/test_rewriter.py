@@ -690,3 +690,14 @@ def test_comment_grammar_ends_where_the_tokenizer_does(body: list[str]) -> None:
     m = re.compile(COMMENT).match(data)
     end = comment_end(data, 0, len(data))
     assert (m.end() if m else -1) == end
+
+
+@pytest.mark.parametrize("which", ["re2", "stdlib"])
+def test_a_window_ending_inside_text_is_read_on(which: str) -> None:
+    # The fast grammar reads at most a window a call; where that ends in text,
+    # the next call goes on (it is not a "<" to decide on).
+    text = b"<p>" + b"Ultralight tent " * 400 + b"</p>"
+    document = text * 3 + page(["meta-pixel"]).encode()
+    out, _ = rewrite(document, max_tag_bytes=1024, plan=PLANS[which])
+    assert out.startswith(text * 3)
+    assert [v for _, v, _ in active_vendors(out, REGISTRY) if v] == []

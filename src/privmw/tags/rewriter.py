@@ -632,6 +632,8 @@ class HtmlRewriter:
                     pos = q
                 if pos >= n:
                     return
+                if buf[pos] != 0x3C:  # the window ended inside text: read on
+                    continue
                 r = self._construct(buf, pos, out, final)
                 if r < 0:
                     self._hold_tail(buf, pos, final, out)
