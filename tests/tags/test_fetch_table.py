@@ -232,3 +232,18 @@ def test_plaintext_content_is_gated_as_markup(plan: str) -> None:
     out = rewrite(data, DENY, "neutralise", None, plan)
     assert b"data-privmw-src" in out
     assert rewrite(data, DENY, "neutralise", 1, plan) == out
+
+
+def test_link_header_preloads_are_gated() -> None:
+    from privmw.tags._inline import gate_link_header
+
+    value = (
+        b"</static/app.css>; rel=preload; as=style, "
+        b'<https://connect.facebook.net/en_US/fbevents.js>; rel="preload"; as=script'
+    )
+    out = gate_link_header(value, REGISTRY.match_url, DENY)
+    assert out == b"</static/app.css>; rel=preload; as=style"
+    assert gate_link_header(value, REGISTRY.match_url, ALLOW) == value
+    only = b"<//connect.facebook.net/x.js>; rel=preload; as=script"
+    assert gate_link_header(only, REGISTRY.match_url, DENY) is None
+    assert gate_link_header(b"garbage", REGISTRY.match_url, DENY) is None

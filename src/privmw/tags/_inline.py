@@ -261,3 +261,48 @@ class Finder:
             if vendor is not None:
                 return vendor
         return None
+
+
+_LINK_VALUE = re.compile(
+    rb'\s*<([^>]*)>((?:\s*;\s*[^,;"]+(?:=(?:"(?:[^"\\]|\\.)*"|[^,;]*))?)*)\s*(?:,|$)'
+)
+
+
+def gate_link_header(
+    value: bytes,
+    match_url: Callable[[str, str | None], Vendor | None],
+    allows: Callable[[str], bool],
+    base: str | None = None,
+) -> bytes | None:
+    """A ``Link`` response header without the link-values that name a non-consented vendor.
+
+    ``Link: <https://connect.facebook.net/x.js>; rel=preload; as=script``
+    makes the browser fetch, like ``<link rel=preload>`` (RFC 8288, HTML
+    §4.6.7). Returns the header to send (unchanged bytes when nothing is
+    dropped), or ``None`` when every link-value was dropped. A value that does
+    not parse is dropped whole (fail closed). For the send wrapper.
+    """
+    kept: list[bytes] = []
+    pos = 0
+    n = len(value)
+    dropped = False
+    while pos < n:
+        m = _LINK_VALUE.match(value, pos)
+        if m is None or m.end() == pos:
+            return None if not kept else b", ".join(kept)
+        pos = m.end()
+        url = m.group(1).decode("latin-1").strip()
+        vendor = match_url(url, base)
+        allowed = True
+        if vendor is not None:
+            try:
+                allowed = bool(allows(vendor.category))
+            except Exception:
+                allowed = False
+        if allowed:
+            kept.append(m.group(0).strip().rstrip(b",").strip())
+        else:
+            dropped = True
+    if not dropped:
+        return value
+    return b", ".join(kept) if kept else None
