@@ -247,3 +247,13 @@ def test_link_header_preloads_are_gated() -> None:
     only = b"<//connect.facebook.net/x.js>; rel=preload; as=script"
     assert gate_link_header(only, REGISTRY.match_url, DENY) is None
     assert gate_link_header(b"garbage", REGISTRY.match_url, DENY) is None
+
+
+def test_blocked_style_block_has_no_import_left() -> None:
+    # Chromium's preload scanner fetches @import even in <style type="text/plain">
+    # (checked in Chromium: tests/browser/test_vendor_corpus.py, the "gaps" page).
+    data = f'<style>@IMPORT "{FB_JS}"; a{{color:red}}</style>'.encode()
+    out = rewrite(data, DENY, "neutralise", None, "re2")
+    assert b'type="text/plain"' in out
+    assert b"@import" not in out.lower()
+    assert rewrite(data, ALLOW, "neutralise", None, "re2") == data

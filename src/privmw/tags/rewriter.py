@@ -122,6 +122,7 @@ _F_FOREIGN, _F_HTML_IP, _F_MATH_TEXT_IP, _F_HTML = range(4)
 _TagKey = tuple[bytes, str, bool, bool, "str | None", str]
 _MAX_DEPTH = 256
 _INERT = re.compile(rb"<[A-Za-z!/?]")
+_IMPORT = re.compile(rb"@(?i:import)")
 _LT = re.compile(rb"<")
 
 _re2_warned: list[bool] = []  # the one start-up warning (not a cache)
@@ -1081,6 +1082,11 @@ class HtmlRewriter:
         self.neutralised += 1
         attrs = self._attrs(tag, 1 + len(lname))
         self._emit_tag(out, pre + self._neutral(tag, elem, lname, attrs, blocked, set(), True))
+        if lname == b"style":
+            # Chromium's preload scanner fetches "@import" even in a
+            # type="text/plain" style block: make the rule unknown (the
+            # activation script writes it back)
+            text = _IMPORT.sub(b"@privmw-import", text)
         self._emit_construct(out, text)
         self._state = nxt
 

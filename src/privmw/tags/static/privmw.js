@@ -46,8 +46,9 @@
           var n = el.attributes[k].name;
           if (n.indexOf(PREFIX) === 0 && KEEP.indexOf(n) < 0) moved.push(n);
         }
-        if (el.tagName === "STYLE" && el.getAttribute(PREFIX + "type") === null) {
-          el.removeAttribute("type");  // the text/plain privmw added
+        if (el.tagName === "STYLE") {
+          if (el.getAttribute(PREFIX + "type") === null) el.removeAttribute("type");
+          el.textContent = el.textContent.replace(/@privmw-import/g, "@import");
         }
         for (k = 0; k < moved.length; k++) {
           el.setAttribute(moved[k].slice(PREFIX.length), el.getAttribute(moved[k]));
