@@ -174,6 +174,7 @@ BAD: dict[tuple[type, str], Any] = {
     (PrivacyMiddleware, "vendor_categories"): {"google-analytics": "analytcs"},
     (TagGate, "strict"): "yes",
     (TagGate, "allow"): "cdn.example.com",
+    (TagGate, "placeholder"): "<div>two-click</div>",
     (TrackerRegistry, "selected"): ["google-analytcs"],
     (TrackerRegistry, "cookie_database"): "yes",
     (Vendor, "privacy_url"): "http://acme.example/privacy",

@@ -144,7 +144,7 @@ class Responder:
         if tags is not None and rewritable(headers):
             headers, nonce = self._html_headers(headers, tags)
             message["headers"] = headers
-            self._transform = tags.transform(self._allows, nonce, self._scope)
+            self._transform = tags.transform(self._allows, nonce, self._scope, message)
             self._start = message
             return True
         message["headers"] = headers

@@ -102,11 +102,6 @@ def test_strict_mode_lets_nothing_leave_but_necessary_vendors(
     assert others == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="URLs in CSS (<style> @import and url()) are not rewritten yet: Google Fonts and "
-    "Adobe Fonts @import, Wistia's player swatch (rewriter owner, issue 16)",
-)
 def test_known_gaps_load_nothing_without_consent(browser: Browser, corpus_url: str) -> None:
     requests = _load(browser, corpus_url + "/gaps")
     assert requests.vendors() == set(), sorted(requests.urls)

@@ -8,9 +8,23 @@ sans-io streaming HTML rewriter, ``_grammar`` its byte grammar,
 activation script. The one send wrapper streams ``text/html`` bodies through
 the rewriter.
 
-Compression: privmw rewrites identity-encoded HTML only. Put ``GZipMiddleware``
-*outside* ``PrivacyMiddleware`` (add it after); a body that already carries a
-``Content-Encoding`` passes through untouched.
+Modules: ``rewriter`` (the state machine and its decisions), ``_tokenizer``
+(exact HTML tokenizer pieces), ``_grammar`` (the fast data-state grammar run
+by google-re2), ``_fetch`` (what every element fetches, from the HTML
+standard), ``_inline`` (URLs, srcset, CSS, refresh, ``data:``/``javascript:``,
+literal registry URLs in code), ``_neutralise`` (inert markup),
+``_encoding`` (media type, content coding, charset policy).
+
+Compression: put ``GZipMiddleware`` *outside* ``PrivacyMiddleware`` (add it
+after) so privmw sees identity HTML. HTML the app compresses itself (gzip,
+deflate, br with the ``brotli`` module) is inflated with a bounded ratio,
+rewritten and sent as identity; other codings are refused (502), never passed
+through live: see ``_encoding``.
+
+What static rewriting cannot see (URLs built at run time: ``"face"+"book"``,
+``atob``, ``String.fromCharCode``, JS escapes, code loaded by an allowed
+script) only a Content-Security-Policy closes: configure
+``TagGate(csp=ContentSecurityPolicy(...))``.
 
 The activation script
 ---------------------

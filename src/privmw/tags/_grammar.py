@@ -1,307 +1,640 @@
-"""The byte grammar of the tag rewriter: HTML tokenizer rules as compiled regexes.
+"""Regular languages of the data state, built once per registry.
 
-Only grammar lives here (what a start tag, an attribute, a comment, a
-raw-text end tag is); :mod:`privmw.tags.rewriter` decides what to do at each
-match, and compiles the registry-dependent scanners once per registry
-(:func:`compile_scanners`).
+The *fast grammar* is one lookaround-free regular expression whose language
+is a run of data-state constructs that need no decision: text, a ``<`` that
+starts nothing, bogus comments, doctypes, end tags (HTML context), and start
+tags that are read exactly (tokenizer attribute states, in a strict subset:
+a tag outside the subset is simply a stop) and that cannot name a registry
+host. It is matched once, anchored, longest match, over Latin-1 bytes
+(``google-re2``: a DFA, linear time, no captures); where it stops, plain
+Python decides. Every accepted construct ends where the HTML tokenizer
+ends it, so the stop is always a data-state position.
 
-References: WHATWG HTML §13.2.5 Tokenization (tag open, attribute, script
-data, RAWTEXT/RCDATA, comment states).
+"Cannot name a registry host": an attribute whose name is on the safe list
+(``class``, ``alt``, ``href`` of ``<a>``...) may hold anything; any other
+attribute (``src``, ``style``, ``on*``, unknown names) must hold no *hint*:
+no ``.`` followed (through tabs and newlines, any case) by the first two
+letters of a registry TLD, no ``&`` but a few text entities, no ``%``, no
+``\\``, no non-ASCII byte. Everything a URL parser could turn into a
+registry host contains one of those.
+
+Without ``google-re2`` the same decisions are taken by a stdlib ``re``
+path (slower, also linear): one exact tag match per ``<`` and a hint check.
 """
 
 from __future__ import annotations
 
-import html as _stdhtml
-import re
-
 __all__: list[str] = []
 
-_WS = rb"[\t\n\f\r ]"
+import re
+from collections.abc import Iterable
 
+W = rb"[\t\n\f\r ]"
 
-def _tag_rest(x: bytes = b"", u: bytes = b"", groups: bool = False) -> bytes:
-    """The rest of a start tag after its name, per the HTML tokenizer.
-
-    Every item is unambiguous (a name, separator or unquoted value must be
-    followed by a byte that cannot continue it), so the regex cannot
-    backtrack into another split of the same bytes and failing on an
-    incomplete tag costs linear time. A quoted value only opens right after
-    ``=``; an unterminated one matches nothing, so an incomplete tag never
-    "ends" at a ``>`` that is really inside a quoted value.
-
-    ``x`` are bytes excluded everywhere and ``u`` an alternative allowed in
-    their place: with both, the regex matches only tags in which no byte
-    could spell a vendor host (see ``_Scanner``).
-    """
-
-    def cap(r: bytes) -> bytes:
-        return b"(" + r + b")" if groups else r
-
-    def run(cls: bytes, first: bytes | None = None) -> bytes:
-        # "(?:[^cls]|u)*" unrolled as "[^cls]*(?:u[^cls]*)*": sre runs a single
-        # class repeat in a tight C loop, an alternation per byte is ~10x slower.
-        body = rb"[^" + cls + x + rb"]*"
-        if u:
-            body += rb"(?:(?:" + u + rb")[^" + cls + x + rb"]*)*"
-        if first is None:
-            return body
-        head = rb"[^" + first + x + rb"]"
-        if u:
-            head = rb"(?:" + head + rb"|" + u + rb")"
-        return head + body
-
-    name = run(rb"\t\n\f\r /=>", rb"\t\n\f\r />") + rb"(?![^\t\n\f\r /=>])"
-    value = (
-        rb'"' + cap(run(rb'"')) + rb'"'
-        rb"|'" + cap(run(rb"'")) + rb"'"
-        rb"|" + cap(run(rb"\t\n\f\r >", rb"\t\n\f\r >\"'") + rb"(?![^\t\n\f\r >])") + rb"|(?=>)"
-    )
-    return (
-        rb"[\t\n\f\r /]+(?![\t\n\f\r /])|"
-        + cap(name)
-        + rb"(?:"
-        + _WS
-        + rb"*="
-        + _WS
-        + rb"*(?:"
-        + value
-        + rb")|(?!"
-        + _WS
-        + rb"*=))"
-    )
-
-
-_TAG_REST = re.compile(rb"(?:" + _tag_rest() + rb")*>")
-_ATTRS = re.compile(_tag_rest(groups=True))
-
-# One thing the tokenizer reads from the data state, whole: a start or end tag
-# (attributes tokenised exactly; the look-ahead after the name stops a failed
-# match from retrying with a shorter name), "</>", a bogus comment, doctype or
-# processing instruction (up to the first ">"), a comment, or a "<" that
-# starts nothing. Incomplete, it matches nothing.
-_TAG_NAME = rb"[a-zA-Z][^\t\n\f\r />]*(?=[\t\n\f\r />])"
-_CONSTRUCT_ALT = (
-    rb"</?" + _TAG_NAME + rb"(?:" + _tag_rest() + rb")*>"
-    rb"|</>"
-    rb"|<(?:!(?!--)|\?|/(?=[^a-zA-Z>]))[^>]*>"
-    rb"|<!--(?:-?>|[\s\S]*?--!?>)"
-    rb"|<(?=[^a-zA-Z/!?])"
-)
-_CONSTRUCT = re.compile(_CONSTRUCT_ALT)
-#: Text and whole constructs from a data-state position: where it stops
-#: (before ``endpos``) a construct starts that does not end before ``endpos``.
-_DATA_RUN = re.compile(rb"[^<]*(?:(?:" + _CONSTRUCT_ALT + rb")[^<]*)*")
-
-
-def _data_end(buf: bytes, start: int, end: int) -> int:
-    """Where the exact data-state run from ``start`` stops before ``end``."""
-    m = _DATA_RUN.match(buf, start, end)
-    return start if m is None else m.end()  # it always matches, if only ""
-
-
-# The common constructs in a stricter grammar that sre checks fast, without a
-# repeat across tags: quotes only right after "name=" and holding no ">", an
-# unquoted value ending at whitespace or ">", no "=" or quote anywhere else.
-# What it accepts ends where the tokenizer ends it. ``_UNUSUAL`` finds the
-# first "<" that does not start such a construct (ending before ``endpos``):
-# when there is none, every construct from a data-state position up to
-# ``endpos`` is read, so ``endpos`` is in the data state too (a "<" inside a
-# value is checked as well; a false alarm only costs the exact run).
-_GENERAL = rb"[^>\"'=]*"
-# Each item has one way to match (no backtracking into another split, so a
-# failure costs linear time).
-_SAFE_VALUE = (
-    rb"(?<=[^\t\n\f\r /=>\"'])=[\t\n\f\r ]*"
-    rb"(?:\"[^\">]*\"|'[^'>]*'|[^\t\n\f\r >\"'=]+(?=[\t\n\f\r >]))"
-)
-# An accepted construct holds one ">", its last byte, and quotes only in
-# pairs that the tokenizer opens too (the tag name is delimited first, as the
-# tokenizer reads quotes and "=" in a tag name as part of it).
-_UNUSUAL = re.compile(
-    rb"<(?![a-zA-Z/][^<>\"'=]*>|/?"
-    + _TAG_NAME
-    + _GENERAL
-    + rb"(?:"
-    + _SAFE_VALUE
-    + _GENERAL
-    + rb")*>|!(?!--)[^>]*>|\?[^>]*>|/(?=[^a-zA-Z])[^>]*>|(?=[^a-zA-Z/!?]))"
+#: Named references that decode to punctuation or spaces no URL parser maps
+#: to letters or dots (soft hyphen, zero-width characters are absent on purpose).
+TEXT_ENTITIES = (
+    b"amp",
+    b"nbsp",
+    b"ndash",
+    b"mdash",
+    b"hellip",
+    b"copy",
+    b"reg",
+    b"trade",
+    b"quot",
+    b"apos",
+    b"lt",
+    b"gt",
+    b"laquo",
+    b"raquo",
+    b"lsquo",
+    b"rsquo",
+    b"ldquo",
+    b"rdquo",
+    b"bull",
+    b"middot",
+    b"times",
+    b"euro",
+    b"pound",
+    b"yen",
+    b"cent",
+    b"deg",
+    b"plusmn",
+    b"para",
+    b"sect",
+    b"thinsp",
+    b"ensp",
+    b"emsp",
+    b"larr",
+    b"rarr",
+    b"uarr",
+    b"darr",
+    b"dagger",
+    b"prime",
 )
 
+#: Attribute names that never fetch or run code on the elements the fast
+#: grammar accepts (``link``, ``base``, ``meta`` and every foreign element
+#: are never accepted; ``href`` is not safe in foreign content).
+SAFE_NAMES = (
+    b"class",
+    b"id",
+    b"title",
+    b"alt",
+    b"href",
+    b"rel",
+    b"target",
+    b"name",
+    b"type",
+    b"value",
+    b"width",
+    b"height",
+    b"loading",
+    b"decoding",
+    b"fetchpriority",
+    b"role",
+    b"lang",
+    b"dir",
+    b"for",
+    b"tabindex",
+    b"hidden",
+    b"disabled",
+    b"checked",
+    b"selected",
+    b"placeholder",
+    b"autocomplete",
+    b"method",
+    b"action",
+    b"formaction",
+    b"enctype",
+    b"colspan",
+    b"rowspan",
+    b"scope",
+    b"datetime",
+    b"cite",
+    b"itemprop",
+    b"itemscope",
+    b"itemtype",
+    b"itemid",
+    b"charset",
+    b"property",
+    b"sizes",
+    b"media",
+    b"crossorigin",
+    b"referrerpolicy",
+    b"async",
+    b"defer",
+    b"nonce",
+    b"integrity",
+    b"maxlength",
+    b"minlength",
+    b"required",
+    b"readonly",
+    b"multiple",
+    b"step",
+    b"min",
+    b"max",
+    b"label",
+    b"accesskey",
+    b"draggable",
+    b"spellcheck",
+    b"translate",
+    b"inputmode",
+    b"contenteditable",
+    b"slot",
+    b"is",
+    b"popover",
+    b"popovertarget",
+    b"download",
+    b"hreflang",
+    b"d",
+    b"viewbox",
+    b"xmlns",
+    b"focusable",
+    b"points",
+    b"cx",
+    b"cy",
+    b"r",
+    b"x",
+    b"y",
+)
 
-def _data_cut(buf: bytes, at: int, end: int) -> int:
-    """Where reading ``buf`` from the data-state position ``at`` stops before ``end``.
-
-    ``end`` when ``end`` is in the data state too; else the start of the
-    construct (tag, bogus comment...) that does not end before ``end``.
-    The fast check runs first; the exact grammar only reads from the last
-    ">" before the first unusual "<": every construct before it ends at its
-    only ">", so the byte after that ">" is in the data state.
-    """
-    while True:
-        u = _UNUSUAL.search(buf, at, end)
-        if u is None:
-            return end
-        first = u.start()
-        gt = buf.rfind(b">", at, first)
-        q = _data_end(buf, at if gt < 0 else gt + 1, first)
-        c = _CONSTRUCT.match(buf, q, end)
-        if c is None:
-            return q
-        at = c.end()
-
-
-_RAW_NAMES = (
+#: Start tags the fast grammar never accepts in HTML content: their content
+#: is not data (raw text, RCDATA, script), they change the tree context, or
+#: an attribute that is safe elsewhere fetches on them.
+HTML_STOP = (
     b"script",
     b"style",
     b"textarea",
     b"title",
-    b"iframe",
     b"xmp",
+    b"iframe",
     b"noembed",
     b"noframes",
+    b"noscript",
+    b"plaintext",
+    b"svg",
+    b"math",
+    b"base",
+    b"link",
+    b"embed",
+    b"object",
+    b"frame",
+    b"select",
+    b"frameset",
 )
-_GATED = (b"script", b"iframe", b"img", b"link", b"embed", b"object", b"base")
 
-
-def _safe_rest(u: bytes) -> bytes:
-    r"""A stricter, faster tag grammar that only accepts tags naming no vendor host.
-
-    Runs of bytes other than ``> " ' =`` and the hint bytes ``. & % \ 0x80-0xff``
-    (``u`` lets through a ``.`` not followed by a vendor TLD, and ``&amp;``);
-    every ``=`` must follow a name byte and introduce a quoted value (holding
-    no ``>``) or an unquoted one that ends at whitespace or ``>``. A quote or
-    ``=`` anywhere else makes it fail. Whatever this accepts, the tokenizer
-    reads the same way: it ends at the first ``>``, and nothing in it can
-    spell a vendor host, so the tag is passed through without a look.
-    Anything it rejects is simply handed to the exact path.
-    """
-    x = rb".&%\\\x80-\xff"
-
-    def run(cls: bytes) -> bytes:
-        return rb"[^" + cls + x + rb"]*(?:(?:" + u + rb")[^" + cls + x + rb"]*)*"
-
-    unquoted = (
-        rb"(?:[^\t\n\f\r >\"'="
-        + x
-        + rb"]|"
-        + u
-        + rb")"
-        + run(rb"\t\n\f\r >\"'=")
-        + rb"(?=[\t\n\f\r >])"
-    )
-    intro = (
-        rb"(?<=[^\t\n\f\r /=>\"'])=[\t\n\f\r ]*(?:\""
-        + run(rb"\">")
-        + rb"\"|'"
-        + run(rb"'>")
-        + rb"'|"
-        + unquoted
-        + rb")"
-    )
-    general = run(rb">\"'=")
-    return general + rb"(?:" + intro + general + rb")*>"
-
-
-_RAW_ALT = rb"script|iframe|style|textarea|title|xmp|noembed|noframes"
-_VOID_ALT = rb"img|link|embed|object|base"
-# Named character references that cannot help spell a host (they decode to
-# punctuation or spaces that no URL parser drops or maps to letters), so a
-# tag holding them needs no closer look. Soft hyphen and zero-width joiners
-# are absent on purpose: IDNA maps them to nothing.
-_TEXT_ENTITIES = (
-    rb"amp|nbsp|ndash|mdash|hellip|copy|reg|trade|quot|apos|lt|gt|laquo|raquo|lsquo|rsquo"
-    rb"|ldquo|rdquo|bull|middot|times|euro|pound|yen|cent|deg|plusmn|para|sect|thinsp|ensp"
-    rb"|emsp|larr|rarr|uarr|darr|dagger|prime"
+#: In foreign content: breakout tags (back to HTML), fetchers, integration points.
+FOREIGN_STOP = (
+    b"b",
+    b"big",
+    b"blockquote",
+    b"body",
+    b"br",
+    b"center",
+    b"code",
+    b"dd",
+    b"div",
+    b"dl",
+    b"dt",
+    b"em",
+    b"embed",
+    b"h1",
+    b"h2",
+    b"h3",
+    b"h4",
+    b"h5",
+    b"h6",
+    b"head",
+    b"hr",
+    b"i",
+    b"img",
+    b"li",
+    b"listing",
+    b"menu",
+    b"meta",
+    b"nobr",
+    b"ol",
+    b"p",
+    b"pre",
+    b"ruby",
+    b"s",
+    b"small",
+    b"span",
+    b"strong",
+    b"strike",
+    b"sub",
+    b"sup",
+    b"table",
+    b"tt",
+    b"u",
+    b"ul",
+    b"var",
+    b"font",
+    b"svg",
+    b"math",
+    b"image",
+    b"use",
+    b"script",
+    b"feimage",
+    b"foreignobject",
+    b"desc",
+    b"title",
+    b"mi",
+    b"mo",
+    b"mn",
+    b"ms",
+    b"mtext",
+    b"annotation-xml",
+    b"mglyph",
+    b"malignmark",
+    b"style",
+    b"a",
 )
-Patterns = tuple[re.Pattern[bytes], re.Pattern[bytes], re.Pattern[bytes], re.Pattern[bytes]]
 
 
-def compile_scanners(tlds: frozenset[bytes]) -> Patterns:
-    r"""Compiled scanners for a registry whose hosts end in these TLDs.
+def _cls(chars: Iterable[int]) -> bytes:
+    """A byte class from byte values (escaped for both re2 and re)."""
+    parts = []
+    for c in sorted(set(chars)):
+        parts.append(b"\\x%02x" % c)
+    return b"[" + b"".join(parts) + b"]" if parts else b"(?!)"
 
-    Returns ``(scan, raw_scan, dot_tld, entity_hint)``:
 
-    * ``scan`` finds where something interesting may start. Python's ``re``
-      finds the literal ``<`` at C speed and only tries the rest there.
-      ``<img``, ``<link``, ``<embed``, ``<object`` and ``<base`` tags are
-      skipped inside the regex when the whole tag (tokenised exactly) holds
-      no ``.`` followed by a vendor TLD and none of ``&`` (but plain-text
-      entities), ``%``, ``\`` or non-ASCII, which could spell a host
-      otherwise: a page's hundred ordinary images never reach Python.
-    * ``raw_scan`` finds only comments and raw-text/script/iframe tags.
-    * ``dot_tld`` and ``entity_hint`` (with ``%``, ``\`` and non-ASCII, checked
-      by the caller) find any byte sequence that could spell a vendor host.
-      A stretch of the page without one holds no gated ``<img>``-like tag,
-      so the rewriter copies it whole up to the next ``raw_scan`` hit.
+def _both(ch: int) -> set[int]:
+    c = bytes([ch])
+    return {c.lower()[0], c.upper()[0]}
+
+
+_NAME_REST = set(range(0x30, 0x3A)) | set(range(0x41, 0x5B)) | set(range(0x61, 0x7B)) | {0x2D}
+_LETTERS = set(range(0x41, 0x5B)) | set(range(0x61, 0x7B))
+
+
+def _not_in(words: Iterable[bytes]) -> bytes:
+    """Strict tag names ``[A-Za-z][A-Za-z0-9-]*`` that are none of ``words`` (any case)."""
+    trie: dict[bytes, dict[int, bytes]] = {}
+    terminal: set[bytes] = set()
+    for w in words:
+        w = w.lower()
+        for i in range(len(w)):
+            trie.setdefault(w[:i], {})[w[i]] = w[: i + 1]
+        terminal.add(w)
+    rest = _cls(_NAME_REST) + b"*"
+
+    def node(prefix: bytes) -> bytes:
+        children = trie.get(prefix, {})
+        allowed = _LETTERS if not prefix else _NAME_REST
+        alts = []
+        if prefix and prefix not in terminal:
+            alts.append(b"")
+        used: set[int] = set()
+        for ch in children:
+            used |= _both(ch)
+        other = allowed - used
+        if other:
+            alts.append(_cls(other) + rest)
+        for ch, child in sorted(children.items()):
+            alts.append(_cls(_both(ch)) + node(child))
+        return b"(?:" + b"|".join(alts) + b")"
+
+    return node(b"")
+
+
+def _ci(word: bytes) -> bytes:
+    out = []
+    for ch in word:
+        if ch in _LETTERS:
+            out.append(_cls(_both(ch)))
+        else:
+            out.append(re.escape(bytes([ch])))
+    return b"".join(out)
+
+
+def _hint_free(base: set[int], tlds: Iterable[bytes], css: bool = False) -> bytes:
+    """Runs over ``base`` bytes in which no registry host can be spelled.
+
+    ``css``: a ``style`` attribute, which fetches only through a function
+    (``url(``, ``image-set(``): "(" is a hint there, ":" and "%" are not.
     """
-    if True:  # compiled once per registry by its RewritePlan
-        spelled = []
-        for tld in sorted(tlds):
-            letters = [
-                b"[%s%s]" % (re.escape(bytes([c]).lower()), re.escape(bytes([c]).upper()))
-                for c in tld
-            ]
-            spelled.append(b"[\t\n\r]*".join(letters))
-        tld_alt = b"|".join(spelled) or b"(?!)"
-        safe_dot = rb"\.(?![\t\n\r]*(?:" + tld_alt + rb"))"
-        entity = rb"&(?:" + _TEXT_ENTITIES + rb");"
-        safe = _safe_rest(safe_dot + rb"|" + entity)
-        scan = re.compile(
-            rb"<(?=[!sSiIlLeEoObBtTxXnN])(?:!--|(?i:(" + _RAW_ALT + rb")|(" + _VOID_ALT + rb"))"
-            rb"(?=[\t\n\f\r />])(?(2)(?!" + safe + rb")))"
+    hint = {0x25, 0x5C, 0x26, 0x2E} | set(range(0x80, 0x100))
+    if css:
+        hint = (hint - {0x25}) | {0x28}
+        base = base | {0x3A}
+    plain = base - hint
+    tab = {0x09, 0x0A, 0x0D}
+    seconds: dict[int, set[int]] = {}
+    for t in tlds:
+        t = t.lower()
+        if not t:
+            continue
+        s = seconds.setdefault(t[0], set())
+        if len(t) > 1:
+            s.add(t[1])
+        else:
+            s.update(range(256))
+    firsts: set[int] = set()
+    for f in seconds:
+        firsts |= _both(f)
+    f1 = plain - firsts - tab
+    alts = []
+    for f, sec in sorted(seconds.items()):
+        banned: set[int] = set(tab)
+        for second in sec:
+            banned |= _both(second) if second < 0x80 else {second}
+        f2 = plain - banned
+        if f2:
+            alts.append(_cls(_both(f)) + _cls(f2))
+    lead = _cls(firsts) if firsts else b"(?!)"
+    dotseq = (
+        rb"\.(?:\.|"
+        + lead
+        + rb"\.)*(?:"
+        + b"|".join([_cls(f1), *alts] if f1 else alts or [b"(?!)"])
+        + b")"
+    )
+    tail = rb"(?:\.(?:\.|" + lead + rb"\.)*" + lead + b"?)?"
+    entity = b"&(?:" + b"|".join(TEXT_ENTITIES) + b");"
+    # ":" only as in "https://": "data:" and "javascript:" URLs carry their own code
+    colon = b":/" if 0x2F in base else b"(?!)"
+    # "&" that cannot start a character reference is text
+    amp = b"&" + _cls(plain - _NAME_REST - {0x23, 0x3A})
+    if css:
+        unit = b"(?:" + _cls(plain) + b"|" + entity + b"|" + amp + b"|" + dotseq + b")"
+    else:
+        unit = (
+            b"(?:"
+            + _cls(plain - {0x3A})
+            + b"|"
+            + entity
+            + b"|"
+            + amp
+            + b"|"
+            + dotseq
+            + b"|"
+            + colon
+            + b")"
         )
-        raw_scan = re.compile(
-            rb"<(?=[!sSiItTxXnN])(?:!--|(?i:(" + _RAW_ALT + rb"))(?=[\t\n\f\r />]))"
-        )
-        # Two patterns with a literal first byte (sre scans for those fast;
-        # a leading class like [.&%] is several times slower). "%", "\\"
-        # and non-ASCII are checked with bytes methods by the caller.
-        # A one-class look-ahead first: most dots fail there, cheaply.
-        first = b"".join(
-            b"%s%s" % (re.escape(t[:1].lower()), re.escape(t[:1].upper())) for t in sorted(tlds)
-        )
-        dot_tld = re.compile(rb"\.(?=[\t\n\r" + first + rb"])[\t\n\r]*(?:" + tld_alt + rb")")
-        entity_hint = re.compile(rb"&(?!(?:" + _TEXT_ENTITIES + rb");)")
-    return scan, raw_scan, dot_tld, entity_hint
+    return unit + b"*" + tail
 
 
-_NON_ASCII = re.compile(rb"[\x80-\xff]")
-_MAX_PREFIX = 12  # longest "<name" + 1 that a chunk boundary may split
-_END = {name: re.compile(rb"</(?i:" + name + rb")(?=[\t\n\f\r />])") for name in _RAW_NAMES}
-_COMMENT_END = re.compile(rb"--!?>")
-_TAB_NL = b"\t\n\r"
+# A comment (§13.2.5.43-52) by state elimination: "-->" may overlap the
+# opener's dashes, "--!>" may not; "<!-->" and "<!--->" close at once.
+_C_EXIT = rb"(?:-|!--)*(?:[^\->!]|![^>\-]|!-[^\-])"
+_C_CYCLE = rb"[^\-]*-(?:[^\-]|-" + _C_EXIT + rb")"
+_C_FINISH = rb"[^\-]*--(?:-|!--)*!?>"
+_C_BODY = rb"(?:" + _C_CYCLE + rb")*" + _C_FINISH
+COMMENT = (
+    rb"<!--(?:>|-(?:>|-(?:(?:-|!--)*!?>|" + _C_EXIT + _C_BODY + rb")|[^\->]" + _C_BODY + rb")"
+    rb"|[^\->]" + _C_BODY + rb")"
+)
+
+#: SVG elements an inline icon is made of (no script, style, integration
+#: point, image-like fetcher or nested svg); containers may nest.
+SVG_CONTAINERS = (
+    b"g",
+    b"defs",
+    b"symbol",
+    b"lineargradient",
+    b"radialgradient",
+    b"clippath",
+    b"mask",
+    b"pattern",
+    b"text",
+    b"tspan",
+    b"filter",
+    b"marker",
+)
+SVG_LEAVES = (
+    b"path",
+    b"circle",
+    b"rect",
+    b"line",
+    b"polyline",
+    b"polygon",
+    b"ellipse",
+    b"stop",
+    b"use",
+    b"fegaussianblur",
+    b"feoffset",
+    b"feblend",
+    b"fecolormatrix",
+    b"feflood",
+    b"fecomposite",
+    b"femerge",
+    b"femergenode",
+)
 
 
-#: Attributes whose values the rewriter reads; others are only located.
-READ = frozenset({"src", "href", "data", "type", "srcset", "imagesrcset"})
+def fast_pattern(tlds: Iterable[bytes], foreign: bool, backtracking: bool = False) -> bytes:
+    """The fast data-state grammar (see the module docstring).
 
-
-def attrs(tag: bytes, start: int) -> tuple[tuple[str, str, int, int], ...]:
-    """``(lower name, decoded value, start, end)`` of each attribute of a complete tag.
-
-    Values are decoded (character references too) only for the attributes the
-    rewriter reads.
+    ``backtracking``: for stdlib ``re`` (leftmost-first, backtracking): no
+    safe-name alternative, so every item has one way to match and a failing
+    tag costs linear time.
     """
-    out: list[tuple[str, str, int, int]] = []
-    seen: set[str] = set()
-    end = len(tag) - 1  # the ">"
-    for m in _ATTRS.finditer(tag, start, end):
-        raw = m.group(1)
-        if raw is None:
-            continue
-        name = raw.decode("latin-1").lower()
-        if name in seen:  # the tokenizer keeps the first of duplicate attributes
-            continue
-        seen.add(name)
-        value = ""
-        if name in READ:
-            value_b = m.group(2)
-            if value_b is None:
-                value_b = m.group(3)
-                if value_b is None:
-                    value_b = m.group(4) or b""
-            value = value_b.decode("utf-8", "replace")
-            if "&" in value:
-                value = _stdhtml.unescape(value)
-        out.append((name, value, m.start(), m.end()))
-    return tuple(out)
+    tlds = list(tlds)
+    dq = set(range(256)) - {0x22}
+    sq = set(range(256)) - {0x27}
+    uq = set(range(256)) - {0x09, 0x0A, 0x0C, 0x0D, 0x20, 0x3E, 0x22, 0x27, 0x3D, 0x3C, 0x60}
+    any_value = rb'"[^"]*"|' + rb"'[^']*'|" + _cls(uq) + b"+"
+    hf_value = (
+        b'"'
+        + _hint_free(dq, tlds)
+        + b"\"|'"
+        + _hint_free(sq, tlds)
+        + b"'|"
+        + _cls(uq - {0x25, 0x5C, 0x26, 0x2E} - set(range(0x80, 0x100)))
+        + _hint_free(uq, tlds)
+    )
+    safe = [n for n in SAFE_NAMES if not (foreign and n in (b"href",))]
+    if backtracking:
+        safe = []
+    safe_name = (
+        b"(?:"
+        + b"|".join(_ci(n) for n in safe)
+        + b"|"
+        + _ci(b"data-")
+        + rb"[A-Za-z0-9_.:-]*|"
+        + _ci(b"aria-")
+        + rb"[A-Za-z0-9-]*)"
+    )
+    if backtracking:
+        safe_name = b"(?!)"
+    gen_name = rb"[A-Za-z_:][A-Za-z0-9_:.-]*"
+    style_value = (
+        b'"' + _hint_free(dq, tlds, css=True) + b"\"|'" + _hint_free(sq, tlds, css=True) + b"'"
+    )
+    attr = (
+        b"(?:"
+        + safe_name
+        + b"(?:=(?:"
+        + any_value
+        + b"))?|"
+        + gen_name
+        + b"(?:=(?:"
+        + hf_value
+        + b"))?|"
+        + _ci(b"style")
+        + b"=(?:"
+        + style_value
+        + b"))"
+    )
+    attr_any = gen_name + b"(?:=(?:" + any_value + b"))?"
+    name = _not_in(FOREIGN_STOP if foreign else HTML_STOP)
+
+    def attr_with(names: list[bytes]) -> bytes:
+        sn = (
+            b"(?:" + b"|".join(_ci(n) for n in names) + b"|" + _ci(b"data-") + rb"[A-Za-z0-9_.:-]*)"
+        )
+        if backtracking:
+            sn = b"(?!)"
+        return (
+            b"(?:"
+            + sn
+            + b"(?:=(?:"
+            + any_value
+            + b"))?|"
+            + gen_name
+            + b"(?:=(?:"
+            + hf_value
+            + b"))?)"
+        )
+
+    if foreign:
+        start = name + b"(?:" + W + b"+" + attr + b")*" + W + b"*/>"
+    else:
+        start = name + b"(?:" + W + b"+" + attr + b")*" + W + b"*/?>"
+        # <link>/<base>: "href" fetches there, so it is hint-checked
+        lb = attr_with([n for n in safe if n != b"href"])
+        start += (
+            b"|(?:"
+            + _ci(b"link")
+            + b"|"
+            + _ci(b"base")
+            + b")(?:"
+            + W
+            + b"+"
+            + lb
+            + b")*"
+            + W
+            + b"*/?>"
+        )
+
+    # inline SVG icons whole: <svg> ... </svg> of icon elements only
+    svg_attr = attr if foreign else _svg_attr(tlds, backtracking)
+
+    def names(ws: tuple[bytes, ...]) -> bytes:
+        return b"(?:" + b"|".join(_ci(n) for n in ws) + b")"
+
+    inner = (
+        rb"[^<]+|"
+        + COMMENT
+        + b"|<"
+        + names(SVG_CONTAINERS)
+        + b"(?:"
+        + W
+        + b"+"
+        + svg_attr
+        + b")*"
+        + W
+        + b"*/?>|<"
+        + names(SVG_LEAVES)
+        + b"(?:"
+        + W
+        + b"+"
+        + svg_attr
+        + b")*"
+        + W
+        + b"*/?>|</"
+        + names(SVG_CONTAINERS + SVG_LEAVES)
+        + W
+        + b"*>"
+    )
+    svg = (
+        _ci(b"svg")
+        + b"(?:"
+        + W
+        + b"+"
+        + svg_attr
+        + b")*"
+        + W
+        + b"*(?:/>|>(?:"
+        + inner
+        + b")*</"
+        + _ci(b"svg")
+        + W
+        + b"*>)"
+    )
+    items = [
+        rb"[^<]+",
+        rb"<+(?:[^A-Za-z!/?<]|" + start + rb"|\?[^>]*>|/>|/[^A-Za-z>][^>]*>",
+    ]
+    if not foreign:
+        items[1] += b"|" + svg
+    items.append(COMMENT)
+    if not foreign:
+        items[1] += rb"|/[A-Za-z][A-Za-z0-9-]*(?:" + W + b"+" + attr_any + b")*" + W + b"*/?>"
+        bang = rb"|!(?:>|[^>\-][^>]*>|-(?:>|[^>\-][^>]*>))"
+    else:
+        bang = rb"|!(?:>|[^>\-\[][^>]*>|-(?:>|[^>\-][^>]*>))"
+    items[1] += bang + b")"
+    return b"(?:" + b"|".join(items) + b")*"
+
+
+def _svg_attr(tlds: Iterable[bytes], backtracking: bool) -> bytes:
+    """An attribute of an SVG icon element: ``href`` and presentation values hint-checked."""
+    return _attr_grammar(list(tlds), foreign=True, backtracking=backtracking)
+
+
+def _attr_grammar(tlds: list[bytes], foreign: bool, backtracking: bool) -> bytes:
+    dq = set(range(256)) - {0x22}
+    sq = set(range(256)) - {0x27}
+    uq = set(range(256)) - {0x09, 0x0A, 0x0C, 0x0D, 0x20, 0x3E, 0x22, 0x27, 0x3D, 0x3C, 0x60}
+    any_value = rb'"[^"]*"|' + rb"'[^']*'|" + _cls(uq) + b"+"
+    hf_value = (
+        b'"'
+        + _hint_free(dq, tlds)
+        + b"\"|'"
+        + _hint_free(sq, tlds)
+        + b"'|"
+        + _cls(uq - {0x25, 0x5C, 0x26, 0x2E} - set(range(0x80, 0x100)))
+        + _hint_free(uq, tlds)
+    )
+    safe = [n for n in SAFE_NAMES if not (foreign and n == b"href")]
+    gen_name = rb"[A-Za-z_:][A-Za-z0-9_:.-]*"
+    if backtracking:
+        return b"(?:" + gen_name + b"(?:=(?:" + hf_value + b"))?)"
+    safe_name = b"(?:" + b"|".join(_ci(n) for n in safe) + b"|" + _ci(b"aria-") + rb"[A-Za-z0-9-]*)"
+    style_value = (
+        b'"' + _hint_free(dq, tlds, css=True) + b"\"|'" + _hint_free(sq, tlds, css=True) + b"'"
+    )
+    return (
+        b"(?:"
+        + safe_name
+        + b"(?:=(?:"
+        + any_value
+        + b"))?|"
+        + gen_name
+        + b"(?:=(?:"
+        + hf_value
+        + b"))?|"
+        + _ci(b"style")
+        + b"=(?:"
+        + style_value
+        + b"))"
+    )
+
+
+def hint_pattern(tlds: Iterable[bytes]) -> bytes:
+    """Finds any byte sequence that could help spell a registry host (stdlib ``re``)."""
+    spelled = []
+    for tld in sorted(set(tlds)):
+        letters = [_cls(_both(c)) for c in tld[:2]]
+        spelled.append(b"[\t\n\r]*".join(letters))
+    tld_alt = b"|".join(spelled) or b"(?!)"
+    ents = b"|".join(TEXT_ENTITIES)
+    return (
+        rb"\.[\t\n\r]*(?:" + tld_alt + rb")|\.[\t\n\r]|&(?!(?:" + ents + rb");)|[%\\\x80-\xff]"
+        rb"|:(?!/)"
+    )

@@ -18,12 +18,25 @@ from importlib import resources
 from privmw._cache import BoundedCache
 from privmw._headers import Headers, Response, find, not_allowed
 from privmw._stats import Counters
-from privmw._types import Scope
+from privmw._types import Message, Scope
 from privmw.context import GOOGLE_CONSENT_TYPES, google_consent_mode
 from privmw.csp import PolicyBuilder, app_nonce, merge_permissions_policy
 from privmw.trackers import TrackerRegistry
 
-from ._grammar import compile_scanners
+from ._encoding import (
+    TRANSCODE,
+    BombError,
+    Inflater,
+    Transcoder,
+    bom,
+    can_inflate,
+    codec,
+    is_xml,
+    label,
+    parse_content_type,
+    prescan,
+    sniffs_as_html,
+)
 from ._thirdparty import STRICT_HINT, STRICT_TLDS, ThirdParty, Verdicts
 from .gate import TagGate
 from .rewriter import HtmlRewriter, RewritePlan
@@ -43,19 +56,18 @@ def activation_script(reload: bool = False) -> bytes:
 
 
 def rewritable(headers: Iterable[tuple[bytes, bytes]]) -> bool:
-    """Whether a response with these headers is HTML privmw rewrites.
+    """Whether a response with these headers may be a document privmw reads.
 
-    Only ``text/html`` (not UTF-16) with no ``Content-Encoding`` other than
-    ``identity``: compressed bodies pass through untouched.
+    ``text/html``, the XML document types a browser runs scripts in, and a
+    response without ``Content-Type`` (sniffed at its first bytes); any
+    content coding and charset (see :mod:`privmw.tags._encoding` for what is
+    decoded, transcoded or refused).
     """
     ctype = find(headers, b"content-type")
     if ctype is None:
-        return False
-    lowered = ctype.lstrip().lower()
-    if not lowered.startswith(b"text/html") or b"utf-16" in lowered:
-        return False
-    encoding = find(headers, b"content-encoding")
-    return encoding is None or encoding.strip().lower() in (b"", b"identity")
+        return True
+    essence, _ = parse_content_type(ctype)
+    return essence == "text/html" or is_xml(essence)
 
 
 class TagRuntime:
@@ -91,9 +103,10 @@ class TagRuntime:
         self.plan.match_url = self.third_party.match_url
         self.plan.inline_vendors = self.third_party.inline_vendors
         if config.strict:
-            self.plan.hint = STRICT_HINT
-            scanners = compile_scanners(STRICT_TLDS)
-            self.plan.scan, self.plan.raw_scan, self.plan.dot_tld, self.plan.entity_hint = scanners
+            # every dotted host is worth a look: the plan's grammar is rebuilt for it
+            self.plan = RewritePlan(registry, tlds=STRICT_TLDS, hint=STRICT_HINT)
+            self.plan.match_url = self.third_party.match_url
+            self.plan.inline_vendors = self.third_party.inline_vendors
         # The CSP allows the selected vendors, or (none selected) every vendor
         # that needs consent: a necessary vendor's hosts only when the site says it embeds it.
         csp_vendors = [v for v in registry.vendors if v.name in registry.selected] or [
@@ -197,7 +210,14 @@ class TagRuntime:
             b'<script src="' + self.script_path.encode("ascii") + b'" defer' + attrs + b"></script>"
         )
 
-    def rewriter(self, allows: Callable[[str], bool], nonce: str | None) -> HtmlRewriter:
+    def rewriter(
+        self,
+        allows: Callable[[str], bool],
+        nonce: str | None,
+        *,
+        encoding: str = "utf-8",
+        xml: bool = False,
+    ) -> HtmlRewriter:
         config = self.config
         return HtmlRewriter(
             self.plan,
@@ -206,49 +226,215 @@ class TagRuntime:
             max_tag_bytes=config.max_tag_bytes,
             consent_mode=self.consent_mode_script(allows, nonce) if config.consent_mode else None,
             loader=self.loader(nonce) if config.mode == "neutralise" else None,
+            encoding=encoding,
+            xml=xml,
+            placeholder=config.placeholder,
         )
 
     def transform(
-        self, allows: Callable[[str], bool], nonce: str | None, scope: Scope
+        self,
+        allows: Callable[[str], bool],
+        nonce: str | None,
+        scope: Scope,
+        start: Message | None = None,
     ) -> PageTransform:
-        """The sans-io body transform of one HTML response."""
+        """The sans-io body transform of one HTML response (``start``: its held start)."""
         third = self.third_party
-        return PageTransform(self, third.verdicts(allows, third.document_site(scope)), nonce, scope)
+        verdicts = third.verdicts(allows, third.document_site(scope))
+        return PageTransform(self, verdicts, nonce, scope, start)
 
     def unknown_hosts(self) -> dict[str, int]:
         """Unknown third-party host → HTML responses that carried it (bounded; for ``stats()``)."""
         return self.third_party.unknown_hosts()
 
 
+_REFUSED = b"privmw: this response cannot be inspected for third-party tags, so it is not sent\n"
+
+
 class PageTransform:
-    """One HTML body through the rewriter: ``whole``, or ``feed`` then ``close``.
+    """One document body through the rewriter: ``whole``, or ``feed`` then ``close``.
 
     ``whole`` is for a body that arrives in one message (``HTMLResponse``,
     templates): it goes through the runtime's page cache, since its output
     depends only on the bytes and the consent verdicts (no nonce involved).
-    A rewriter error never becomes a 500: the rest passes through as it is.
+    At the first body bytes it decides, per :mod:`privmw.tags._encoding`,
+    what the browser would read (content coding, media type, character
+    encoding) and edits the held start message accordingly (identity
+    coding, a pinned ``charset``, or a 502 refusal). A rewriter error never
+    becomes a 500: the rest passes through as it is.
     """
 
-    __slots__ = ("_allows", "_nonce", "_rewriter", "_rt", "_scope", "changed", "failed")
+    __slots__ = (
+        "_allows",
+        "_decided",
+        "_inflaters",
+        "_nonce",
+        "_passthrough",
+        "_refused",
+        "_rewriter",
+        "_rt",
+        "_scope",
+        "_skip",
+        "_start",
+        "_transcoder",
+        "changed",
+        "failed",
+    )
 
     def __init__(
-        self, runtime: TagRuntime, allows: Callable[[str], bool], nonce: str | None, scope: Scope
+        self,
+        runtime: TagRuntime,
+        allows: Callable[[str], bool],
+        nonce: str | None,
+        scope: Scope,
+        start: Message | None = None,
     ) -> None:
         self._rt = runtime
         self._allows = allows
         self._nonce = nonce
         self._scope = scope
+        self._start = start
         self._rewriter: HtmlRewriter | None = None
+        self._decided = False
+        self._inflaters: list[Inflater] = []
+        self._transcoder: Transcoder | None = None
+        self._passthrough = False
+        self._refused = False
+        self._skip = 0  # BOM bytes to drop before transcoding
         self.changed = False
         #: The rewriter raised: what followed was passed through unchanged.
         self.failed = False
+
+    # -- the decision at the first bytes ------------------------------------------
+
+    def _headers(self) -> list[tuple[bytes, bytes]]:
+        start = self._start
+        if start is None:
+            return []
+        return list(start.get("headers") or [])
+
+    def _set_headers(self, headers: list[tuple[bytes, bytes]]) -> None:
+        if self._start is not None:
+            self._start["headers"] = headers
+
+    def _decide(self, first: bytes) -> bytes:
+        """Decide how to read the body from its first message; returns the decoded bytes."""
+        self._decided = True
+        rt = self._rt
+        headers = self._headers()
+        report = rt.config.mode == "report-only"
+        coding = (find(headers, b"content-encoding") or b"").decode("latin-1").lower()
+        codings = [c.strip() for c in coding.split(",") if c.strip() not in ("", "identity")]
+        ctype = find(headers, b"content-type")
+        if codings:
+            if report or not all(can_inflate(c) for c in codings):
+                if report:
+                    self._passthrough = True
+                    return first
+                return self._refuse()
+            self._inflaters = [Inflater(c) for c in reversed(codings)]
+        try:
+            data = self._inflate(first)
+        except (BombError, Exception):
+            return self._refuse()
+        essence, charset = parse_content_type(ctype) if ctype is not None else ("", None)
+        if ctype is None and not sniffs_as_html(data):
+            self._passthrough = True  # not a document a browser would render as HTML
+            self._inflaters = []
+            return first
+        found = bom(data)
+        name = found[0] if found else (label(charset) if charset else None)
+        pinned = False
+        if name is None and charset is None:
+            name = prescan(data)
+        if name is None:
+            pinned = True  # unlabelled: say what we read it as, so the browser reads the same
+            try:
+                data[:1024].decode("utf-8")
+                name = "utf-8"
+            except UnicodeDecodeError as e:
+                name = "utf-8" if e.start >= len(data[:1024]) - 3 else "windows-1252"
+        if name == "replacement":
+            self._passthrough = True  # decodes to one U+FFFD: nothing can load
+            self._inflaters = []
+            return first
+        if report and (name in TRANSCODE or pinned or ctype is None):
+            self._passthrough = True
+            return first
+        out_charset = name
+        if name in TRANSCODE:
+            self._transcoder = Transcoder(name)
+            if found is not None:
+                self._skip = found[1]
+            out_charset = "utf-8"
+            pinned = True
+        new_headers = []
+        for n, v in headers:
+            low = n.lower()
+            if low == b"content-encoding" and self._inflaters:
+                continue
+            if low == b"content-type" and pinned:
+                continue
+            new_headers.append((n, v))
+        if pinned or ctype is None:
+            kind = essence or "text/html"
+            new_headers.append((b"content-type", f"{kind}; charset={out_charset}".encode()))
+        if self._inflaters or pinned or ctype is None:
+            self.changed = True
+        self._set_headers(new_headers)
+        self._rewriter = rt.rewriter(
+            self._allows,
+            self._nonce,
+            encoding="utf-8" if self._transcoder else codec(name),
+            xml=is_xml(essence),
+        )
+        return data
+
+    def _refuse(self) -> bytes:
+        self._refused = True
+        self.changed = True
+        start = self._start
+        if start is not None:
+            start["status"] = 502
+            start["headers"] = [
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-length", b"%d" % len(_REFUSED)),
+                (b"cache-control", b"no-store"),
+            ]
+        return b""
+
+    def _inflate(self, data: bytes) -> bytes:
+        for inflater in self._inflaters:
+            data = inflater.feed(data)
+        return data
+
+    def _decode(self, data: bytes, final: bool) -> bytes:
+        tc = self._transcoder
+        if tc is None:
+            return data
+        if self._skip:
+            cut = min(self._skip, len(data))
+            data = data[cut:]
+            self._skip -= cut
+        return tc.feed(data, final)
+
+    # -- the sans-io interface --------------------------------------------------------
 
     def whole(self, body: bytes) -> bytes:
         rt = self._rt
         cache = rt.page_cache
         key: tuple[bytes, tuple[bool | str, ...]] | None = None
         allows = self._allows
-        if cache is not None and self._nonce is None and len(body) <= _PAGE_CACHE_BODY_MAX:
+        plain = self._start is None or (
+            find(self._headers(), b"content-encoding") is None
+            and find(self._headers(), b"content-type") is not None
+        )
+        if (
+            plain
+            and cache is not None
+            and self._nonce is None
+            and len(body) <= _PAGE_CACHE_BODY_MAX
+        ):
             # strict mode's output depends on the page's site too
             site = allows.site if isinstance(allows, Verdicts) and rt.config.strict else ""
             key = (body, (*rt.verdicts(allows), site))
@@ -259,14 +445,22 @@ class PageTransform:
                     allows.replay(hosts)
                 self._record(stats)
                 return out
-        rewriter = rt.rewriter(self._allows, self._nonce)
         try:
-            out = rewriter.feed(body) + rewriter.close()
+            data = self._decide(body) if self._start is not None else body
+            if self._refused:
+                return _REFUSED
+            if self._passthrough:
+                return body
+            rewriter = self._rewriter or rt.rewriter(self._allows, self._nonce)
+            out = rewriter.feed(self._decode(data, True)) + rewriter.close()
+        except BombError:
+            self.failed = True
+            return b""
         except Exception:  # never 500 on odd HTML: fall back to the original bytes
             self.failed = True
             return body
         stats = _stats(rewriter)
-        self.changed = rewriter.changed
+        self.changed = self.changed or rewriter.changed
         if cache is not None and key is not None:
             hosts = tuple(allows.hosts) if isinstance(allows, Verdicts) else ()
             cache.put(key, (out, self.changed, stats, hosts), len(body) + len(out))
@@ -274,25 +468,39 @@ class PageTransform:
         return out
 
     def feed(self, chunk: bytes) -> bytes:
-        if self.failed:
+        if self.failed or self._refused:
+            return b"" if self._refused or self._inflaters else chunk
+        if self._passthrough:
             return chunk
-        rewriter = self._rewriter
-        if rewriter is None:
-            rewriter = self._rewriter = self._rt.rewriter(self._allows, self._nonce)
         try:
-            out = rewriter.feed(chunk)
+            if not self._decided and self._start is not None:
+                data = self._decide(chunk)
+                if self._refused:
+                    return _REFUSED
+                if self._passthrough:
+                    return chunk
+            else:
+                data = self._inflate(chunk)
+            rewriter = self._rewriter
+            if rewriter is None:
+                rewriter = self._rewriter = self._rt.rewriter(self._allows, self._nonce)
+            out = rewriter.feed(self._decode(data, False))
+        except BombError:
+            self.failed = True  # cut here: nothing past the bound is sent
+            return b""
         except Exception:  # never 500 on odd HTML: pass the rest through as it is
             self.failed = True
-            return chunk
+            return chunk if not self._inflaters else b""
         self.changed = self.changed or rewriter.changed
         return out
 
     def close(self) -> bytes:
         rewriter = self._rewriter
-        if rewriter is None or self.failed:
+        if rewriter is None or self.failed or self._refused or self._passthrough:
             return b""
         try:
-            out = rewriter.close()
+            tail = self._decode(b"", True)
+            out = (rewriter.feed(tail) if tail else b"") + rewriter.close()
         except Exception:
             self.failed = True
             return b""
@@ -314,4 +522,5 @@ def _stats(rewriter: HtmlRewriter) -> dict[str, int]:
         "reported": rewriter.reported,
         "kept": rewriter.kept,
         "overflowed": rewriter.overflowed,
+        "escaped": rewriter.escaped,
     }

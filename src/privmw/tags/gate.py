@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from privmw._errors import ConfigurationError
@@ -68,8 +68,13 @@ class TagGate:
             entries given here still feed the middleware's one registry.
         consent_mode: inject Google Consent Mode v2 ``consent default`` from
             the visitor's state before the first Google tag (default on).
-        max_tag_bytes: the most held of one tag or inline script; past it the
-            tag passes through and is counted (default 64 KiB).
+        max_tag_bytes: the most held of one tag, inline script, import map or
+            style block (default 64 KiB). Past it privmw fails closed, the
+            same in any chunking: a longer tag is dropped (with its content,
+            for raw-text elements), a longer inline script or style block is
+            neutralised (``data-privmw-overflow``; nothing revives it);
+            counted in ``overflowed``. Raise it for pages with bigger inline
+            code.
         script_path: where the middleware serves the activation script.
         page_cache: how many rewritten pages to remember (default 32, ``0``
             for none). A body that arrives in one message (``HTMLResponse``,
@@ -78,6 +83,11 @@ class TagGate:
             body, so one visitor's page is never served to another, and bodies
             over 128 KiB or carrying a CSP nonce are not kept.
         enabled: ``False`` turns tag gating off.
+        placeholder: an optional ``placeholder(vendor, tag_name, attrs)`` that
+            returns the markup to show instead of a neutralised ``<iframe>``
+            (the whole element, content and end tag included, is replaced), or
+            ``None`` for the default neutralisation; ``attrs`` are the
+            iframe's ``(name, value)`` pairs. For two-click embeds.
         strict: also gate every *unknown* third-party tag: a script, iframe,
             image, stylesheet, embed or object whose host is neither a vendor
             of the registry (those follow consent) nor the page's own site
@@ -106,6 +116,7 @@ class TagGate:
     enabled: bool = True
     strict: bool = False
     allow: tuple[str, ...] = ()
+    placeholder: Callable[[Vendor, str, list[tuple[str, str]]], bytes | None] | None = None
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -115,6 +126,10 @@ class TagGate:
         if self.csp is not None and not isinstance(self.csp, ContentSecurityPolicy):
             raise ConfigurationError(
                 f"TagGate: csp must be a privmw.ContentSecurityPolicy or None, got {self.csp!r}"
+            )
+        if self.placeholder is not None and not callable(self.placeholder):
+            raise ConfigurationError(
+                f"TagGate: placeholder must be a callable or None, got {self.placeholder!r}"
             )
         for option in ("permissions_policy", "consent_mode", "enabled", "strict"):
             value = getattr(self, option)

@@ -5,7 +5,8 @@
   "use strict";
   var RELOAD = /*RELOAD*/false;
   var GCM = /*GCM*/{};
-  var MOVED = ["src", "srcset", "href", "data", "type", "imagesrcset"];
+  var PREFIX = "data-privmw-";
+  var KEEP = ["data-privmw-category", "data-privmw-vendor", "data-privmw-overflow"];
   function granted(list, category) {
     return category === "necessary" || list.indexOf(category) >= 0;
   }
@@ -39,12 +40,19 @@
         }
         el.parentNode.replaceChild(s, el);
       } else {
-        for (k = 0; k < MOVED.length; k++) {
-          var v = el.getAttribute("data-privmw-" + MOVED[k]);
-          if (v !== null) {
-            el.setAttribute(MOVED[k], v);
-            el.removeAttribute("data-privmw-" + MOVED[k]);
-          }
+        // every moved attribute (src, srcset, href, poster, style, on*...) comes back
+        var moved = [];
+        for (k = 0; k < el.attributes.length; k++) {
+          var n = el.attributes[k].name;
+          if (n.indexOf(PREFIX) === 0 && KEEP.indexOf(n) < 0) moved.push(n);
+        }
+        if (el.tagName === "STYLE") {
+          if (el.getAttribute(PREFIX + "type") === null) el.removeAttribute("type");
+          el.textContent = el.textContent.replace(/@privmw-import/g, "@import");
+        }
+        for (k = 0; k < moved.length; k++) {
+          el.setAttribute(moved[k].slice(PREFIX.length), el.getAttribute(moved[k]));
+          el.removeAttribute(moved[k]);
         }
         el.removeAttribute("data-privmw-category");
         el.removeAttribute("data-privmw-vendor");
