@@ -7,6 +7,7 @@ Tests that need a real part (uvicorn subprocess, redis-server, chromium) call
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -30,3 +31,21 @@ TEST_SECRET = "privmw-tests-secret-not-for-production"
 def _no_ambient_secret(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests see no ``PRIVMW_SECRET`` of the developer's shell (privmw reads it itself)."""
     monkeypatch.delenv("PRIVMW_SECRET", raising=False)
+
+
+def shared_data(name: str) -> Path | None:
+    """A third-party data set kept beside the clone, not in it (``shared/data/<name>``).
+
+    Fetched test suites (web-platform-tests' URL data, html5lib-tests) are not
+    committed: the project keeps them under the steering repository's
+    ``shared/data``. ``$PRIVMW_SHARED_DATA`` points elsewhere. ``None`` when
+    absent: the tests that read them then skip, saying which set is missing.
+    """
+    env = os.environ.get("PRIVMW_SHARED_DATA")
+    roots = (
+        [Path(env)] if env else [p / "shared" / "data" for p in Path(__file__).resolve().parents]
+    )
+    for root in roots:
+        if (root / name).is_dir():
+            return root / name
+    return None

@@ -35,6 +35,7 @@ from privmw._url import (
     query_param,
     resolve,
 )
+from tests.conftest import shared_data
 
 DOC = "https://shop.example/catalog/item.html?page=2#top"
 
@@ -42,17 +43,12 @@ DOC = "https://shop.example/catalog/item.html?page=2#top"
 
 
 def _wpt_dir() -> Path | None:
-    """Where the WPT URL files are: ``$PRIVMW_WPT_URL_DIR``, else the nearest
-    ``shared/data/wpt-url`` above the repository (the project keeps third-party
-    data there, beside the clone, not in it)."""
+    """Where the WPT URL files are: ``$PRIVMW_WPT_URL_DIR``, else ``shared/data/wpt-url``
+    beside the clone (third-party data is kept there, not in the repository)."""
     env = os.environ.get("PRIVMW_WPT_URL_DIR")
     if env:
         return Path(env)
-    for parent in Path(__file__).resolve().parents:
-        candidate = parent / "shared" / "data" / "wpt-url"
-        if (candidate / "urltestdata.json").is_file():
-            return candidate
-    return None
+    return shared_data("wpt-url")
 
 
 def _wpt(name: str) -> list[dict[str, Any]]:
