@@ -112,7 +112,7 @@ def bytes_per_client(n: int = 50_000) -> float:
     """
     import tracemalloc
 
-    from privmw.ratelimit.limiter import Limiter
+    from privmw.ratelimit._limiter import Limiter
 
     limiter = Limiter(RateLimit("10/second", max_clients=n))
     check = limiter.check

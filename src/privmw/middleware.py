@@ -49,7 +49,7 @@ from .disclosure import sections as _sections
 from .disclosure.render import JsonRoute
 from .pseudonym import KeyedHasher
 from .ratelimit import RateLimit
-from .ratelimit.limiter import Limiter, Verdict, refusal
+from .ratelimit._limiter import Limiter, Verdict, refusal
 from .signals import SIGNAL_HEADERS, read_headers
 from .tags import TagGate
 from .tags._runtime import TagRuntime

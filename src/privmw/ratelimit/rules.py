@@ -13,13 +13,13 @@ References:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from privmw._errors import ConfigurationError
 from privmw._netset import NetSet
-from privmw._validate import check_seconds
+from privmw._validate import check_seconds, fail
 
 if TYPE_CHECKING:
     from .redis import RedisBackend
@@ -234,6 +234,11 @@ class RateLimit:
         backend: ``None`` for the in-process table, or a
             :class:`~privmw.RedisBackend` shared by several processes.
         policy: the default policy's name in the headers (default ``"default"``).
+        clock: monotonic seconds for GCRA and bans (default: ``time.monotonic``
+            in memory; with Redis, the server's ``TIME``). Inject one in tests.
+        wall_clock: wall-clock seconds that align the hash-key epochs
+            (default ``time.time``; several processes sharing a Redis secret
+            agree on the epoch through it).
 
     Each process has its own in-memory table: under ``uvicorn --workers 4`` a
     client gets up to 4× the rate. Use a Redis/Valkey ``backend`` to share it.
@@ -257,6 +262,8 @@ class RateLimit:
     legacy_headers: bool = False
     backend: RedisBackend | None = None
     policy: str = "default"
+    clock: Callable[[], float] | None = field(default=None, compare=False)
+    wall_clock: Callable[[], float] | None = field(default=None, compare=False)
     count: int = field(init=False, compare=False)
     period: float = field(init=False, compare=False)
 
@@ -313,6 +320,10 @@ class RateLimit:
                     f"got {self.backend!r}"
                 )
         _check_name("RateLimit", "policy", self.policy)
+        for name in ("clock", "wall_clock"):
+            value = getattr(self, name)
+            if value is not None and not callable(value):
+                fail("RateLimit", name, "None or a function returning seconds", value)
         names = [self.policy] + [r.name or r.path for r in routes]
         if len(set(names)) != len(names):
             raise ConfigurationError(
@@ -344,4 +355,6 @@ _REPR_DEFAULTS: dict[str, object] = {
     "legacy_headers": False,
     "backend": None,
     "policy": "default",
+    "clock": None,
+    "wall_clock": None,
 }
