@@ -19,7 +19,7 @@ from starlette.websockets import WebSocket
 
 from privmw import Bans, PrivacyMiddleware, RateLimit, Route
 from privmw.clientip import parse_ip
-from privmw.ratelimit._limiter import Limiter
+from privmw.ratelimit._limiter import Limiter, Verdict
 from privmw.ratelimit.headers import ABNORMAL_USAGE, QUOTA_EXCEEDED
 from tests._reach import reachable
 
@@ -44,8 +44,19 @@ def limiter(rate: str = "2/minute", **kwargs: Any) -> tuple[Limiter, Clock]:
     return Limiter(RateLimit(rate, **kwargs), clock=clock, wall=Clock(0.0)), clock
 
 
+def scope_for(method: str = "GET", path: str = "/", **extra: Any) -> dict[str, Any]:
+    return {"type": "http", "method": method, "path": path, "root_path": "", "headers": [], **extra}
+
+
+def decide(
+    lim: Limiter, address: tuple[int, int] | None, method: str = "GET", path: str = "/"
+) -> Verdict | None:
+    """The middleware rule's verdict for one request (``None``: not limited)."""
+    return lim.check(address, scope_for(method, path), None).verdict
+
+
 def allowed(lim: Limiter, text: str, method: str = "GET", path: str = "/") -> bool:
-    verdict = lim.check(addr(text), method, path)
+    verdict = decide(lim, addr(text), method, path)
     assert verdict is not None
     return verdict.allowed
 
@@ -81,7 +92,7 @@ def test_ipv4_clients_are_separate_by_default() -> None:
 
 def test_no_address_is_not_limited() -> None:
     lim, _ = limiter("1/minute")
-    assert lim.check(None, "GET", "/") is None
+    assert decide(lim, None, "GET", "/") is None
 
 
 def test_key_rotation_wipes_the_table() -> None:
@@ -109,8 +120,8 @@ def test_routes_methods_and_exempt() -> None:
     assert not allowed(lim, "192.0.2.1", "POST", "/login/x")
     assert allowed(lim, "192.0.2.1", "GET", "/login")  # GET uses the default rule
     assert allowed(lim, "192.0.2.1", "POST", "/other")
-    assert lim.check(addr("192.0.2.1"), "GET", "/health") is None
-    verdict = lim.check(addr("192.0.2.1"), "POST", "/login")
+    assert decide(lim, addr("192.0.2.1"), "GET", "/health") is None
+    verdict = decide(lim, addr("192.0.2.1"), "POST", "/login")
     assert verdict is not None
     assert verdict.policy.name == "/login"
 
@@ -118,9 +129,9 @@ def test_routes_methods_and_exempt() -> None:
 def test_allow_and_deny_lists() -> None:
     lim, _ = limiter("1/minute", allow=("10.0.0.0/8",), deny=("198.51.100.0/24", "2001:db8::/32"))
     for _ in range(5):
-        assert lim.check(addr("10.1.2.3"), "GET", "/") is None
+        assert decide(lim, addr("10.1.2.3"), "GET", "/") is None
     for text in ("198.51.100.7", "2001:db8::1"):
-        verdict = lim.check(addr(text), "GET", "/")
+        verdict = decide(lim, addr(text), "GET", "/")
         assert verdict is not None
         assert (verdict.allowed, verdict.kind) == (False, "deny")
     assert lim.tracked == 0
@@ -136,7 +147,7 @@ def test_bans_escalate_and_expire_with_a_fake_clock() -> None:
     a = addr("192.0.2.1")
 
     def kind() -> str:
-        verdict = lim.check(a, "GET", "/")
+        verdict = decide(lim, a, "GET", "/")
         assert verdict is not None
         return verdict.kind
 
@@ -146,14 +157,14 @@ def test_bans_escalate_and_expire_with_a_fake_clock() -> None:
     assert lim.bans == 1
     clock.now += 99
     assert kind() == "ban"
-    verdict = lim.check(a, "GET", "/")
+    verdict = decide(lim, a, "GET", "/")
     assert verdict is not None
     assert (verdict.retry_us, verdict.retry_after) == (1_000_000, 1)
     clock.now += 1.5  # ban over
     assert kind() == "ok"
     assert kind() == "quota"
     assert kind() == "ban"
-    verdict = lim.check(a, "GET", "/")
+    verdict = decide(lim, a, "GET", "/")
     assert verdict is not None
     assert verdict.retry_after == 200  # doubled
     assert lim.bans == 1
@@ -434,7 +445,7 @@ async def test_problem_body_names_no_client() -> None:
 
 async def test_idle_process_wipes_the_table_when_the_period_ends() -> None:
     # No request arrives after the period: a loop timer (not a thread) still wipes.
-    lim = Limiter(RateLimit("1/minute", retention=0.2, bans=None))
+    lim = Limiter(RateLimit("1000/second", burst=100, retention=0.2, bans=None))
     try:
         assert allowed(lim, "192.0.2.1")
         assert lim.tracked == 1
@@ -456,10 +467,11 @@ def test_cap_holds_under_a_million_distinct_clients_through_the_limiter() -> Non
     cap = 20_000
     lim = Limiter(RateLimit("10/second", max_clients=cap))
     check = lim.check
+    scope = scope_for()
     peak = 0
     for i in range(500_000):
-        check((4, i), "GET", "/")
-        check((6, (0x20010DB8 << 96) | (i << 64) | 1), "GET", "/")  # a new /64 each time
+        check((4, i), scope, None)
+        check((6, (0x20010DB8 << 96) | (i << 64) | 1), scope, None)  # a new /64 each time
         if i % 25_000 == 0:
             peak = max(peak, lim.tracked)
     assert lim.tracked == cap

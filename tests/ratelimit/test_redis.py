@@ -12,7 +12,7 @@ import httpx
 import pytest
 import redis.asyncio as aioredis
 
-from privmw import Bans, ConfigurationError, PrivacyMiddleware, RateLimit, RedisBackend, Route
+from privmw import Bans, ConfigurationError, Key, PrivacyMiddleware, RateLimit, RedisBackend, Route
 from privmw.clientip import parse_ip
 from privmw.ratelimit._limiter import Limiter
 from privmw.ratelimit.headers import ABNORMAL_USAGE, REDUCED_CAPACITY
@@ -165,10 +165,11 @@ async def test_keys_rotate_with_the_epoch(redis_url: str, raw: Any) -> None:
     limiter = Limiter(limit, wall=lambda: wall[0])
     address = parse_ip(CLIENT_V4)
     try:
-        first = await limiter.acheck(address, "GET", "/")
-        again = await limiter.acheck(address, "GET", "/")
+        scope = {"type": "http", "method": "GET", "path": "/", "headers": []}
+        first = (await limiter.acheck(address, scope, None)).verdict
+        again = (await limiter.acheck(address, scope, None)).verdict
         wall[0] = 3600.0
-        later = await limiter.acheck(address, "GET", "/")
+        later = (await limiter.acheck(address, scope, None)).verdict
     finally:
         await limiter.aclose()
     assert first is not None
@@ -340,3 +341,32 @@ def test_repr_and_errors_hide_credentials(url: str, shown: str) -> None:
             url.replace("host", "host:bad").replace("/run", "x:notaport/run"), secret=SECRET
         )
     assert "s3cret" not in str(info.value)
+
+
+async def test_two_workers_share_per_key_limits(redis_url: str) -> None:
+    def worker() -> PrivacyMiddleware:
+        config = RateLimit(
+            "2/minute",
+            key=Key.header("X-API-Key"),
+            bans=None,
+            backend=RedisBackend(redis_url, secret=SECRET),
+        )
+        return PrivacyMiddleware(ok_app, rate_limit=config)
+
+    async def call(app: PrivacyMiddleware, host: str, api_key: str) -> int:
+        transport = httpx.ASGITransport(app=app, client=(host, 4711))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            return (await client.get("/", headers={"x-api-key": api_key})).status_code
+
+    one, two = worker(), worker()
+    try:
+        # One API key from two addresses through two workers: one limit.
+        got = [
+            await call(one, CLIENT_V4, "key-a"),
+            await call(two, "198.51.100.1", "key-a"),
+            await call(one, "198.51.100.2", "key-a"),
+        ]
+        assert got == [200, 200, 429]
+        assert await call(two, CLIENT_V4, "key-b") == 200  # another key: its own bucket
+    finally:
+        await close(one, two)

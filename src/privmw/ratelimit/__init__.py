@@ -1,6 +1,9 @@
 """Pseudonymous, bounded rate limiting with escalating bans (see :class:`RateLimit`).
 
-Modules: ``rules`` (configuration), ``gcra`` (the pure algorithm, integer
+Modules: ``rules`` (configuration and the rate grammar), ``keys`` (what a
+bucket stands for), ``endpoint`` (per-endpoint ``Limit``: a FastAPI dependency
+and a Starlette decorator), ``refusal`` (the answer to a refused request, as
+data: problem+json or an HTML page), ``gcra`` (the pure algorithm, integer
 microseconds), ``storage`` (the ``Storage`` protocol: one atomic operation per
 rule), ``memory`` (the bounded in-process storage), ``redis`` (the shared
 Redis/Valkey storage, optional), ``headers`` (IETF RateLimit fields, problem
@@ -15,7 +18,20 @@ and ``await middleware.limiter.aclose()`` (e.g. in the app's lifespan).
 
 from __future__ import annotations
 
+from .endpoint import Limit, RateLimitExceeded, limit
+from .keys import Key
 from .redis import RedisBackend
+from .refusal import Refusal
 from .rules import Bans, RateLimit, Route
 
-__all__ = ["Bans", "RateLimit", "RedisBackend", "Route"]
+__all__ = [
+    "Bans",
+    "Key",
+    "Limit",
+    "RateLimit",
+    "RateLimitExceeded",
+    "RedisBackend",
+    "Refusal",
+    "Route",
+    "limit",
+]
