@@ -40,6 +40,13 @@ KEYS: list[tuple[str, Key, dict[str, Any], bytes | None]] = [
     ("header, spaces", Key.header("X-API-Key"), scope([(b"x-api-key", b"  k  ")]), b"k"),
     ("header absent", Key.header("X-API-Key"), scope([(b"accept", b"*/*")]), None),
     ("header empty", Key.header("X-API-Key"), scope([(b"x-api-key", b"   ")]), None),
+    (
+        "header or client",
+        Key.header("X-API-Key", fallback=Key.client()),
+        scope([(b"x-api-key", b"")]),
+        CLIENT_VALUE,
+    ),
+    ("cookie or user", Key.cookie("s", fallback=Key.user()), scope(user=SimpleUser("u")), b"u"),
     ("cookie", Key.cookie("session"), scope([(b"cookie", b"a=1; session=s3; b=2")]), b"s3"),
     (
         "cookie, second line",

@@ -117,34 +117,41 @@ class Key:
         return cls("client", "client", None, "Key.client()")
 
     @classmethod
-    def header(cls, name: str) -> Key:
+    def header(cls, name: str, *, fallback: Key | None = None) -> Key:
         """An HTTP request header's value, e.g. ``Key.header("X-API-Key")``.
 
-        The first field line of that name; absent or empty: not limited (add a
-        second rule keyed by client to limit those requests too).
+        The first field line of that name. Absent or empty: ``fallback`` (e.g.
+        ``Key.client()``: "the API key, else the address"), or not limited.
         """
         if not isinstance(name, str) or not name or not set(name) <= _TOKEN:
             fail("Key.header", "name", 'a header name like "X-API-Key"', name)
+        _check_fallback("Key.header", fallback)
         wanted = name.lower().encode("ascii")
 
         def header(scope: Any, privacy: Any) -> bytes | None:
             for key, value in scope.get("headers") or ():
                 if key == wanted or key.lower() == wanted:
-                    return bytes(value).strip() or None
-            return None
+                    found = bytes(value).strip()
+                    if found:
+                        return found
+                    break
+            return None if fallback is None else fallback.value(scope, privacy)
 
-        return cls("header", "header:" + name.lower(), header, f"Key.header({name!r})")
+        label = f"Key.header({name!r}{_fallback_label(fallback)})"
+        return cls("header", "header:" + name.lower(), header, label)
 
     @classmethod
-    def cookie(cls, name: str) -> Key:
-        """A cookie's value, e.g. ``Key.cookie("session")`` (absent or empty: not limited).
+    def cookie(cls, name: str, *, fallback: Key | None = None) -> Key:
+        """A cookie's value, e.g. ``Key.cookie("session")``.
 
-        Meant for a session cookie the app signs or looks up server-side: an
-        unsigned cookie is chosen by the client, who can send a new one per
-        request, so pair it with a client-keyed rule.
+        Absent or empty: ``fallback``, or not limited. Meant for a session
+        cookie the app signs or looks up server-side: an unsigned cookie is
+        chosen by the client, who can send a new one per request, so pair it
+        with a client-keyed rule.
         """
         if not isinstance(name, str) or not name or not set(name) <= _TOKEN:
             fail("Key.cookie", "name", 'a cookie name like "session"', name)
+        _check_fallback("Key.cookie", fallback)
         wanted = name.encode("ascii")
 
         def cookie(scope: Any, privacy: Any) -> bytes | None:
@@ -153,10 +160,13 @@ class Key:
                     for pair in bytes(value).split(b";"):
                         found, eq, found_value = pair.strip().partition(b"=")
                         if eq and found.strip() == wanted:
-                            return found_value.strip().strip(b'"') or None
-            return None
+                            found_value = found_value.strip().strip(b'"')
+                            if found_value:
+                                return found_value
+            return None if fallback is None else fallback.value(scope, privacy)
 
-        return cls("cookie", "cookie:" + name, cookie, f"Key.cookie({name!r})")
+        label = f"Key.cookie({name!r}{_fallback_label(fallback)})"
+        return cls("cookie", "cookie:" + name, cookie, label)
 
     @classmethod
     def user(cls, *, fallback: Key | None = None) -> Key:
@@ -172,8 +182,7 @@ class Key:
         authenticated, or none): not limited by this rule, unless ``fallback``
         (e.g. ``Key.client()``) says what to use instead.
         """
-        if fallback is not None and not isinstance(fallback, Key):
-            fail("Key.user", "fallback", "None or a Key, e.g. Key.client()", fallback)
+        _check_fallback("Key.user", fallback)
 
         def user(scope: Any, privacy: Any) -> bytes | None:
             found = scope.get("user")
@@ -185,7 +194,7 @@ class Key:
                 return fallback.value(scope, privacy)
             return ident
 
-        label = "Key.user()" if fallback is None else f"Key.user(fallback={fallback!r})"
+        label = "Key.user(" + _fallback_label(fallback).lstrip(", ") + ")"
         return cls("user", "user", user, label)
 
     @classmethod
@@ -223,6 +232,15 @@ class Key:
             return _value(func(scope, privacy), f"key function {label}")
 
         return cls("custom", "fn:" + label, custom, f"Key.custom({label})")
+
+
+def _check_fallback(owner: str, fallback: object) -> None:
+    if fallback is not None and not isinstance(fallback, Key):
+        fail(owner, "fallback", "None or a Key, e.g. Key.client()", fallback)
+
+
+def _fallback_label(fallback: Key | None) -> str:
+    return "" if fallback is None else f", fallback={fallback!r}"
 
 
 def _qualname(func: Callable[..., object]) -> str:
