@@ -269,7 +269,10 @@ class Ticket:
             self.refused = verdict
         fields = self._fields
         if fields is not None:
-            new = self.limiter.fields(self.verdicts)
+            first = self.verdict
+            new = self.limiter.fields(
+                (verdict,) if first is None and len(self.more) == 1 else self.verdicts
+            )
             fields[: self._n] = new
             self._n = len(new)
 
@@ -389,8 +392,9 @@ class Limiter:
         self.legacy = config.legacy_headers
         #: The default rule when it is static (the hot path reads it without a None check).
         self._default: Rule = self.default or Rule((), b"", key)
+        # Not LRU: a hit is then a plain dict lookup; when full, it starts over.
         self._rules: BoundedCache[tuple[object, ...], Rule] = BoundedCache(
-            _RULE_CACHE_ENTRIES, max_bytes=1 << 20, max_item=1 << 12, lru=True
+            _RULE_CACHE_ENTRIES, max_bytes=1 << 20, max_item=1 << 12
         )
         self._warned: BoundedCache[tuple[object, ...], bool] = BoundedCache(64, lru=True)
         self._timer: asyncio.TimerHandle | None = None
@@ -578,28 +582,28 @@ class Limiter:
         Compiled once per limit and route (and rate text, for a dynamic one) in a
         bounded cache: the route's template, under the ``root_path`` of its mount.
         """
-        route = scope.get("route")
-        template = getattr(route, "path", None)
+        template = getattr(scope.get("route"), "path", None)
         if not isinstance(template, str):
             template = route_path(scope)
-        where = (scope.get("root_path") or "") + template
+        root = scope.get("root_path") or ""
+        if limit.dynamic is None:
+            rule = self._rules.get((limit, root, template))
+            if rule is not None:
+                return rule
 
         def make(rates: tuple[tuple[int, float], ...]) -> Rule:
             name = limit.name or limit.group or template
-            tag = _tag(b"g", limit.group) if limit.group else _tag(b"e", where)
+            tag = _tag(b"g", limit.group) if limit.group else _tag(b"e", root + template)
             key = limit.key if limit.key is not None else self.key
             exempt = self._exempt_keys | limit.exempt_values
             return Rule(policies(name, rates, limit.burst), tag, key, limit.cost, exempt)
 
         if limit.dynamic is not None:
             text = limit.dynamic(scope, privacy)
-            return self._dynamic_rule(limit, where, text, make, limit.burst)
-        cache_key = (limit, where)
-        rule = self._rules.get(cache_key)
-        if rule is None:
-            self._check_retention(limit, limit.rate_text, limit.rates, limit.burst)
-            rule = make(limit.rates)
-            self._rules.put(cache_key, rule, len(where) + 64)
+            return self._dynamic_rule(limit, root + template, text, make, limit.burst)
+        self._check_retention(limit, limit.rate_text, limit.rates, limit.burst)
+        rule = make(limit.rates)
+        self._rules.put((limit, root, template), rule, len(root) + len(template) + 64)
         return rule
 
     # -- the one check path -----------------------------------------------------------
@@ -723,26 +727,22 @@ class Limiter:
         now = None if self._clock is None else self._now()
         return self._verdict(rule, await storage.ahit(*args, now))
 
-    async def check_endpoint(
-        self, ticket: Ticket, limit: Limit, scope: Any, cost: int | None = None
-    ) -> Verdict | None:
-        """One endpoint rule for this request: its verdict joins the ticket.
-
-        Raises:
-            RateLimitExceeded: the rule refused (the middleware answers it,
-                unless the app has an exception handler for it).
-        """
+    def _endpoint_plan(self, ticket: Ticket, limit: Limit, scope: Any) -> tuple[Rule, bytes] | None:
+        """The rule and the digest an endpoint limit steps for this request (``None``: skip)."""
         if ticket.free:
             return None
         state = scope.get("state")
-        privacy = state.get("privacy") if isinstance(state, dict) else None
+        privacy = state.get("privacy") if type(state) is dict else None
         rule = self.endpoint_rule(limit, scope, privacy)
         if rule is None:
             return None
         ident = self._ident(rule, scope, privacy, ticket.client)
         if ident is None:
             return None
-        verdict = await self._astep(rule, ident, cost)
+        return rule, ident
+
+    def _endpoint_settle(self, ticket: Ticket, verdict: Verdict | None) -> Verdict | None:
+        """An endpoint verdict joins the ticket; a refusal raises ``RateLimitExceeded``."""
         if verdict is None:
             return None
         ticket.add(verdict)
@@ -754,6 +754,38 @@ class Limiter:
             ticket.clear_fields()
             raise RateLimitExceeded(refusal)
         return verdict
+
+    def check_endpoint(
+        self, ticket: Ticket, limit: Limit, scope: Any, cost: int | None = None
+    ) -> Verdict | None:
+        """One endpoint rule for this request, with a synchronous storage (memory).
+
+        Raises:
+            RateLimitExceeded: the rule refused (the middleware answers it,
+                unless the app has an exception handler for it).
+        """
+        plan = self._endpoint_plan(ticket, limit, scope)
+        if plan is None:
+            return None
+        rule, ident = plan
+        outcome = self.storage.hit(
+            ident if self._bans else None,
+            rule.keys(ident),
+            rule.rates,
+            rule.cost if cost is None else cost,
+            int(self._clock() * 1_000_000),  # type: ignore[misc]
+        )
+        return self._endpoint_settle(ticket, self._verdict(rule, outcome))
+
+    async def acheck_endpoint(
+        self, ticket: Ticket, limit: Limit, scope: Any, cost: int | None = None
+    ) -> Verdict | None:
+        """:meth:`check_endpoint` with any storage (Redis: one round trip)."""
+        plan = self._endpoint_plan(ticket, limit, scope)
+        if plan is None:
+            return None
+        rule, ident = plan
+        return self._endpoint_settle(ticket, await self._astep(rule, ident, cost))
 
     # -- the response side -----------------------------------------------------------
 

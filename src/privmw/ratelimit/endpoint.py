@@ -160,7 +160,15 @@ class Limit:
 
     async def __call__(self, connection: HTTPConnection) -> None:
         """The FastAPI dependency: one step of this rule for the request."""
-        await self.hit(connection)
+        scope = connection.scope
+        ticket = scope.get(SCOPE_KEY)
+        if type(ticket) is not Ticket:
+            ticket = _ticket(scope, "Limit")
+        limiter = ticket.limiter
+        if limiter.is_async:
+            await limiter.acheck_endpoint(ticket, self, scope)
+        else:  # the in-memory storage: no await on the request path
+            limiter.check_endpoint(ticket, self, scope)
 
     async def hit(self, connection: HTTPConnection, *, cost: int | None = None) -> None:
         """Charge ``cost`` (default: the rule's) for this request.
@@ -174,7 +182,11 @@ class Limit:
             check_cost("Limit.hit", cost)
         scope = connection.scope
         ticket = _ticket(scope, "Limit")
-        await ticket.limiter.check_endpoint(ticket, self, scope, cost)
+        limiter = ticket.limiter
+        if limiter.is_async:
+            await limiter.acheck_endpoint(ticket, self, scope, cost)
+        else:
+            limiter.check_endpoint(ticket, self, scope, cost)
 
 
 def _connection(args: tuple[Any, ...], kwargs: dict[str, Any]) -> HTTPConnection:
