@@ -251,8 +251,8 @@ class Ticket:
         fields = self._fields
         if fields is None:
             verdict = self.verdict
-            if self.more is None and verdict is not None:
-                fields = self.limiter.fields((verdict,))
+            if self.more is None and verdict is not None and len(verdict.results) == 1:
+                fields = self.limiter.fields_one(verdict)
             else:
                 fields = self.limiter.fields(self.verdicts)
             self._fields = fields
@@ -796,16 +796,7 @@ class Limiter:
         (a policy evaluated twice counts once, the last time).
         """
         if len(verdicts) == 1 and len(verdicts[0].results) == 1:
-            verdict = verdicts[0]
-            policy = verdict.rule.policies[0]
-            result = verdict.results[0]
-            out = [
-                (b"ratelimit-policy", policy.policy_field),
-                (b"ratelimit", ratelimit_field(policy.sf_name, result[1], result[2])),
-            ]
-            if self.legacy:
-                out += legacy_fields(policy.count, result[1], result[2])
-            return out
+            return self.fields_one(verdicts[0])
         items: dict[str, tuple[Policy, RateResult]] = {}
         for verdict in verdicts:
             if verdict.kind in (DENY, UNAVAILABLE):
@@ -824,6 +815,18 @@ class Limiter:
             # The legacy fields have room for one policy: the one with least left.
             policy, result = min(pairs, key=lambda pair: pair[1][1])
             out += legacy_fields(policy.count, result[1], result[2])
+        return out
+
+    def fields_one(self, verdict: Verdict) -> Headers:
+        """:meth:`fields` of one single-policy verdict (the common case, without loops)."""
+        policy = verdict.rule.policies[0]
+        _, remaining, reset = verdict.results[0]
+        out = [
+            (b"ratelimit-policy", policy.policy_field),
+            (b"ratelimit", b"%s;r=%d;t=%d" % (policy.sf_name, remaining, -(-reset // 1_000_000))),
+        ]
+        if self.legacy:
+            out += legacy_fields(policy.count, remaining, reset)
         return out
 
     def refusal(self, ticket: Ticket, verdict: Verdict) -> Refusal:
