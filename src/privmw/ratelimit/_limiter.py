@@ -204,41 +204,67 @@ class Verdict:
         )
 
 
-class Ticket:
+class Ticket(Verdict):
     """The rate-limit state of one request, stored in the scope at :data:`SCOPE_KEY`.
+
+    A ticket *is* the middleware rule's verdict (its ``allowed``, ``kind``,
+    ``rule``, ``results``, ``retry_us``; ``rule`` is ``None`` when no
+    middleware rule applied): one object per request on the hot path.
 
     Attributes:
         limiter: the limiter that made it.
         client: the keyed hash of the client's address group (``None``: no IP address).
         free: the client is in ``allow``: no rule limits it.
-        verdict: the middleware rule's verdict (``None``: no middleware rule applied).
         refused: the first refusing verdict, if any.
+        more: endpoint verdicts, in the order they were decided (``None``: none yet).
     """
 
-    __slots__ = ("_fields", "_n", "client", "free", "limiter", "more", "refused", "verdict")
+    __slots__ = ("_fields", "_n", "client", "free", "limiter", "more", "refused")
 
     def __init__(
         self,
         limiter: Limiter,
         client: bytes | None,
-        verdict: Verdict | None = None,
+        allowed: bool = True,
+        kind: str = ALLOW,
+        rule: Rule | None = None,
+        results: tuple[RateResult, ...] = (),
+        retry_us: int = 0,
         *,
         free: bool = False,
     ) -> None:
         self.limiter = limiter
         self.client = client
         self.free = free
-        self.verdict = verdict
-        self.refused = verdict if verdict is not None and not verdict.allowed else None
-        #: Endpoint verdicts, in the order they were decided (``None``: none yet).
+        self.allowed = allowed
+        self.kind = kind
+        self.rule = rule  # type: ignore[assignment]
+        self.results = results
+        self.retry_us = retry_us
+        self.refused: Verdict | None = None if allowed else self
         self.more: list[Verdict] | None = None
         self._fields: Headers | None = None
         self._n = 0
 
+    def settle(self, verdict: Verdict) -> None:
+        """The middleware rule's verdict, taken into this ticket."""
+        self.allowed = verdict.allowed
+        self.kind = verdict.kind
+        self.rule = verdict.rule
+        self.results = verdict.results
+        self.retry_us = verdict.retry_us
+        if not verdict.allowed:
+            self.refused = self
+
+    @property
+    def verdict(self) -> Verdict | None:
+        """The middleware rule's verdict (this ticket), or ``None`` when none applied."""
+        return self if self.rule is not None else None
+
     @property
     def verdicts(self) -> list[Verdict]:
         """Every verdict of the request: the middleware's, then the endpoints'."""
-        out = [] if self.verdict is None else [self.verdict]
+        out: list[Verdict] = [] if self.rule is None else [self]
         return out if self.more is None else out + self.more
 
     def fields(self) -> Headers:
@@ -250,9 +276,8 @@ class Ticket:
         """
         fields = self._fields
         if fields is None:
-            verdict = self.verdict
-            if self.more is None and verdict is not None and len(verdict.results) == 1:
-                fields = self.limiter.fields_one(verdict)
+            if self.more is None and self.rule is not None and len(self.results) == 1:
+                fields = self.limiter.fields_one(self)
             else:
                 fields = self.limiter.fields(self.verdicts)
             self._fields = fields
@@ -269,10 +294,8 @@ class Ticket:
             self.refused = verdict
         fields = self._fields
         if fields is not None:
-            first = self.verdict
-            new = self.limiter.fields(
-                (verdict,) if first is None and len(self.more) == 1 else self.verdicts
-            )
+            alone = self.rule is None and len(self.more) == 1
+            new = self.limiter.fields((verdict,) if alone else self.verdicts)
             fields[: self._n] = new
             self._n = len(new)
 
@@ -670,8 +693,7 @@ class Limiter:
         if rule is None:
             return None
         if self._deny and address in self._deny:
-            verdict = Verdict(False, DENY, rule, ((False, 0, 0),) * len(rule.policies), 0)
-            ticket.verdict = ticket.refused = verdict
+            ticket.settle(Verdict(False, DENY, rule, ((False, 0, 0),) * len(rule.policies), 0))
             return None
         return rule
 
@@ -688,7 +710,7 @@ class Limiter:
                 int(self._clock() * 1_000_000),  # type: ignore[misc]
             )
             ticket = Ticket(
-                self, client, Verdict(kind == OK, _KINDS.get(kind, QUOTA), default, results, retry)
+                self, client, kind == OK, _KINDS.get(kind, QUOTA), default, results, retry
             )
             scope[SCOPE_KEY] = ticket
             return ticket
@@ -705,9 +727,7 @@ class Limiter:
     def _settle(ticket: Ticket, verdict: Verdict | None) -> None:
         """The middleware rule's verdict on its ticket."""
         if verdict is not None:
-            ticket.verdict = verdict
-            if not verdict.allowed:
-                ticket.refused = verdict
+            ticket.settle(verdict)
 
     async def acheck(self, address: Address | None, scope: Any, privacy: Any) -> Ticket:
         """The middleware's rule, decided with any storage (Redis: one round trip)."""
