@@ -445,12 +445,19 @@ async def test_problem_body_names_no_client() -> None:
 
 async def test_idle_process_wipes_the_table_when_the_period_ends() -> None:
     # No request arrives after the period: a loop timer (not a thread) still wipes.
-    lim = Limiter(RateLimit("1000/second", burst=100, retention=0.2, bans=None))
+    # The wall clock is a fake one; only the loop's timer runs in real time.
+    wall = Clock(3600.0 - 0.05)  # 50 ms before the end of an epoch of one hour
+    lim = Limiter(RateLimit("10/second", bans=None, retention=3600), clock=Clock(), wall=wall)
     try:
         assert allowed(lim, "192.0.2.1")
         assert lim.tracked == 1
-        await asyncio.sleep(0.5)
+        wall.now = 3600.0  # the epoch ends: the timer (due in 50 + 50 ms) must wipe
+        for _ in range(100):
+            await asyncio.sleep(0.02)
+            if lim.tracked == 0:
+                break
         assert lim.tracked == 0
+        assert lim.client_key(addr("192.0.2.1")) != b""  # the new key works
     finally:
         await lim.aclose()
 

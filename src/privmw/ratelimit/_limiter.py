@@ -276,8 +276,13 @@ class Ticket(Verdict):
         """
         fields = self._fields
         if fields is None:
-            if self.more is None and self.rule is not None and len(self.results) == 1:
-                fields = self.limiter.fields_one(self)
+            if self.more is None:
+                if self.rule is None:
+                    fields = []
+                elif len(self.results) == 1:
+                    fields = self.limiter.fields_one(self)
+                else:
+                    fields = self.limiter.fields((self,))
             else:
                 fields = self.limiter.fields(self.verdicts)
             self._fields = fields
@@ -405,6 +410,9 @@ class Limiter:
         self._exempt = tuple(config.exempt)
         self._allow = NetSet(config.allow, owner="RateLimit", option="allow")
         self._deny = NetSet(config.deny, owner="RateLimit", option="deny")
+        # Plain bools: NetSet.__bool__ is a Python call on every request.
+        self._allowing = bool(self._allow)
+        self._denying = bool(self._deny)
         #: The common case: one static rule keyed by the client, nothing else to look at.
         self._simple = (
             self.default is not None
@@ -676,7 +684,7 @@ class Limiter:
         """The request's ticket: the client's digest, or ``free`` when allow-listed."""
         if address is None:
             ticket = Ticket(self, None)
-        elif self._allow and address in self._allow:
+        elif self._allowing and address in self._allow:
             ticket = Ticket(self, None, free=True)
         else:
             ticket = Ticket(self, self.client_key(address))
@@ -692,7 +700,7 @@ class Limiter:
         rule = self._middleware_rule(scope, privacy)
         if rule is None:
             return None
-        if self._deny and address in self._deny:
+        if self._denying and address in self._deny:
             ticket.settle(Verdict(False, DENY, rule, ((False, 0, 0),) * len(rule.policies), 0))
             return None
         return rule
