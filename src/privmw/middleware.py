@@ -397,8 +397,10 @@ class PrivacyMiddleware:
                     )
             access_log.start()
         limiter = self.limiter
-        if limiter is not None and limiter.store is not None:
-            await _check_redis(limiter.store, limiter.config)
+        if limiter is not None:
+            await limiter.astart()  # opens the Redis pool (if any) and the epoch timer
+            if limiter.is_async:
+                await _check_redis(limiter.storage, limiter.config)
         self._started = True
 
     async def shutdown(self) -> None:

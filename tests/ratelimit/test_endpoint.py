@@ -133,6 +133,8 @@ async def test_fastapi_dependency_on_a_path_template(
     body = third.json()
     assert (body["type"], body["violated-policies"]) == (QUOTA_EXCEEDED, ["/items/{item_id}"])
     assert third.headers["content-type"] == "application/problem+json"
+    # Counted in the middleware's stats like its own refusals.
+    assert privmw_of(api).stats()["rate_limit"]["refused"] == {"/items/{item_id}": {"quota": 1}}
 
 
 async def test_router_prefix_is_part_of_the_template(

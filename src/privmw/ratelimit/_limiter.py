@@ -337,6 +337,8 @@ class Limiter:
         wall: wall-clock seconds for the hash-key epochs (default
             ``config.wall_clock`` or ``time.time``).
         rand: the ban jitter source.
+        secret: the root of the hash keys, derived by the middleware from its
+            secret (``None``: ``backend.secret``, else a random key per epoch).
     """
 
     def __init__(
@@ -346,6 +348,7 @@ class Limiter:
         clock: Callable[[], float] | None = None,
         wall: Callable[[], float] | None = None,
         rand: Callable[[], float] = random.random,
+        secret: bytes | None = None,
     ) -> None:
         self.config = config
         clock = clock or config.clock
@@ -367,7 +370,7 @@ class Limiter:
         # per request, which costs about half of keying BLAKE2b from scratch.
         self.hasher = KeyedHasher(
             config.retention,
-            secret=None if backend is None else backend.secret,
+            secret=secret if secret is not None else None if backend is None else backend.secret,
             clock=self._wall,
             digest_size=32,
             owner="RateLimit",
