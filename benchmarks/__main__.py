@@ -90,9 +90,7 @@ def run(quick: bool, only: set[str] | None) -> dict[str, Any]:
     }
     for module in discover(only):
         apps = module.apps()
-        requests = getattr(module, "REQUESTS", None) or {
-            "": getattr(module, "scope", make_scope)
-        }
+        requests = getattr(module, "REQUESTS", None) or {"": getattr(module, "scope", make_scope)}
         for kind, scope in requests.items():
             group = _request_group(module, apps, scope, rounds, n)
             name = f"{module.GROUP}: {kind}" if kind else module.GROUP
