@@ -8,6 +8,14 @@ Peers: slowapi's ``SlowAPIMiddleware`` (a ``BaseHTTPMiddleware``) and
 ``SlowAPIASGIMiddleware``, asgi-ratelimit's ``MemoryBackend``. They need the
 ``bench`` extra; a missing peer is left out of the table.
 
+Per-endpoint limits (``figures()``): one FastAPI route with a limit on it,
+side by side in one interleaved measurement: bare FastAPI, privmw's
+``Depends(Limit(...))`` (behind ``PrivacyMiddleware`` with IP privacy only,
+the whole cost counted; and the dependency alone, over that middleware
+without it), slowapi's ``@limiter.limit`` decorator and fastapi-limiter's
+``Depends(RateLimiter(...))`` (0.2, pyrate-limiter's in-memory bucket), all
+in memory; then privmw's dependency with a real redis-server, when installed.
+
 Run on its own for a quick side-by-side: ``python -m benchmarks.bench_ratelimit``.
 """
 
@@ -27,7 +35,8 @@ GROUP = "ratelimit"
 #: The privmw variant the peers are compared with.
 REFERENCE = "privmw ip + rate limit (memory)"
 
-_HUGE = 1_000_000_000
+#: The fastest rate privmw counts (whole microseconds): nothing is refused in a run.
+_HUGE = 1_000_000
 
 
 def _slowapi(asgi: bool) -> ASGIApp | None:
@@ -112,15 +121,16 @@ def bytes_per_client(n: int = 50_000) -> float:
     """
     import tracemalloc
 
-    from privmw.ratelimit.limiter import Limiter
+    from privmw.ratelimit._limiter import Limiter
 
     limiter = Limiter(RateLimit("10/second", max_clients=n))
     check = limiter.check
+    request = make_scope()
     tracemalloc.start()
     try:
         before = tracemalloc.get_traced_memory()[0]
         for i in range(n):
-            check((4, 0x0A000000 + i), "GET", "/")
+            check((4, 0x0A000000 + i), request, None)
         grown = tracemalloc.get_traced_memory()[0] - before
     finally:
         tracemalloc.stop()
@@ -185,9 +195,161 @@ async def redis_requests_per_second(n: int = 5000, concurrency: int = 1) -> floa
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def figures() -> dict[str, float]:
-    """Figures for the report: bytes per tracked client (tracemalloc)."""
-    return {"bytes per tracked client": round(bytes_per_client(20_000), 1)}
+async def _limited_endpoint(request: Any) -> Any:
+    from starlette.responses import PlainTextResponse
+
+    return PlainTextResponse("ok")
+
+
+def endpoint_apps(backend: Any = None) -> dict[str, ASGIApp]:
+    """The per-endpoint variants: one FastAPI route ``/limited``, a limit on it or not."""
+    from fastapi import Depends, FastAPI, Request
+    from starlette.responses import PlainTextResponse, Response
+
+    from privmw import Limit
+
+    def fastapi(dependency: Any = None) -> Any:
+        api = FastAPI()
+        deps = [Depends(dependency)] if dependency is not None else None
+
+        @api.get("/limited", dependencies=deps)
+        async def limited() -> Response:
+            return PlainTextResponse("ok")
+
+        return api
+
+    variants: dict[str, ASGIApp] = {}
+    if backend is None:
+        variants["bare fastapi"] = fastapi()
+        variants["privmw ip only, no limit (fastapi)"] = PrivacyMiddleware(
+            fastapi(), **IP_ONLY, rate_limit=RateLimit()
+        )
+    name = "privmw Depends(Limit) (redis)" if backend else "privmw Depends(Limit) (memory)"
+    variants[name] = PrivacyMiddleware(
+        fastapi(Limit(f"{_HUGE}/second")), **IP_ONLY, rate_limit=RateLimit(backend=backend)
+    )
+    if backend is not None:
+        return variants
+    try:
+        from slowapi import Limiter, _rate_limit_exceeded_handler
+        from slowapi.errors import RateLimitExceeded
+        from slowapi.util import get_remote_address
+
+        api = FastAPI()
+        limiter = Limiter(key_func=get_remote_address)
+        api.state.limiter = limiter
+        api.add_exception_handler(RateLimitExceeded, _rate_limit_exceeded_handler)  # type: ignore[arg-type]
+
+        @api.get("/limited")
+        @limiter.limit(f"{_HUGE}/second")
+        async def limited(request: Request) -> Response:
+            return PlainTextResponse("ok")
+
+        variants["slowapi @limiter.limit"] = api
+    except ImportError:
+        pass
+    try:
+        from fastapi_limiter.depends import RateLimiter
+        from pyrate_limiter import Duration, Rate
+        from pyrate_limiter import Limiter as PyrateLimiter
+
+        limiter_dep = RateLimiter(limiter=PyrateLimiter(Rate(_HUGE, Duration.SECOND)))
+        variants["fastapi-limiter Depends(RateLimiter)"] = fastapi(limiter_dep)
+    except ImportError:
+        pass
+    return variants
+
+
+def endpoint_scope() -> dict[str, Any]:
+    return make_scope("/limited")
+
+
+async def endpoint_figures(rounds: int, n: int) -> dict[str, float]:
+    """µs each per-endpoint variant adds over bare FastAPI, medians of one interleaved run."""
+    from benchmarks.__main__ import measure_requests
+
+    variants = endpoint_apps()
+    samples = await measure_requests(variants, endpoint_scope, rounds, n)
+    medians = {name: statistics.median(values) for name, values in samples.items()}
+    bare = medians["bare fastapi"]
+    out = {f"endpoint: {name} µs": round(m, 2) for name, m in medians.items()}
+    added = {name: m - bare for name, m in medians.items()}
+    out.update({f"endpoint: {name} added µs": round(a, 2) for name, a in added.items()})
+    ours = added["privmw Depends(Limit) (memory)"]
+    own = medians["privmw Depends(Limit) (memory)"] - medians["privmw ip only, no limit (fastapi)"]
+    out["endpoint: privmw Limit dependency alone µs"] = round(own, 2)
+    for peer in ("slowapi @limiter.limit", "fastapi-limiter Depends(RateLimiter)"):
+        if peer in added and ours > 0:
+            out[f"endpoint: {peer} ÷ privmw (whole stack)"] = round(added[peer] / ours, 1)
+        if peer in added and own > 0:
+            out[f"endpoint: {peer} ÷ privmw (dependency alone)"] = round(added[peer] / own, 1)
+    redis = await _endpoint_redis(rounds, n)
+    if redis is not None:
+        out["endpoint: privmw Depends(Limit) (redis) added µs"] = round(redis - bare, 2)
+    return out
+
+
+async def _endpoint_redis(rounds: int, n: int) -> float | None:
+    """The per-request median of the Redis variant (its own redis-server), or ``None``."""
+    import shutil
+
+    if shutil.which("redis-server") is None:
+        return None
+    from benchmarks.__main__ import measure_requests
+    from privmw import RedisBackend
+
+    with _redis_server() as url:
+        variants = endpoint_apps(RedisBackend(url, secret="x" * 32))
+        samples = await measure_requests(variants, endpoint_scope, rounds, n)
+        for app in variants.values():
+            limiter = getattr(app, "limiter", None)
+            if limiter is not None:
+                await limiter.aclose()
+    return statistics.median(next(iter(samples.values())))
+
+
+class _redis_server:
+    """``with _redis_server() as url``: a redis-server on a free port, removed after."""
+
+    def __enter__(self) -> str:
+        import socket
+        import subprocess
+        import tempfile
+        import time
+
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        self.dir = tempfile.mkdtemp()
+        self.proc = subprocess.Popen(
+            [
+                *("redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""),
+                *("--appendonly", "no", "--dir", self.dir),
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        for _ in range(200):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+                break
+            except OSError:
+                time.sleep(0.02)
+        return f"redis://127.0.0.1:{port}/0"
+
+    def __exit__(self, *exc: object) -> None:
+        import shutil
+
+        self.proc.kill()
+        self.proc.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def figures(quick: bool = False) -> dict[str, float]:
+    """Figures for the report: bytes per tracked client, and the per-endpoint comparison."""
+    out: dict[str, float] = {"bytes per tracked client": round(bytes_per_client(20_000), 1)}
+    rounds, n = (5, 300) if quick else (15, 2000)
+    out.update(asyncio.run(endpoint_figures(rounds, n)))
+    return out
 
 
 def main(argv: list[str]) -> None:
@@ -207,6 +369,8 @@ def main(argv: list[str]) -> None:
         if peer in medians and ours > 0:
             print(f"{peer}: {(medians[peer] - bare) / ours:.1f}× privmw's added cost")
     print(f"bytes per tracked client: {bytes_per_client():.0f}")
+    for name, value in asyncio.run(endpoint_figures(rounds, n)).items():
+        print(f"{name}: {value}")
     for concurrency in (1, 32):
         rps = asyncio.run(redis_requests_per_second(concurrency=concurrency))
         if rps is not None:

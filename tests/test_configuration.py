@@ -26,6 +26,7 @@ from privmw import (
     CookiebotReader,
     IPScrubFilter,
     KlaroReader,
+    Limit,
     PrivacyMiddleware,
     PrometheusCollector,
     RateLimit,
@@ -45,13 +46,23 @@ async def _app(scope: Any, receive: Any, send: Any) -> None:  # pragma: no cover
 NOT_CALLABLE = "not callable"
 
 #: Public classes that are not configuration: built by privmw and handed out.
-NOT_OPTIONS = {"ConfigurationError", "Disclosure", "PrivacyContext"}
+NOT_OPTIONS = {
+    "ConfigurationError",
+    "Disclosure",
+    "PrivacyContext",
+    # Built by privmw and handed out (a refusal), or only through its constructors
+    # (Key.header(...): their arguments are checked in tests/ratelimit/test_keys.py).
+    "Key",
+    "RateLimitExceeded",
+    "Refusal",
+}
 
 #: How to build each class with good values for its required arguments.
 REQUIRED: dict[type, dict[str, Any]] = {
     PrivacyMiddleware: {"app": _app},
     RateLimit: {"rate": "10/second"},
     Route: {"path": "/login", "rate": "5/minute"},
+    Limit: {"rate": "5/minute"},
     RedisBackend: {"url": "redis://127.0.0.1:6379/0"},
     Vendor: {"name": "acme", "label": "Acme", "category": "analytics"},
     PrometheusCollector: {"source": PrivacyMiddleware(_app)},
@@ -115,7 +126,7 @@ BAD: dict[tuple[type, str], Any] = {
     (Vendor, "purpose"): 42,
     (TrackerRegistry, "extra"): ["google-analytics"],
     (TrackerRegistry, "vendors"): ["google-analytics"],
-    (RateLimit, "rate"): "120 per minute",
+    (RateLimit, "rate"): "120 pr minute",
     (RateLimit, "burst"): 0,
     (RateLimit, "routes"): ["/login"],
     (RateLimit, "exempt"): "/static",
@@ -130,11 +141,27 @@ BAD: dict[tuple[type, str], Any] = {
     (RateLimit, "legacy_headers"): 1,
     (RateLimit, "backend"): "redis://127.0.0.1",
     (RateLimit, "policy"): "",
+    (RateLimit, "key"): "client",
+    (RateLimit, "exempt_keys"): "internal",
+    (RateLimit, "texts"): {"quota.titel": "x"},
+    (RateLimit, "handler"): NOT_CALLABLE,
+    (RateLimit, "clock"): 3.0,
+    (RateLimit, "wall_clock"): "time",
     (Route, "path"): "login",
     (Route, "rate"): "5 a minute",
     (Route, "burst"): -1,
     (Route, "methods"): "POST",
     (Route, "name"): "",
+    (Route, "key"): 42,
+    (Route, "cost"): -1,
+    (Route, "group"): "",
+    (Limit, "rate"): "5 a minute",
+    (Limit, "key"): 42,
+    (Limit, "cost"): -1,
+    (Limit, "burst"): 0,
+    (Limit, "name"): "",
+    (Limit, "group"): "",
+    (Limit, "exempt_keys"): "internal",
     (Bans, "after"): 0,
     (Bans, "findtime"): 0,
     (Bans, "base"): -1,

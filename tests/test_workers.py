@@ -136,10 +136,6 @@ def test_two_workers_share_consent_pseudonyms_and_the_limit(redis_url: str, tmp_
         assert len({pid for _, _, pid in runs}) == 2, "both workers must have answered"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bans are per process until the rate-limit engineer's shared bans (feat/ratelimit) land",
-)
 def test_a_ban_by_one_worker_holds_in_the_other(redis_url: str, tmp_path: Path) -> None:
     _require_parts(redis=True)
     client = "198.51.100.99"

@@ -19,7 +19,17 @@ from .disclosure import Disclosure, disclosure
 from .logfilter import IPScrubFilter, scrub_server_logs
 from .middleware import PrivacyMiddleware
 from .prometheus import PrometheusCollector
-from .ratelimit import Bans, RateLimit, RedisBackend, Route
+from .ratelimit import (
+    Bans,
+    Key,
+    Limit,
+    RateLimit,
+    RateLimitExceeded,
+    RedisBackend,
+    Refusal,
+    Route,
+    limit,
+)
 from .tags import TagGate
 from .trackers import TrackerRegistry, Vendor
 
@@ -35,12 +45,16 @@ __all__ = [
     "CookiebotReader",
     "Disclosure",
     "IPScrubFilter",
+    "Key",
     "KlaroReader",
+    "Limit",
     "PrivacyContext",
     "PrivacyMiddleware",
     "PrometheusCollector",
     "RateLimit",
+    "RateLimitExceeded",
     "RedisBackend",
+    "Refusal",
     "Route",
     "TCFReader",
     "TagGate",
@@ -49,6 +63,7 @@ __all__ = [
     "__version__",
     "disclosure",
     "get_privacy",
+    "limit",
     "scrub_server_logs",
     "truncate_ip",
 ]

@@ -12,11 +12,15 @@ them). ``__call__`` is the request flow of ``design.md``, one call a step:
    scrubbed (``clientip.ClientResolver``), and ``scope["client"]`` and
    ``scope["headers"]`` are replaced *in place* before anything else sees
    the request (uvicorn and hypercorn build their access-log line from this
-   dict; the 429 of the next step is logged with the truncated address too);
-4. the rate limiter (if any) keys on a keyed hash of the full address, which
-   is then dropped; over the limit, the 429 goes out here;
-5. ``request.state.privacy`` gets the :class:`~privmw.PrivacyContext`
-   (signals, consent);
+   dict; a 429 is logged with the truncated address too);
+4. ``request.state.privacy`` gets the :class:`~privmw.PrivacyContext`
+   (signals, consent, the pseudonym of the full address);
+5. the rate limiter (if any) keys on a keyed hash of the full address (or of
+   the rule's key, whose function may read ``request.state.privacy``: that is
+   why it comes after the context), which is then dropped; over the limit,
+   the 429 goes out here; the request's ticket stays in the scope for
+   endpoint ``Limit`` rules, whose refusal (``RateLimitExceeded``) is answered
+   here too;
 6. privmw's own routes are answered: consent endpoints, ``gpc.json``, the tag
    activation script, the disclosure;
 7. the app runs behind the one send wrapper (``_responder.Responder``); the
@@ -48,8 +52,8 @@ from .disclosure import Disclosure
 from .disclosure import sections as _sections
 from .disclosure.render import JsonRoute
 from .pseudonym import KeyedHasher
-from .ratelimit import RateLimit
-from .ratelimit.limiter import Limiter, Verdict, refusal
+from .ratelimit import RateLimit, RateLimitExceeded, Refusal
+from .ratelimit._limiter import Limiter, Ticket
 from .signals import SIGNAL_HEADERS, read_headers
 from .tags import TagGate
 from .tags._runtime import TagRuntime
@@ -393,8 +397,10 @@ class PrivacyMiddleware:
                     )
             access_log.start()
         limiter = self.limiter
-        if limiter is not None and limiter.store is not None:
-            await _check_redis(limiter.store, limiter.config)
+        if limiter is not None:
+            await limiter.astart()  # opens the Redis pool (if any) and the epoch timer
+            if limiter.is_async:
+                await _check_redis(limiter.storage, limiter.config)
         self._started = True
 
     async def shutdown(self) -> None:
@@ -513,28 +519,34 @@ class PrivacyMiddleware:
             scope["client"] = (shown, 0)
         if headers is not None:
             scope["headers"] = headers
-        verdict: Verdict | None = None
-        limiter = self.limiter
-        if limiter is not None:
-            method = scope.get("method", "GET")
-            if limiter.is_async:
-                verdict = await limiter.acheck(address, method, scope["path"])
-            else:
-                verdict = limiter.check(address, method, scope["path"])
         pseudonym = None
         if self.pseudonymizer is not None and address is not None:
             pseudonym = self.pseudonymizer.hexdigest(
                 address[1].to_bytes(4 if address[0] == 4 else 16, "big")
             )
-        del address  # the full address is not needed past this point
         context = self._context(scope, shown, gpc, dnt, cookie, pseudonym)
+        # Rate limit after the context: key functions read request.state.privacy.
+        ticket: Ticket | None = None
+        limiter = self.limiter
+        if limiter is not None:
+            if limiter.is_async:
+                ticket = await limiter.acheck(address, scope, context)
+            else:
+                ticket = limiter.check(address, scope, context)
+        del address  # the full address is not needed past this point
         access_log = self.access_log
         if access_log is None:
-            await self._dispatch(scope, receive, send, context, verdict, None)
+            try:
+                await self._dispatch(scope, receive, send, context, ticket, None)
+            except RateLimitExceeded as exc:  # an endpoint Limit refused
+                await self._refuse(scope, send, self._endpoint_refusal(exc), None)
             return
         observer = access_log.observer(scope)
         try:
-            await self._dispatch(scope, receive, send, context, verdict, observer)
+            try:
+                await self._dispatch(scope, receive, send, context, ticket, observer)
+            except RateLimitExceeded as exc:  # an endpoint Limit refused
+                await self._refuse(scope, send, self._endpoint_refusal(exc), observer)
         except BaseException:
             observer.finish(True)
             raise
@@ -567,7 +579,7 @@ class PrivacyMiddleware:
         receive: Receive,
         send: Send,
         context: PrivacyContext,
-        verdict: Verdict | None,
+        ticket: Ticket | None,
         observer: Observer | None,
     ) -> Awaitable[None]:
         """What answers the request (a refusal, a built-in route or the app), as an awaitable.
@@ -577,13 +589,14 @@ class PrivacyMiddleware:
         """
         extra = None
         http = scope["type"] == "http"
-        limiter = self.limiter
-        if verdict is not None and limiter is not None:
-            if not verdict.allowed:
-                self.counters.refusal(verdict.policy.name, verdict.kind)
-                return self._refuse(scope, send, limiter, verdict, observer)
-            if limiter.headers and http:
-                extra = limiter.fields(verdict)
+        if ticket is not None:
+            refused = ticket.refused
+            if refused is not None:
+                self.counters.refusal(refused.policy.name, refused.kind)
+                return self._refuse(scope, send, ticket.limiter.refusal(ticket, refused), observer)
+            if ticket.limiter.headers and http:
+                # The ticket's own list: endpoint limits update it in place later.
+                extra = ticket.fields()
         if scope["path"] in self._builtin:
             return self._serve_builtin(scope, receive, send, context, observer)
         consent = self.consent
@@ -595,8 +608,11 @@ class PrivacyMiddleware:
         if consent is not None:
             more = consent.response_headers(context, scope)
             if more:
-                extra = more if extra is None else [*extra, *more]
-        if consent is not None or tags is not None or extra or observer is not None:
+                if extra is None:
+                    extra = more
+                else:
+                    extra.extend(more)  # in place: it is the rate-limit ticket's list
+        if consent is not None or tags is not None or extra is not None or observer is not None:
             send = Responder(
                 send,
                 scope,
@@ -630,22 +646,30 @@ class PrivacyMiddleware:
             head = scope.get("method") == "HEAD"
             await send_response(send, response, head=head, observer=observer)
 
+    def _endpoint_refusal(self, exc: RateLimitExceeded) -> Refusal:
+        """An endpoint ``Limit``'s refusal, counted in the stats like the middleware's."""
+        refusal = exc.refusal
+        self.counters.refusal(refusal.policies[0] if refusal.policies else "", refusal.kind)
+        return refusal
+
     async def _refuse(
         self,
         scope: Scope,
         send: Send,
-        limiter: Limiter,
-        verdict: Verdict,
+        refusal: Refusal,
         observer: Observer | None,
     ) -> None:
-        """Answer a refused request before the app runs (WebSocket: close 1008)."""
+        """Answer a refused request (WebSocket: close 1008), before the app or from a Limit."""
+        limiter = self.limiter
+        if limiter is None:  # pragma: no cover - a Limit needs the ticket this limiter made
+            raise RuntimeError("privmw: RateLimitExceeded without a rate limiter")
         if scope["type"] == "websocket":
             message = {"type": "websocket.close", "code": 1008, "reason": ""}
             if observer is not None:
                 observer.observe(message)
             await send(message)
             return
-        await send_response(send, refusal(limiter, verdict), observer=observer)
+        await send_response(send, await limiter.respond(scope, refusal), observer=observer)
 
     async def _builtin_response(
         self, scope: Scope, receive: Receive, context: PrivacyContext

@@ -4,7 +4,6 @@ import asyncio
 import json
 import logging
 import socket
-import time
 from typing import Any
 
 import httpx
@@ -20,8 +19,8 @@ from starlette.websockets import WebSocket
 
 from privmw import Bans, PrivacyMiddleware, RateLimit, Route
 from privmw.clientip import parse_ip
+from privmw.ratelimit._limiter import Limiter, Verdict
 from privmw.ratelimit.headers import ABNORMAL_USAGE, QUOTA_EXCEEDED
-from privmw.ratelimit.limiter import Limiter
 from tests._reach import reachable
 
 
@@ -45,8 +44,19 @@ def limiter(rate: str = "2/minute", **kwargs: Any) -> tuple[Limiter, Clock]:
     return Limiter(RateLimit(rate, **kwargs), clock=clock, wall=Clock(0.0)), clock
 
 
+def scope_for(method: str = "GET", path: str = "/", **extra: Any) -> dict[str, Any]:
+    return {"type": "http", "method": method, "path": path, "root_path": "", "headers": [], **extra}
+
+
+def decide(
+    lim: Limiter, address: tuple[int, int] | None, method: str = "GET", path: str = "/"
+) -> Verdict | None:
+    """The middleware rule's verdict for one request (``None``: not limited)."""
+    return lim.check(address, scope_for(method, path), None).verdict
+
+
 def allowed(lim: Limiter, text: str, method: str = "GET", path: str = "/") -> bool:
-    verdict = lim.check(addr(text), method, path)
+    verdict = decide(lim, addr(text), method, path)
     assert verdict is not None
     return verdict.allowed
 
@@ -82,7 +92,7 @@ def test_ipv4_clients_are_separate_by_default() -> None:
 
 def test_no_address_is_not_limited() -> None:
     lim, _ = limiter("1/minute")
-    assert lim.check(None, "GET", "/") is None
+    assert decide(lim, None, "GET", "/") is None
 
 
 def test_key_rotation_wipes_the_table() -> None:
@@ -110,8 +120,8 @@ def test_routes_methods_and_exempt() -> None:
     assert not allowed(lim, "192.0.2.1", "POST", "/login/x")
     assert allowed(lim, "192.0.2.1", "GET", "/login")  # GET uses the default rule
     assert allowed(lim, "192.0.2.1", "POST", "/other")
-    assert lim.check(addr("192.0.2.1"), "GET", "/health") is None
-    verdict = lim.check(addr("192.0.2.1"), "POST", "/login")
+    assert decide(lim, addr("192.0.2.1"), "GET", "/health") is None
+    verdict = decide(lim, addr("192.0.2.1"), "POST", "/login")
     assert verdict is not None
     assert verdict.policy.name == "/login"
 
@@ -119,9 +129,9 @@ def test_routes_methods_and_exempt() -> None:
 def test_allow_and_deny_lists() -> None:
     lim, _ = limiter("1/minute", allow=("10.0.0.0/8",), deny=("198.51.100.0/24", "2001:db8::/32"))
     for _ in range(5):
-        assert lim.check(addr("10.1.2.3"), "GET", "/") is None
+        assert decide(lim, addr("10.1.2.3"), "GET", "/") is None
     for text in ("198.51.100.7", "2001:db8::1"):
-        verdict = lim.check(addr(text), "GET", "/")
+        verdict = decide(lim, addr(text), "GET", "/")
         assert verdict is not None
         assert (verdict.allowed, verdict.kind) == (False, "deny")
     assert lim.tracked == 0
@@ -137,7 +147,7 @@ def test_bans_escalate_and_expire_with_a_fake_clock() -> None:
     a = addr("192.0.2.1")
 
     def kind() -> str:
-        verdict = lim.check(a, "GET", "/")
+        verdict = decide(lim, a, "GET", "/")
         assert verdict is not None
         return verdict.kind
 
@@ -147,16 +157,16 @@ def test_bans_escalate_and_expire_with_a_fake_clock() -> None:
     assert lim.bans == 1
     clock.now += 99
     assert kind() == "ban"
-    verdict = lim.check(a, "GET", "/")
+    verdict = decide(lim, a, "GET", "/")
     assert verdict is not None
-    assert verdict.retry_after == pytest.approx(1.0)
+    assert (verdict.retry_us, verdict.retry_after) == (1_000_000, 1)
     clock.now += 1.5  # ban over
     assert kind() == "ok"
     assert kind() == "quota"
     assert kind() == "ban"
-    verdict = lim.check(a, "GET", "/")
+    verdict = decide(lim, a, "GET", "/")
     assert verdict is not None
-    assert verdict.retry_after == pytest.approx(200.0)  # doubled
+    assert verdict.retry_after == 200  # doubled
     assert lim.bans == 1
     lim.wipe()
     assert (lim.bans, lim.tracked) == (0, 0)
@@ -218,13 +228,41 @@ async def test_headers_switchable_and_legacy() -> None:
 
 
 async def test_ban_gets_abnormal_usage_problem() -> None:
-    app = make_app(RateLimit("1/minute", bans=Bans(after=1, base=600, max_time=600, jitter=0)))
+    bans = Bans(after=1, base=600, max_time=600, jitter=0)
+    app = make_app(RateLimit("1/minute", bans=bans, clock=Clock(1000.0)))
     async with client_for(app) as client:
         await client.get("/")
         response = await client.get("/")
     assert response.status_code == 429
     assert response.json()["type"] == ABNORMAL_USAGE
-    assert 590 <= int(response.headers["retry-after"]) <= 600  # base 600 s, no jitter
+    assert response.headers["retry-after"] == "600"  # base 600 s, no jitter
+    assert response.headers["ratelimit"] == '"default";r=0;t=600'
+
+
+#: Clock readings where float seconds are noisy: ``(3600.1 + 600.0) - 3600.1`` is
+#: ``600.0000000000005``, so a float limiter answered ``Retry-After: 601``
+#: (``time.monotonic()`` is in this range from about 58 minutes after boot).
+AWKWARD_CLOCKS = [3600.1, 3496.0004073630475, 12345.678901, 1e9 + 0.1]
+
+
+@pytest.mark.parametrize("reading", AWKWARD_CLOCKS)
+async def test_ban_retry_after_is_exact_whatever_the_clock_reads(reading: float) -> None:
+    bans = Bans(after=1, base=600, max_time=600, jitter=0)
+    app = make_app(RateLimit("1/minute", bans=bans, clock=Clock(reading)))
+    async with client_for(app) as client:
+        assert (await client.get("/")).status_code == 200
+        response = await client.get("/")
+    assert (response.status_code, response.headers["retry-after"]) == (429, "600")
+    assert response.headers["ratelimit"] == '"default";r=0;t=600'
+
+
+async def test_quota_retry_after_is_exact_whatever_the_clock_reads() -> None:
+    for reading in AWKWARD_CLOCKS:
+        app = make_app(RateLimit("1/10minutes", bans=None, clock=Clock(reading)))
+        async with client_for(app) as client:
+            await client.get("/")
+            response = await client.get("/")
+        assert response.headers["retry-after"] == "600", reading
 
 
 async def test_deny_list_gets_403() -> None:
@@ -407,12 +445,19 @@ async def test_problem_body_names_no_client() -> None:
 
 async def test_idle_process_wipes_the_table_when_the_period_ends() -> None:
     # No request arrives after the period: a loop timer (not a thread) still wipes.
-    lim = Limiter(RateLimit("1/minute", retention=0.2, bans=None))
+    # The wall clock is a fake one; only the loop's timer runs in real time.
+    wall = Clock(3600.0 - 0.05)  # 50 ms before the end of an epoch of one hour
+    lim = Limiter(RateLimit("10/second", bans=None, retention=3600), clock=Clock(), wall=wall)
     try:
         assert allowed(lim, "192.0.2.1")
         assert lim.tracked == 1
-        await asyncio.sleep(0.5)
+        wall.now = 3600.0  # the epoch ends: the timer (due in 50 + 50 ms) must wipe
+        for _ in range(100):
+            await asyncio.sleep(0.02)
+            if lim.tracked == 0:
+                break
         assert lim.tracked == 0
+        assert lim.client_key(addr("192.0.2.1")) != b""  # the new key works
     finally:
         await lim.aclose()
 
@@ -429,16 +474,15 @@ def test_cap_holds_under_a_million_distinct_clients_through_the_limiter() -> Non
     cap = 20_000
     lim = Limiter(RateLimit("10/second", max_clients=cap))
     check = lim.check
-    start = time.perf_counter()
+    scope = scope_for()
     peak = 0
     for i in range(500_000):
-        check((4, i), "GET", "/")
-        check((6, (0x20010DB8 << 96) | (i << 64) | 1), "GET", "/")  # a new /64 each time
+        check((4, i), scope, None)
+        check((6, (0x20010DB8 << 96) | (i << 64) | 1), scope, None)  # a new /64 each time
         if i % 25_000 == 0:
             peak = max(peak, lim.tracked)
     assert lim.tracked == cap
     assert peak <= cap
-    assert time.perf_counter() - start < 10
 
 
 @settings(max_examples=50, deadline=None)

@@ -124,10 +124,24 @@ def rate_limit_section(config: RateLimit) -> Section:
         f"{config.ipv4_group} bits, IPv6 first {config.ipv6_group} bits), never the address",
         "the time the client's request allowance is next restored (one timestamp)",
     ]
+    keys = {repr(config.key)} | {repr(r.key) for r in config.routes if r.key is not None}
+    if keys - {"Key.client()"}:
+        data.append(
+            "for limits per API key, signed-in user or session: a keyed hash of that value, "
+            "never the value"
+        )
     if config.bans is not None:
         data.append("for clients that keep exceeding the limit: how often, and ban expiry")
-    period = human_duration(config.period)
-    per = "per " + (period[2:] if period.startswith("1 ") else period)
+    limits = []
+    if isinstance(config.rate, str) and len(config.rates) == 1:
+        period = human_duration(config.period)
+        per = "per " + (period[2:] if period.startswith("1 ") else period)
+        limits.append(f"{config.count} requests {per}")
+    elif isinstance(config.rate, str):
+        limits.append(config.rate)
+    elif config.rate is not None:
+        limits.append("set per request")
+    limits += [f"{r.path}: {r.rate}" for r in config.routes]
     every = human_duration(config.retention)
     if shared:
         retention = (
@@ -146,13 +160,13 @@ def rate_limit_section(config: RateLimit) -> Section:
         {
             "title": "Abuse protection (rate limiting)",
             "purpose": "Keeping the site available: separating normal visitors from abusive "
-            f"clients. Limit: {config.count} requests {per}"
-            + "".join(f"; {r.path}: {r.rate}" for r in config.routes)
-            + ".",
+            "clients." + (f" Limit: {'; '.join(limits)}." if limits else ""),
             "data": data,
             "retention": retention,
             "details": {
-                "rate": config.rate,
+                "rate": config.rate
+                if isinstance(config.rate, str) or config.rate is None
+                else "dynamic",
                 "burst": config.burst if config.burst is not None else config.count,
                 "max_clients": config.max_clients,
                 "backend": "redis" if shared else "memory",

@@ -23,6 +23,8 @@ from __future__ import annotations
 import json
 import math
 
+from .gcra import US
+
 __all__: list[str] = []
 
 _TYPES = "https://iana.org/assignments/http-problem-types"
@@ -44,17 +46,20 @@ def policy_field(name: str, quota: int, window: float) -> bytes:
     return sf_string(name) + b";q=%d;w=%d" % (quota, max(1, math.ceil(window)))
 
 
-def ratelimit_field(name: bytes, remaining: int, reset: float) -> bytes:
-    """``"name";r=<remaining>;t=<seconds>`` for ``RateLimit``; ``name`` is an sf-string."""
-    return b"%s;r=%d;t=%d" % (name, remaining, math.ceil(reset))
+def ratelimit_field(name: bytes, remaining: int, reset_us: int) -> bytes:
+    """``"name";r=<remaining>;t=<seconds>`` for ``RateLimit``; ``name`` is an sf-string.
+
+    ``t`` is the reset in µs rounded up to whole seconds, exactly (integers).
+    """
+    return b"%s;r=%d;t=%d" % (name, remaining, -(-reset_us // US))
 
 
-def legacy_fields(quota: int, remaining: int, reset: float) -> list[tuple[bytes, bytes]]:
+def legacy_fields(quota: int, remaining: int, reset_us: int) -> list[tuple[bytes, bytes]]:
     """The pre-draft ``X-RateLimit-*`` fields (reset as delta-seconds)."""
     return [
         (b"x-ratelimit-limit", b"%d" % quota),
         (b"x-ratelimit-remaining", b"%d" % remaining),
-        (b"x-ratelimit-reset", b"%d" % math.ceil(reset)),
+        (b"x-ratelimit-reset", b"%d" % -(-reset_us // US)),
     ]
 
 
