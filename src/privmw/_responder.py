@@ -126,6 +126,17 @@ class Responder:
         if kind == "http.response.start":
             if self._start_message(message):
                 return  # held until the first body message
+        elif kind == "websocket.accept" or kind == "websocket.http.response.start":
+            # A handshake answer is an HTTP response too: browsers store its cookies.
+            gate = self._gate
+            headers = message.get("headers")
+            if gate is not None and headers:
+                allows = self._allows
+                message["headers"] = [
+                    pair
+                    for pair in headers
+                    if pair[0].lower() != _SET_COOKIE or not gate.blocks(pair[1], allows)
+                ]
         elif self._start is not None:  # pathsend or trailers after a held start
             start, self._start = self._start, None
             self._transform = None

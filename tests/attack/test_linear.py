@@ -78,7 +78,7 @@ def test_many_forwarding_fields_cost_linear_time() -> None:
             (b"x-forwarded-for", b"10.%d.%d.%d" % (salt, i // 256 % 256, i % 256))
             for i in range(fields)
         ]
-        _, _, _, forwarding = read_headers(headers, mw._wanted)
+        _, _, _, forwarding, _ = read_headers(headers, mw._wanted)
         mw.resolver.resolve(("10.0.0.1", 1), forwarding, headers)
 
     ratio = _ratio(run, 8000)

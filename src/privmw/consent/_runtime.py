@@ -22,6 +22,8 @@ from privmw.trackers import TrackerRegistry
 from .cookie import FUTURE_SKEW, MAX_COOKIE, encode, parse, policy_keys, resign
 from .policy import ConsentPolicy
 
+_OWS = " \t"  # the whitespace RFC 6265 trims around cookie names and values
+
 __all__: list[str] = []
 
 #: A cache entry: the categories, the timestamp, and the value re-signed with
@@ -39,6 +41,10 @@ HOST_PREFIX = "__Host-"
 _VALUE_OVERHEAD = 400
 #: A cached verdict weighs its object and tuples besides the header it stands for.
 _VERDICT_OVERHEAD = 600
+#: Per stale tracker cookie: two tuple slots and two memoised expiry headers.
+_STALE_OVERHEAD = 520
+#: Expiry headers are memoised on a verdict for at most this many stale cookies.
+_MEMO_STALE_MAX = 16
 _NEVER = float("-inf")
 _EVER = float("inf")
 
@@ -273,14 +279,15 @@ class ConsentRuntime:
         categories: tuple[str, ...] = ()
         if candidates:
             kept = [
-                (n, c)
-                for n, c in candidates
-                if consent is None or c not in consent or c in denied
+                (n, c) for n, c in candidates if consent is None or c not in consent or c in denied
             ]
             stale = tuple(n for n, _ in kept)
             categories = tuple(c for _, c in kept)
         verdict = _Verdict(consent, revision, denied, stale, categories, renew, lo, hi)
-        return self._verdicts.put(key, verdict, len(cookie) + _VERDICT_OVERHEAD)
+        # What the verdict weighs in real memory: itself, its tuples and, for a
+        # few stale cookies, the two expiry headers of each it will memoise.
+        cost = len(cookie) + _VERDICT_OVERHEAD + len(stale) * _STALE_OVERHEAD
+        return self._verdicts.put(key, verdict, cost)
 
     def _consent(
         self, values: tuple[str, ...], now: float
@@ -327,7 +334,7 @@ class ConsentRuntime:
             name, eq, value = part.partition("=")
             if not eq:
                 continue
-            name = name.strip()
+            name = name.strip(_OWS)  # SP and HTAB only, as browsers trim (not U+00A0)
             if name == hname:
                 hosted.append(value)
                 continue
@@ -340,7 +347,7 @@ class ConsentRuntime:
         return tuple(hosted), tuple(plain), tuple(candidates)
 
     def _parse_cached(self, raw: str) -> _Entry:
-        value = raw.strip()
+        value = raw.strip(_OWS)
         if len(value) > 1 and value[0] == '"' and value[-1] == '"':
             value = value[1:-1]
         try:
@@ -425,7 +432,12 @@ class ConsentRuntime:
             extra = verdict.expiry
         else:
             extra = self._build_headers(stale, renew, host, https)
-            if isinstance(verdict, _Verdict) and verdict.stale is stale and renew is None:
+            if (
+                isinstance(verdict, _Verdict)
+                and verdict.stale is stale
+                and renew is None
+                and len(stale) <= _MEMO_STALE_MAX
+            ):
                 verdict.expiry, verdict.expiry_for = extra, (host, https)
         stats = self.stats
         if stats is not None and stale:
