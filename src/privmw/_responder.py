@@ -23,6 +23,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
+import anyio
+
 from ._headers import VARY_VALUE, Headers, Response, merge_vary
 from ._stats import Counters
 from ._types import Message, Scope, Send
@@ -32,6 +34,7 @@ from .tags._runtime import PageTransform, TagRuntime, rewritable
 __all__: list[str] = []
 
 _SET_COOKIE = b"set-cookie"
+_FILE_CHUNK = 65536  # an HTML file sent by path is read and rewritten in chunks of this
 _VARY = b"vary"
 _CONTENT_LENGTH = b"content-length"
 _PERMISSIONS = b"permissions-policy"
@@ -137,11 +140,30 @@ class Responder:
                     for pair in headers
                     if pair[0].lower() != _SET_COOKIE or not gate.blocks(pair[1], allows)
                 ]
-        elif self._start is not None:  # pathsend or trailers after a held start
+        elif kind == "http.response.pathsend" and self._transform is not None:
+            # An HTML file sent by path (FileResponse under a server with the
+            # pathsend extension) is read and rewritten like any body.
+            await self._send_file(message.get("path", ""), self._transform)
+            return
+        elif self._start is not None:  # trailers or the like after a held start
             start, self._start = self._start, None
             self._transform = None
             await self._emit(start)
         await self._emit(message)
+
+    async def _send_file(self, path: str, transform: PageTransform) -> None:
+        """Stream a file through the body transform, read off the event loop."""
+        async with await anyio.open_file(path, "rb") as f:
+            chunk = await f.read(_FILE_CHUNK)
+            while True:
+                nxt = await f.read(_FILE_CHUNK)
+                await self._body(
+                    {"type": "http.response.body", "body": chunk, "more_body": bool(nxt)},
+                    transform,
+                )
+                if not nxt:
+                    return
+                chunk = nxt
 
     async def _emit(self, message: Message) -> None:
         if self._observer is not None:
