@@ -143,7 +143,17 @@ class Responder:
         elif kind == "http.response.pathsend" and self._transform is not None:
             # An HTML file sent by path (FileResponse under a server with the
             # pathsend extension) is read and rewritten like any body.
-            await self._send_file(message.get("path", ""), self._transform)
+            try:
+                f = await anyio.open_file(message.get("path", ""), "rb")
+            except OSError:
+                # Nothing privmw can read, nor the server: let it answer as it would.
+                start, self._start = self._start, None
+                self._transform = None
+                if start is not None:
+                    await self._emit(start)
+                await self._emit(message)
+                return
+            await self._send_file(f, self._transform)
             return
         elif self._start is not None:  # trailers or the like after a held start
             start, self._start = self._start, None
@@ -151,9 +161,9 @@ class Responder:
             await self._emit(start)
         await self._emit(message)
 
-    async def _send_file(self, path: str, transform: PageTransform) -> None:
+    async def _send_file(self, file: anyio.AsyncFile[bytes], transform: PageTransform) -> None:
         """Stream a file through the body transform, read off the event loop."""
-        async with await anyio.open_file(path, "rb") as f:
+        async with file as f:
             chunk = await f.read(_FILE_CHUNK)
             while True:
                 nxt = await f.read(_FILE_CHUNK)

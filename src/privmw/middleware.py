@@ -527,7 +527,16 @@ class PrivacyMiddleware:
             pseudonym = self.pseudonymizer.hexdigest(
                 address[1].to_bytes(4 if address[0] == 4 else 16, "big")
             )
-        context = self._context(scope, shown, gpc, dnt, cookie, pseudonym)
+        consent = self.consent
+        if consent is not None:
+            context = consent.context(shown, gpc, dnt, cookie, pseudonym)
+        else:
+            context = PrivacyContext(shown, gpc, dnt, pseudonym)
+        state = scope.get("state")
+        if state is None:
+            scope["state"] = {"privacy": context}
+        else:
+            state["privacy"] = context
         # Rate limit after the context: key functions read request.state.privacy.
         ticket: Ticket | None = None
         limiter = self.limiter
