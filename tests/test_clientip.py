@@ -525,7 +525,7 @@ def _resolve(
 ) -> tuple[str, list[tuple[bytes, bytes]]]:
     from privmw.signals import read_headers
 
-    _, _, _, found = read_headers(headers, resolver.forwarding | {b"cookie", b"dnt", b"sec-gpc"})
+    _, _, _, found, _ = read_headers(headers, resolver.forwarding | {b"cookie", b"dnt", b"sec-gpc"})
     _, shown, scrubbed = resolver.resolve((peer, 4711), found, headers)
     return shown, headers if scrubbed is None else scrubbed
 

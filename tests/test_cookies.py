@@ -344,13 +344,15 @@ async def test_no_send_wrapper_for_websocket_and_lifespan() -> None:
     async def ws_receive() -> Any:
         return {"type": "websocket.connect"}
 
-    mw = PrivacyMiddleware(app)
+    mw = PrivacyMiddleware(app, consent=False)
     await mw({"type": "lifespan"}, lifespan_receive, send)
     ws = {"type": "websocket", "path": "/ws", "headers": [], "client": ("203.0.113.9", 1)}
     await mw(ws, ws_receive, send)
-    # A WebSocket (no access log) gets no wrapper: the app is handed the server's
-    # own send. The lifespan's send is privmw's (it starts and stops its own parts
-    # around the app's); the messages arrive unchanged either way.
+    # Without consent gating or an access log a WebSocket gets no wrapper: the
+    # app is handed the server's own send (with consent on it is wrapped: a
+    # handshake answer can set cookies). The lifespan's send is privmw's (it
+    # starts and stops its own parts around the app's); the messages arrive
+    # unchanged either way.
     assert [(kind, fn is send) for kind, fn in given] == [("lifespan", False), ("websocket", True)]
     assert [m["type"] for m in sent] == [
         "lifespan.startup.complete",

@@ -16,7 +16,9 @@ Two uses, with different rules:
 
   - at least :data:`MIN_GATED` characters (for a wildcard, its fixed prefix):
     ``c``, ``s``, ``uid`` or ``_s`` name many sites' own cookies;
-  - not one of :data:`GENERIC` (``sessionid``, ``token``, ``version``,
+  - not made only of generic words (:data:`GENERIC_WORDS`: ``auth_token``,
+    ``opt_out``, ``_tracking_consent``, ``data-*``), nor one of :data:`GENERIC`
+    (``sessionid``, ``token``, ``version``,
     ``visitor``...): the database lists Instagram's ``sessionid`` as
     Marketing, and Django's session cookie has that name;
   - not marked "(3rd party)": such a cookie lives on the vendor's domain, so
@@ -48,6 +50,7 @@ References:
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from importlib import resources
@@ -174,6 +177,49 @@ class CookieInfo(NamedTuple):
         return "3rd party" in self.domain.lower()
 
 
+#: Words that make a name generic when it is made of nothing else
+#: (``auth_token``, ``opt_out``, ``gdpr_status``, ``_tracking_consent``,
+#: ``data-*``): a site's own cookies are named like this.
+GENERIC_WORDS = GENERIC | frozenset(
+    {
+        "accepted",
+        "access",
+        "ccpa",
+        "client",
+        "cookie",
+        "cookies",
+        "data",
+        "dnt",
+        "dtm",
+        "flag",
+        "gdpr",
+        "gpc",
+        "id",
+        "in",
+        "key",
+        "me",
+        "opt",
+        "out",
+        "partner",
+        "pref",
+        "preference",
+        "preferences",
+        "prefs",
+        "privacy",
+        "refresh",
+        "remember",
+        "status",
+    }
+)
+_PARTS = re.compile(r"[_\-.:]+")
+
+
+def generic(name: str) -> bool:
+    """Whether a name (or a wildcard's prefix) is made only of generic words and digits."""
+    parts = [p for p in _PARTS.split(name.lower()) if p]
+    return all(p in GENERIC_WORDS or p.isdigit() for p in parts)
+
+
 def gates(entry: CookieInfo) -> bool:
     """Whether ``entry`` may gate a cookie of the site (see the module docstring)."""
     if entry.category == "necessary" or entry.third_party:
@@ -182,7 +228,7 @@ def gates(entry: CookieInfo) -> bool:
     if len(name) < MIN_GATED:
         return False
     stem = name.rstrip("_-.:") if entry.wildcard else name
-    return stem.lower() not in GENERIC
+    return stem.lower() not in GENERIC and not generic(stem)
 
 
 class _Table:

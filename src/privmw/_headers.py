@@ -108,10 +108,16 @@ class Request:
 def header_map(headers: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
     """Raw header pairs as a ``{lower-case name: value}`` dict for :class:`Request`."""
     out: dict[str, str] = {}
+    cookies: list[str] = []
     for name, value in headers:
         key = name.decode("latin-1").lower()
         text = value.decode("latin-1")
-        out[key] = f"{out[key]}; {text}" if key == "cookie" and key in out else text
+        if key == "cookie":
+            cookies.append(text)  # joined once: linear in the number of fields
+        else:
+            out[key] = text
+    if cookies:
+        out["cookie"] = "; ".join(cookies)
     return out
 
 

@@ -23,6 +23,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
+import anyio
+
 from ._headers import VARY_VALUE, Headers, Response, merge_vary
 from ._stats import Counters
 from ._types import Message, Scope, Send
@@ -32,6 +34,7 @@ from .tags._runtime import PageTransform, TagRuntime, rewritable
 __all__: list[str] = []
 
 _SET_COOKIE = b"set-cookie"
+_FILE_CHUNK = 65536  # an HTML file sent by path is read and rewritten in chunks of this
 _VARY = b"vary"
 _CONTENT_LENGTH = b"content-length"
 _PERMISSIONS = b"permissions-policy"
@@ -126,11 +129,51 @@ class Responder:
         if kind == "http.response.start":
             if self._start_message(message):
                 return  # held until the first body message
-        elif self._start is not None:  # pathsend or trailers after a held start
+        elif kind == "websocket.accept" or kind == "websocket.http.response.start":
+            # A handshake answer is an HTTP response too: browsers store its cookies.
+            gate = self._gate
+            headers = message.get("headers")
+            if gate is not None and headers:
+                allows = self._allows
+                message["headers"] = [
+                    pair
+                    for pair in headers
+                    if pair[0].lower() != _SET_COOKIE or not gate.blocks(pair[1], allows)
+                ]
+        elif kind == "http.response.pathsend" and self._transform is not None:
+            # An HTML file sent by path (FileResponse under a server with the
+            # pathsend extension) is read and rewritten like any body.
+            try:
+                f = await anyio.open_file(message.get("path", ""), "rb")
+            except OSError:
+                # Nothing privmw can read, nor the server: let it answer as it would.
+                start, self._start = self._start, None
+                self._transform = None
+                if start is not None:
+                    await self._emit(start)
+                await self._emit(message)
+                return
+            await self._send_file(f, self._transform)
+            return
+        elif self._start is not None:  # trailers or the like after a held start
             start, self._start = self._start, None
             self._transform = None
             await self._emit(start)
         await self._emit(message)
+
+    async def _send_file(self, file: anyio.AsyncFile[bytes], transform: PageTransform) -> None:
+        """Stream a file through the body transform, read off the event loop."""
+        async with file as f:
+            chunk = await f.read(_FILE_CHUNK)
+            while True:
+                nxt = await f.read(_FILE_CHUNK)
+                await self._body(
+                    {"type": "http.response.body", "body": chunk, "more_body": bool(nxt)},
+                    transform,
+                )
+                if not nxt:
+                    return
+                chunk = nxt
 
     async def _emit(self, message: Message) -> None:
         if self._observer is not None:

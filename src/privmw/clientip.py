@@ -430,6 +430,36 @@ def address_forms(address: Address) -> tuple[bytes, ...]:
     return tuple(dict.fromkeys(forms))
 
 
+#: Maximal runs of characters an IPv6 or IPv4-mapped spelling is made of.
+_SPELLING = re.compile(rb"[0-9a-f.:]*:[0-9a-f.:]*")
+
+
+def _distinctive_group(address: Address) -> bytes:
+    """The hex text of the group with the most digits: every spelling holds it."""
+    value = address[1]
+    groups = [(value >> (112 - 16 * i)) & 0xFFFF for i in range(8)]
+    return b"%x" % max(groups, key=lambda g: (g.bit_length(), g))
+
+
+def _spellings(lowered: bytes, address: Address) -> list[bytes]:
+    """The spellings of ``address`` in a (lower-cased) blob, as they are written.
+
+    Every run of address characters holding a ``:`` is parsed (also without a
+    trailing ``:port`` and without stray ``:``/``.`` at its ends): whatever
+    ``inet_pton`` reads as ``address`` (IPv4-mapped forms unwrapped) is one.
+    """
+    out: list[bytes] = []
+    for match in _SPELLING.finditer(lowered):
+        token = match.group(0)
+        if len(token) < 3 or len(token) > 64:
+            continue
+        candidates = {token, token.strip(b":."), token.rsplit(b":", 1)[0]}
+        for candidate in candidates:
+            if candidate and parse_ip(candidate.decode("ascii")) == address:
+                out.append(candidate)
+    return list(dict.fromkeys(out))
+
+
 def _replacement(form: bytes, truncated: Address) -> bytes:
     """The text that stands for ``truncated`` in the shape of ``form``."""
     version, value = truncated
@@ -633,14 +663,22 @@ class ClientResolver:
         xff = fwd = real = None
         count = 0
         if forwarding:
-            for name, value in forwarding:
-                count += 1
+            count = len(forwarding)
+            if count == 1:  # the common case: one header, read where it stands
+                name, value = forwarding[0]
                 if name == _XFF:
-                    xff = value if xff is None else xff + b"," + value
+                    xff = value
                 elif name == _FORWARDED:
-                    fwd = value if fwd is None else fwd + b"," + value
+                    fwd = value
                 elif name == _REAL_IP:
                     real = value
+            else:  # several fields of a name are joined once (linear in their number)
+                xffs = [v for n, v in forwarding if n == _XFF]
+                fwds = [v for n, v in forwarding if n == _FORWARDED]
+                reals = [v for n, v in forwarding if n == _REAL_IP]
+                xff = b",".join(xffs) if xffs else None
+                fwd = b",".join(fwds) if fwds else None
+                real = reals[-1] if reals else None
 
         trusted = self.trusted
         if host.__class__ is not str:
@@ -757,8 +795,9 @@ class ClientResolver:
             if truncated == target:
                 continue  # nothing to hide: the address is its own truncation
             if target[0] == 4:
-                # Fast path: the dotted quad, and the hexadecimal mapped form
-                # only when the request holds one at all.
+                # Fast path: the dotted quad (also inside "a.b.c.d:port" and
+                # "::ffff:a.b.c.d"), and IPv4-mapped hexadecimal spellings only
+                # when the request holds an "ffff" at all.
                 value = target[1]
                 if known is not None and target is address and ":" not in known:
                     dotted = known.encode("ascii")
@@ -766,15 +805,25 @@ class ClientResolver:
                     dotted = _inet_ntop(_AF_INET, value.to_bytes(4, "big")).encode("ascii")
                 if dotted in blob:
                     hits.append((dotted, _replacement(dotted, truncated), False))
-                if b"::ffff:" in blob:
-                    mapped = b"::ffff:%x:%x" % (value >> 16, value & 0xFFFF)
-                    if mapped in blob:
-                        hits.append((mapped, _replacement(mapped, truncated), False))
+                if b":" not in blob:
+                    continue
+                if lowered is None:
+                    lowered = blob.lower()
+                if b"ffff" in lowered:
+                    for form in _spellings(lowered, target):
+                        hits.append((form, _replacement(b"::ffff:", truncated), True))
                 continue
             if lowered is None:
                 lowered = blob.lower()
+            found = False
             for form in address_forms(target):
                 if form in lowered:
+                    hits.append((form, _replacement(form, truncated), True))
+                    found = True
+            # Other spellings (zeros compressed elsewhere, some groups padded):
+            # each holds the address's most distinctive group as written.
+            if not found and _distinctive_group(target) in lowered:
+                for form in _spellings(lowered, target):
                     hits.append((form, _replacement(form, truncated), True))
         if not hits:
             return False

@@ -31,6 +31,7 @@ class PrivacyContext:
 
     __slots__ = (
         "_renew",
+        "_verdict",
         "client",
         "consent",
         "denied",
@@ -63,6 +64,9 @@ class PrivacyContext:
         #: The consent cookie re-signed with the current key, when an older
         #: key verified it (set by the consent runtime; the response sets it).
         self._renew: str | None = None
+        #: The consent runtime's cached decision this context came from (its
+        #: response headers are memoised there), or ``None``.
+        self._verdict: object | None = None
 
     @property
     def decided(self) -> bool:

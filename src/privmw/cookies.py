@@ -40,6 +40,8 @@ from ._domain import registrable_domain as registrable_domain
 from .context import NECESSARY
 from .trackers import TrackerRegistry
 
+_OWS = " \t"  # the whitespace RFC 6265 trims around cookie names and values
+
 __all__: list[str] = []  # internal: users configure cookies through ConsentPolicy
 
 _SET_COOKIE = b"set-cookie"
@@ -61,8 +63,10 @@ def parse_cookie_header(raw: str) -> list[tuple[str, str]]:
         name, eq, value = part.partition("=")
         if not eq:
             continue
-        name = name.strip()
-        value = value.strip()
+        # SP and HTAB only, as browsers trim: str.strip() would also eat
+        # U+00A0 and U+0085 (latin-1 bytes a look-alike name can carry).
+        name = name.strip(_OWS)
+        value = value.strip(_OWS)
         if len(value) > 1 and value[0] == '"' and value[-1] == '"':
             value = value[1:-1]
         if name:

@@ -178,6 +178,7 @@ class PrivacyMiddleware:
             owner=_OWNER,
         )
         self._wanted = SIGNAL_HEADERS | self.resolver.forwarding
+        self._resolve = self.resolver.resolve
         check_bool(_OWNER, "pseudonyms", pseudonyms)
         retention = check_seconds(_OWNER, "pseudonym_retention", pseudonym_retention)
         check_bool(_OWNER, "insecure_ephemeral_secret", insecure_ephemeral_secret)
@@ -508,13 +509,15 @@ class PrivacyMiddleware:
         else:
             await self.app(scope, receive, send)
             return
-        gpc, dnt, cookie, forwarding = read_headers(scope["headers"], self._wanted)
+        gpc, dnt, cookie, forwarding, lowered = read_headers(scope["headers"], self._wanted)
+        if lowered is not None:  # a header name was not lower case: nothing may see it so
+            scope["headers"] = lowered
         if gpc:
             counters.gpc += 1
         if dnt:
             counters.dnt += 1
         client = scope.get("client")
-        address, shown, headers = self.resolver.resolve(client, forwarding, scope["headers"])
+        address, shown, headers = self._resolve(client, forwarding, scope["headers"])
         if address is not None or client:
             scope["client"] = (shown, 0)
         if headers is not None:
@@ -524,7 +527,16 @@ class PrivacyMiddleware:
             pseudonym = self.pseudonymizer.hexdigest(
                 address[1].to_bytes(4 if address[0] == 4 else 16, "big")
             )
-        context = self._context(scope, shown, gpc, dnt, cookie, pseudonym)
+        consent = self.consent
+        if consent is not None:
+            context = consent.context(shown, gpc, dnt, cookie, pseudonym)
+        else:
+            context = PrivacyContext(shown, gpc, dnt, pseudonym)
+        state = scope.get("state")
+        if state is None:
+            scope["state"] = {"privacy": context}
+        else:
+            state["privacy"] = context
         # Rate limit after the context: key functions read request.state.privacy.
         ticket: Ticket | None = None
         limiter = self.limiter
@@ -551,27 +563,6 @@ class PrivacyMiddleware:
             observer.finish(True)
             raise
         observer.finish(False)
-
-    def _context(
-        self,
-        scope: Scope,
-        shown: str,
-        gpc: bool,
-        dnt: bool,
-        cookie: bytes | None,
-        pseudonym: str | None,
-    ) -> PrivacyContext:
-        consent = self.consent
-        if consent is not None:
-            context = consent.context(shown, gpc, dnt, cookie, pseudonym)
-        else:
-            context = PrivacyContext(shown, gpc, dnt, pseudonym)
-        state = scope.get("state")
-        if state is None:
-            scope["state"] = {"privacy": context}
-        else:
-            state["privacy"] = context
-        return context
 
     def _dispatch(
         self,
@@ -601,9 +592,15 @@ class PrivacyMiddleware:
             return self._serve_builtin(scope, receive, send, context, observer)
         consent = self.consent
         tags = self.tags
-        if not http:
-            if observer is not None:
-                send = Responder(send, scope, context.allows, observer=observer)
+        if not http:  # a WebSocket: its handshake answer can set cookies too
+            if observer is not None or consent is not None:
+                send = Responder(
+                    send,
+                    scope,
+                    context.allows,
+                    gate=consent.gate if consent is not None else None,
+                    observer=observer,
+                )
             return self.app(scope, receive, send)
         if consent is not None:
             more = consent.response_headers(context, scope)

@@ -53,27 +53,42 @@ _HeaderList = list[tuple[bytes, bytes]]
 
 def read_headers(
     headers: Iterable[tuple[bytes, bytes]], wanted: frozenset[bytes] = SIGNAL_HEADERS
-) -> tuple[bool, bool, bytes | None, _HeaderList | None]:
+) -> tuple[bool, bool, bytes | None, _HeaderList | None, _HeaderList | None]:
     """The one pass over the request headers that every request runs.
 
-    Returns ``(gpc, dnt, cookie, forwarded)``: the two signals, the ``Cookie``
-    fields joined with ``"; "`` (``None`` when absent), and the pairs whose
-    name is in ``wanted`` but is no signal, in their order (``None`` when there are none),
-    for :class:`privmw.clientip.ClientResolver`. ``wanted`` is built once
-    (:data:`SIGNAL_HEADERS` plus the forwarding header names). Most headers cost one set
-    lookup. Several ``Sec-GPC`` fields: any ``1`` wins; several ``DNT``
-    fields (which a browser never sends): any ``1`` wins, the privacy-safe
-    reading.
+    Returns ``(gpc, dnt, cookie, forwarded, normalised)``: the two signals,
+    the ``Cookie`` fields joined with ``"; "`` (``None`` when absent), the
+    pairs whose name is in ``wanted`` but is no signal, in their order
+    (``None`` when there are none), for
+    :class:`privmw.clientip.ClientResolver`, and the header list with its
+    names lower-cased when the given one had a name that was not (``None``
+    otherwise: servers lower-case names, as ASGI requires, but an outer
+    middleware or a test client may not; the caller stores the new list so
+    that nothing downstream sees a header privmw did not read).
+
+    ``wanted`` is built once (:data:`SIGNAL_HEADERS` plus the forwarding
+    header names). Most headers cost one set lookup and one ``islower``.
+    Several ``Sec-GPC`` fields: any ``1`` wins; several ``DNT`` fields (which a
+    browser never sends): any ``1`` wins, the privacy-safe reading. Repeated
+    fields are collected and joined once: linear in their number.
     """
     gpc = dnt = False
     cookie: bytes | None = None
+    cookies: list[bytes] | None = None
     found: _HeaderList | None = None
     for pair in headers:
         name = pair[0]
         if name not in wanted:  # most headers: one set lookup
+            if not name.islower() and name != name.lower():
+                return _normalised(headers, wanted)
             continue
         if name == _COOKIE:
-            cookie = pair[1] if cookie is None else cookie + b"; " + pair[1]
+            if cookie is None:
+                cookie = pair[1]
+            elif cookies is None:
+                cookies = [cookie, pair[1]]
+            else:
+                cookies.append(pair[1])
         elif name == _SEC_GPC:
             gpc = gpc or gpc_set(pair[1])
         elif name == _DNT:
@@ -82,10 +97,21 @@ def read_headers(
             found = [pair]
         else:
             found.append(pair)
-    return gpc, dnt, cookie, found
+    if cookies is not None:
+        cookie = b"; ".join(cookies)
+    return gpc, dnt, cookie, found, None
+
+
+def _normalised(
+    headers: Iterable[tuple[bytes, bytes]], wanted: frozenset[bytes]
+) -> tuple[bool, bool, bytes | None, _HeaderList | None, _HeaderList | None]:
+    """:func:`read_headers` over a copy of ``headers`` with lower-case names."""
+    lowered = [(bytes(name).lower(), value) for name, value in headers]
+    gpc, dnt, cookie, found, _ = read_headers(lowered, wanted)
+    return gpc, dnt, cookie, found, lowered
 
 
 def parse_signals(headers: Iterable[tuple[bytes, bytes]]) -> tuple[bool, bool]:
     """``(gpc, dnt)`` of a list of raw header pairs (:func:`read_headers` without the rest)."""
-    gpc, dnt, _, _ = read_headers(headers)
+    gpc, dnt, _, _, _ = read_headers(headers)
     return gpc, dnt

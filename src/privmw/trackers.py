@@ -223,6 +223,7 @@ class TrackerRegistry:
         "_cookie_exact",
         "_cookie_globs",
         "_cookie_prefixes",
+        "_depth",
         "_inline",
         "_inline_cache",
         "_inline_vendor",
@@ -289,6 +290,8 @@ class TrackerRegistry:
             p_host, _, p_path = pattern.partition("/")
             by_host.setdefault(p_host, []).append((p_path, vendor))
         self._by_host = {h: tuple(v) for h, v in by_host.items()}
+        #: The most labels of any vendor host ("www.googletagmanager.com": 3).
+        self._depth = max((h.count(".") + 1 for h in self._by_host), default=1)
         # (host, path prefix) -> how to pick among several products served from
         # one URL pattern: by the ``id`` query parameter (gtag.js) or by a piece
         # of the path (Facebook's SDK and its pixel share connect.facebook.net).
@@ -472,6 +475,16 @@ class TrackerRegistry:
         if hp is None:
             return None
         host, _, path = hp.partition("/")
+        # Only the last labels can name a vendor (no vendor host has more than
+        # ``_depth`` of them): start there, so a host of a thousand labels
+        # costs no more than one of five (the walk below is linear in its length).
+        cut = len(host)
+        for _ in range(self._depth):
+            cut = host.rfind(".", 0, cut)
+            if cut < 0:
+                break
+        if cut >= 0:
+            host = host[cut + 1 :]
         by_host = self._by_host
         routes = self._routes
         while True:

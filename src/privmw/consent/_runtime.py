@@ -22,6 +22,8 @@ from privmw.trackers import TrackerRegistry
 from .cookie import FUTURE_SKEW, MAX_COOKIE, encode, parse, policy_keys, resign
 from .policy import ConsentPolicy
 
+_OWS = " \t"  # the whitespace RFC 6265 trims around cookie names and values
+
 __all__: list[str] = []
 
 #: A cache entry: the categories, the timestamp, and the value re-signed with
@@ -37,6 +39,58 @@ _Scan = tuple[tuple[str, ...], tuple[str, ...], tuple[tuple[str, str], ...]]
 HOST_PREFIX = "__Host-"
 #: The cached parse of one consent value costs its text plus a frozenset and a tuple.
 _VALUE_OVERHEAD = 400
+#: A cached verdict weighs its object and tuples besides the header it stands for.
+_VERDICT_OVERHEAD = 600
+#: Per stale tracker cookie: two tuple slots and two memoised expiry headers.
+_STALE_OVERHEAD = 520
+#: Expiry headers are memoised on a verdict for at most this many stale cookies.
+_MEMO_STALE_MAX = 16
+_NEVER = float("-inf")
+_EVER = float("inf")
+
+
+class _Verdict:
+    """What one ``Cookie`` header decides under one signal state, while ``lo <= now <= hi``.
+
+    Holds no cookie value but the consent cookie re-signed for this visitor
+    (``renew``) and the names of tracker cookies to expire; the expiry headers
+    are memoised for the last (host, https) they were built for.
+    """
+
+    __slots__ = (
+        "categories",
+        "consent",
+        "denied",
+        "expiry",
+        "expiry_for",
+        "hi",
+        "lo",
+        "renew",
+        "revision",
+        "stale",
+    )
+
+    def __init__(
+        self,
+        consent: frozenset[str] | None,
+        revision: str | None,
+        denied: frozenset[str],
+        stale: tuple[str, ...],
+        categories: tuple[str, ...],
+        renew: str | None,
+        lo: float,
+        hi: float,
+    ) -> None:
+        self.consent = consent
+        self.revision = revision
+        self.denied = denied
+        self.stale = stale
+        self.categories = categories
+        self.renew = renew
+        self.lo = lo
+        self.hi = hi
+        self.expiry: Headers | None = None
+        self.expiry_for: tuple[bytes, bool] | None = None
 
 
 def consent_names(policy: ConsentPolicy) -> tuple[str | None, str]:
@@ -74,6 +128,8 @@ class ConsentRuntime:
         "_revision",
         "_scans",
         "_tk",
+        "_tk_headers",
+        "_verdicts",
         "gate",
         "policy",
         "registry",
@@ -113,6 +169,9 @@ class ConsentRuntime:
         self._scans: BoundedCache[int, _Scan] = BoundedCache(
             4096, max_bytes=1 << 20, max_item=16384
         )
+        self._verdicts: BoundedCache[int, _Verdict] = BoundedCache(
+            4096, max_bytes=1 << 20, max_item=16384
+        )
         self._cookie_name = plain
         self._host_name = prefixed
         #: Registrable domains per Host value (Public Suffix List), bounded.
@@ -124,6 +183,7 @@ class ConsentRuntime:
         self._tk = (
             (b"tk", policy.tracking_status.encode("ascii")) if policy.tracking_status else None
         )
+        self._tk_headers: Headers | None = [self._tk] if self._tk is not None else None
 
     def __repr__(self) -> str:
         return f"ConsentRuntime({self.policy!r})"
@@ -133,6 +193,7 @@ class ConsentRuntime:
         return {
             "cookies": self._cache.cache_info(),
             "headers": self._scans.cache_info(),
+            "verdicts": self._verdicts.cache_info(),
             "names": self.gate.cache_info(),
             "domains": self._domains.cache_info(),
         }
@@ -160,64 +221,102 @@ class ConsentRuntime:
         pseudonym: str | None = None,
     ) -> PrivacyContext:
         """The :class:`PrivacyContext` for one request's signals and ``Cookie`` header."""
-        denied = self._denied[gpc * 2 + dnt]
+        signals = gpc * 2 + dnt
         if not cookie:
-            return PrivacyContext(client, gpc, dnt, pseudonym, None, None, denied)
+            return PrivacyContext(client, gpc, dnt, pseudonym, None, None, self._denied[signals])
         # Hot path: a visitor sends the same Cookie header again and again, so
-        # what it holds (the consent value, the tracker names) is cached under
-        # the header's hash: a keyed hash (SipHash with a per-process random
-        # key), never the header itself, which would keep session tokens.
-        key = hash(cookie)
-        scanned = self._scans.get(key)
+        # everything it decides (the consent, the tracker cookies to expire,
+        # their expiry headers) is cached under the header's hash and the
+        # signals: a keyed hash (SipHash with a per-process random key), never
+        # the header itself, which would keep session tokens. The consent's
+        # freshness is the only thing that moves with time: a verdict holds
+        # for the window in which every cookie it read is fresh.
+        key = hash(cookie) * 4 + signals
+        verdict = self._verdicts.get(key)
+        now = self._clock()
+        if verdict is None or not verdict.lo <= now <= verdict.hi:
+            verdict = self._verdict(cookie, key, signals, now)
+        ctx = PrivacyContext(
+            client,
+            gpc,
+            dnt,
+            pseudonym,
+            verdict.consent,
+            verdict.revision,
+            verdict.denied,
+            verdict.stale,
+        )
+        ctx._renew = verdict.renew
+        ctx._verdict = verdict
+        return ctx
+
+    def _verdict(self, cookie: bytes, key: int, signals: int, now: float) -> _Verdict:
+        """Compute (and cache) what one Cookie header decides under one signal state."""
+        scanned = self._scans.get(hash(cookie))
         if scanned is None:
             scanned = self._scan(cookie)
             hosted, plain, found = scanned
             cost = len(cookie) + ENTRY_OVERHEAD * (1 + len(hosted) + len(plain) + len(found))
-            self._scans.put(key, scanned, cost)
+            self._scans.put(hash(cookie), scanned, cost)
         hosted, plain, candidates = scanned
+        denied = self._denied[signals]
         # A __Host- cookie can only have been set by this host over HTTPS: when
         # there is one, the plain-named ones (which a sibling subdomain can
         # plant) are not read at all.
         values = hosted or plain
-        consent: frozenset[str] | None = None
+        consent, lo, hi = self._consent(values, now) if values else (None, _NEVER, _EVER)
         revision = None
         renew: str | None = None
-        if values:
-            consent = self._consent(values)
-            if consent is not None:
-                revision = self._revision
-                if len(values) == 1:  # verified by a previous key: re-signed below
-                    entry = self._cache.get(values[0])
-                    renew = entry[2] if entry is not None else None
+        if consent is not None:
+            revision = self._revision
+            if len(values) == 1:  # verified by a previous key: re-signed on the response
+                entry = self._cache.get(values[0])
+                renew = entry[2] if entry is not None else None
         if consent is None and self._readers:
             consent = self._read_others(parse_cookie_header(cookie.decode("latin-1")))
-        ctx = PrivacyContext(client, gpc, dnt, pseudonym, consent, revision, denied)
-        if renew is not None:
-            ctx._renew = renew
+            lo, hi = now, now + 1.0  # other managers' cookies may expire on their own clock
+        stale: tuple[str, ...] = ()
+        categories: tuple[str, ...] = ()
         if candidates:
-            allows = ctx.allows
-            ctx.stale_cookies = tuple(n for n, c in candidates if not allows(c))
-        return ctx
+            kept = [
+                (n, c) for n, c in candidates if consent is None or c not in consent or c in denied
+            ]
+            stale = tuple(n for n, _ in kept)
+            categories = tuple(c for _, c in kept)
+        verdict = _Verdict(consent, revision, denied, stale, categories, renew, lo, hi)
+        # What the verdict weighs in real memory: itself, its tuples and, for a
+        # few stale cookies, the two expiry headers of each it will memoise.
+        cost = len(cookie) + _VERDICT_OVERHEAD + len(stale) * _STALE_OVERHEAD
+        return self._verdicts.put(key, verdict, cost)
 
-    def _consent(self, values: tuple[str, ...]) -> frozenset[str] | None:
-        """What consent cookies grant together: the most restrictive wins.
+    def _consent(
+        self, values: tuple[str, ...], now: float
+    ) -> tuple[frozenset[str] | None, float, float]:
+        """What consent cookies grant together, and the time window that answer holds.
 
         One cookie: its categories (``None`` if invalid, old or expired).
         Several of the same kind (a sibling subdomain planted one, or an old
         ``Domain`` cookie survived a configuration change): the intersection of
         their categories, and no consent at all if any of them is invalid, so
-        that no cookie the host did not set can widen what is granted.
+        that no cookie the host did not set can widen what is granted. Each is
+        fresh while ``stamp - FUTURE_SKEW <= now <= stamp + max_age``.
         """
-        now = self._clock()
         out: frozenset[str] | None = None
+        lo, hi = _NEVER, _EVER
         for raw in values:
             entry = self._cache.get(raw)
             if entry is None:
                 entry = self._parse_cached(raw)
-            if entry is _INVALID or not now - self._max_age <= entry[1] <= now + FUTURE_SKEW:
-                return None
+            if entry is _INVALID:
+                return None, _NEVER, _EVER  # invalid whatever the time
+            lo = max(lo, entry[1] - FUTURE_SKEW)
+            hi = min(hi, entry[1] + self._max_age)
             out = entry[0] if out is None else out & entry[0]
-        return out
+        if now < lo:
+            return None, _NEVER, lo  # from the future: no consent until it is fresh
+        if now > hi:
+            return None, hi, _EVER  # expired: no consent from now on
+        return out, lo, hi
 
     def _scan(self, cookie: bytes) -> _Scan:
         """The consent cookies' values and the ``(name, category)`` of tracker cookies.
@@ -235,7 +334,7 @@ class ConsentRuntime:
             name, eq, value = part.partition("=")
             if not eq:
                 continue
-            name = name.strip()
+            name = name.strip(_OWS)  # SP and HTAB only, as browsers trim (not U+00A0)
             if name == hname:
                 hosted.append(value)
                 continue
@@ -248,7 +347,7 @@ class ConsentRuntime:
         return tuple(hosted), tuple(plain), tuple(candidates)
 
     def _parse_cached(self, raw: str) -> _Entry:
-        value = raw.strip()
+        value = raw.strip(_OWS)
         if len(value) > 1 and value[0] == '"' and value[-1] == '"':
             value = value[1:-1]
         try:
@@ -306,25 +405,64 @@ class ConsentRuntime:
 
         Tracker-cookie expiries, ``Tk``, and the consent cookie re-signed with
         the current key when an older one verified it (key rotation); it keeps
-        its timestamp, so the choice expires when it would have.
+        its timestamp, so the choice expires when it would have. Nothing here
+        depends on more than the cookie names, the ``Host`` and the scheme, so
+        the headers are built once per cached verdict and (host, scheme).
         """
+        stale = context.stale_cookies
+        renew = context._renew
+        if not stale and renew is None:
+            return self._tk_headers
+        verdict = context._verdict
+        headers = scope["headers"]
+        host = b""
+        for name, value in headers:
+            if name == b"host":
+                host = value
+                break
+        https = is_https(scope)
+        if (
+            isinstance(verdict, _Verdict)
+            and verdict.expiry_for is not None
+            and verdict.expiry_for[0] == host
+            and verdict.expiry_for[1] is https
+            and verdict.stale is stale
+            and renew is None
+        ):
+            extra = verdict.expiry
+        else:
+            extra = self._build_headers(stale, renew, host, https)
+            if (
+                isinstance(verdict, _Verdict)
+                and verdict.stale is stale
+                and renew is None
+                and len(stale) <= _MEMO_STALE_MAX
+            ):
+                verdict.expiry, verdict.expiry_for = extra, (host, https)
+        stats = self.stats
+        if stats is not None and stale:
+            if isinstance(verdict, _Verdict) and verdict.stale is stale:
+                for category in verdict.categories:
+                    stats.cookie_expired(category)
+            else:
+                category_of = self.gate.category
+                for name in stale:
+                    stats.cookie_expired(category_of(name) or "unknown")
+        return extra
+
+    def _build_headers(
+        self, stale: tuple[str, ...], renew: str | None, host: bytes, https: bool
+    ) -> Headers | None:
         extra: Headers | None = None
-        if context.stale_cookies:
-            extra = expiry_headers(
-                context.stale_cookies, self.expiry_domain(scope), secure=is_https(scope)
-            )
-            stats = self.stats
-            if stats is not None:
-                category = self.gate.category
-                for name in context.stale_cookies:
-                    stats.cookie_expired(category(name) or "unknown")
+        if stale:
+            domain = self.domain_for(host.decode("latin-1")) if host else self.domain_for("")
+            extra = expiry_headers(stale, domain, secure=https)
         if self._tk is not None:
             extra = [*(extra or ()), self._tk]
-        renew = context._renew
         if renew is not None:
             stamp = int(renew.split(".", 3)[2])
             left = max(1, self._max_age - (int(self._clock()) - stamp))
-            refresh = (b"set-cookie", self.set_cookie(renew, left, is_https(scope)))
+            refresh = (b"set-cookie", self.set_cookie(renew, left, https))
             extra = [*(extra or ()), refresh]
         return extra
 

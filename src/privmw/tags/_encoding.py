@@ -44,7 +44,7 @@ from __future__ import annotations
 import codecs
 import re
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 __all__: list[str] = []
 
@@ -144,6 +144,64 @@ def parse_content_type(value: bytes) -> tuple[str, str | None]:
         if m.group(1).lower() == "charset" and charset is None:
             charset = m.group(2).strip().strip('"')
     return essence, charset
+
+
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+/[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+
+
+def _items(value: str) -> list[str]:
+    """The comma-separated items of a field value, commas inside quotes kept."""
+    out: list[str] = []
+    start = 0
+    quoted = False
+    i = 0
+    n = len(value)
+    while i < n:
+        c = value[i]
+        if quoted and c == "\\":
+            i += 2
+            continue
+        if c == '"':
+            quoted = not quoted
+        elif c == "," and not quoted:
+            out.append(value[start:i])
+            start = i + 1
+        i += 1
+    out.append(value[start:])
+    return out
+
+
+def extract_mime(headers: Iterable[tuple[bytes, bytes]]) -> bytes | None:
+    """The MIME type a browser reads from *all* ``Content-Type`` fields, or ``None``.
+
+    Fetch's "extract a MIME type": the fields' values are combined, split on
+    commas outside quotes, and the last item that parses wins (``*/*`` and
+    junk are skipped), keeping an earlier ``charset`` when the essence is the
+    same. ``None`` when there is no field or no item parses: the browser then
+    sniffs, as for a missing ``Content-Type``. So ``text/plain, text/html``,
+    two fields ending in ``text/html`` and an empty field before ``text/html``
+    are all HTML, as Chromium reads them.
+
+    References: WHATWG Fetch, "extract a MIME type"; MIME Sniffing, "parse a MIME type".
+    """
+    essence: str | None = None
+    charset: str | None = None
+    for name, raw in headers:
+        if name.lower() != b"content-type":
+            continue
+        for item in _items(raw.decode("latin-1")):
+            kind, cs = parse_content_type(item.encode("latin-1"))
+            if not _TOKEN.fullmatch(kind) or kind == "*/*":
+                continue
+            if kind != essence:
+                essence, charset = kind, cs
+            elif cs is not None:
+                charset = cs
+    if essence is None:
+        return None
+    if charset is None:
+        return essence.encode("latin-1")
+    return f"{essence}; charset={charset}".encode("latin-1")
 
 
 def bom(data: bytes) -> tuple[str, int] | None:

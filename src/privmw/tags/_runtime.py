@@ -31,6 +31,7 @@ from ._encoding import (
     bom,
     can_inflate,
     codec,
+    extract_mime,
     is_xml,
     label,
     parse_content_type,
@@ -63,7 +64,7 @@ def rewritable(headers: Iterable[tuple[bytes, bytes]]) -> bool:
     content coding and charset (see :mod:`privmw.tags._encoding` for what is
     decoded, transcoded or refused).
     """
-    ctype = find(headers, b"content-type")
+    ctype = extract_mime(headers)
     if ctype is None:
         return True
     essence, _ = parse_content_type(ctype)
@@ -325,7 +326,12 @@ class PageTransform:
         report = rt.config.mode == "report-only"
         coding = (find(headers, b"content-encoding") or b"").decode("latin-1").lower()
         codings = [c.strip() for c in coding.split(",") if c.strip() not in ("", "identity")]
-        ctype = find(headers, b"content-type")
+        ctype = extract_mime(headers)
+        # Several fields (or a list) are read as the browser reads them; the
+        # response then carries the one type privmw read it as.
+        several = sum(1 for n, _ in headers if n.lower() == b"content-type") > 1 or (
+            ctype is not None and b"," in (find(headers, b"content-type") or b"")
+        )
         if codings:
             if report or not all(can_inflate(c) for c in codings):
                 if report:
@@ -347,8 +353,9 @@ class PageTransform:
         pinned = False
         if name is None and charset is None:
             name = prescan(data)
-        if name is None:
+        if name is None or several:
             pinned = True  # unlabelled: say what we read it as, so the browser reads the same
+        if name is None:
             try:
                 data[:1024].decode("utf-8")
                 name = "utf-8"
@@ -427,7 +434,7 @@ class PageTransform:
         allows = self._allows
         plain = self._start is None or (
             find(self._headers(), b"content-encoding") is None
-            and find(self._headers(), b"content-type") is not None
+            and extract_mime(self._headers()) is not None
         )
         if (
             plain

@@ -1,0 +1,85 @@
+"""Invariant 7: privmw's work per byte must not grow with the input (2x, 4x input: same per byte).
+
+Two quadratic loops, each measured as the time ratio between an input and one
+four times larger (linear: about 4; quadratic: about 16). The threshold (8)
+leaves room for a loaded machine; each test runs well under a second.
+
+* ``TrackerRegistry.match_url`` walks a URL's host suffix by suffix
+  (``host = host[dot + 1:]``): a host of n labels costs O(n^2). The host
+  comes from the app's HTML (``<img src>`` of user content in strict mode,
+  any ``<script src>``), up to ``max_tag_bytes`` (64 KiB) a tag: ~0.25 s per
+  tag at the bound, a page with a few hundred of them takes minutes.
+* Repeated request header fields are joined with ``bytes +`` one at a time
+  (``signals.read_headers`` for ``Cookie``, ``ClientResolver.resolve`` for
+  ``X-Forwarded-For``/``Forwarded``): n fields cost O(n^2) bytes copied.
+  HTTP/2 clients split ``Cookie`` into one field per pair (RFC 9113 §8.2.3);
+  the server's head limit bounds n (h11: 16 KiB), not privmw.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from privmw import PrivacyMiddleware
+from privmw.signals import read_headers
+from privmw.trackers import TrackerRegistry
+
+MAX_RATIO = 8.0
+
+
+async def _noop(scope: object, receive: object, send: object) -> None:
+    return None
+
+
+def _ratio(run: Callable[[int, int], None], n: int) -> float:
+    """Best time of ``run(4n)`` over best time of ``run(n)`` (fresh input each call).
+
+    The best of five, not the median: on a shared machine noise only ever adds time.
+    """
+    small, large = [], []
+    for i in range(5):
+        start = time.perf_counter()
+        run(n, i)
+        small.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        run(4 * n, i)
+        large.append(time.perf_counter() - start)
+    return min(large) / min(small)
+
+
+def test_vendor_url_match_is_linear_in_the_host_length() -> None:
+    registry = TrackerRegistry()
+
+    def run(labels: int, salt: int) -> None:
+        # a fresh URL each time: the registry caches answers by URL
+        registry.match_url(f"https://{'a.' * labels}x{salt}.example/p.js")
+
+    ratio = _ratio(run, 8000)
+    assert ratio < MAX_RATIO, f"4x the host length cost {ratio:.1f}x the time"
+
+
+def test_many_cookie_fields_cost_linear_time() -> None:
+    mw = PrivacyMiddleware(_noop)
+
+    def run(fields: int, salt: int) -> None:
+        headers = [(b"cookie", b"k%d=%d" % (i, salt)) for i in range(fields)]
+        read_headers(headers, mw._wanted)  # the one header pass of every request
+
+    ratio = _ratio(run, 8000)
+    assert ratio < MAX_RATIO, f"4x the Cookie fields cost {ratio:.1f}x the time"
+
+
+def test_many_forwarding_fields_cost_linear_time() -> None:
+    mw = PrivacyMiddleware(_noop, trusted_proxies=["10.0.0.0/8"])
+
+    def run(fields: int, salt: int) -> None:
+        headers = [
+            (b"x-forwarded-for", b"10.%d.%d.%d" % (salt, i // 256 % 256, i % 256))
+            for i in range(fields)
+        ]
+        _, _, _, forwarding, _ = read_headers(headers, mw._wanted)
+        mw.resolver.resolve(("10.0.0.1", 1), forwarding, headers)
+
+    ratio = _ratio(run, 8000)
+    assert ratio < MAX_RATIO, f"4x the X-Forwarded-For fields cost {ratio:.1f}x the time"
