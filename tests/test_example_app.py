@@ -69,7 +69,9 @@ async def test_trackers_are_neutralised_and_banner_shown_without_consent() -> No
     assert '<script src="/privacy/privmw.js" defer' in page
     assert banner_shown(page)
     # Right after <body>, before the app's own markup (first in the tab order).
-    assert re.search(r"<body>\s*<link rel=\"stylesheet\" href=\"/privacy/consent/banner.css\">", page)
+    assert re.search(
+        r"<body>\s*<link rel=\"stylesheet\" href=\"/privacy/consent/banner.css\">", page
+    )
     assert '<form method="post" action="/privacy/consent" class="privmw-form"' in page
     for name in ("preferences", "analytics", "marketing"):
         assert f'<label for="privmw-c-{name}">' in page

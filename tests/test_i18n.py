@@ -49,7 +49,8 @@ def test_every_key_in_every_language_with_the_same_parameters(language: str) -> 
     texts = json.loads((LOCALES / f"{language}.json").read_text("utf-8"))
     assert set(texts) == set(english), set(texts) ^ set(english)
     for key, text in texts.items():
-        assert text.strip() == text and text, (language, key)
+        assert text, (language, key)
+        assert text.strip() == text, (language, key)
         assert placeholders(text) == placeholders(english[key]), (language, key)
 
 

@@ -33,7 +33,11 @@ CASES = [
     ("in a title", b"<title><body></title><body>z", b"</title><body>" + MARK + b"z"),
     ("in noscript", b"<noscript><body></noscript><body>z", b"</noscript><body>" + MARK + b"z"),
     ("in a template", b"<template><body></template><body>z", b"</template><body>" + MARK + b"z"),
-    ("nested template", b"<template><template></template><body></template><body>z", b"</template><body>" + MARK + b"z"),
+    (
+        "nested template",
+        b"<template><template></template><body></template><body>z",
+        b"</template><body>" + MARK + b"z",
+    ),
     ("in an attribute", b'<div title="<body>"><body>z', b'"><body>' + MARK + b"z"),
     ("not a body tag", b"<bodyx><body>z", b"<bodyx><body>" + MARK + b"z"),
     ("end tag first", b"</body><body>z", b"</body><body>" + MARK + b"z"),
@@ -54,7 +58,9 @@ def inject(document: bytes, sizes: list[int] | None = None) -> bytes:
     return b"".join(out)
 
 
-@pytest.mark.parametrize(("document", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("document", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
 def test_injection_point(document: bytes, expected: bytes) -> None:
     out = inject(document)
     assert out.count(MARK) == 1
@@ -149,7 +155,12 @@ def rewrite(document: bytes, sizes: list[int], **options: object) -> tuple[bytes
 
 @settings(max_examples=150, deadline=None)
 @given(
-    pieces=st.lists(st.sampled_from([*_PIECES, YOUTUBE, b"<script src=https://www.googletagmanager.com/gtag/js></script>"]), max_size=30),
+    pieces=st.lists(
+        st.sampled_from(
+            [*_PIECES, YOUTUBE, b"<script src=https://www.googletagmanager.com/gtag/js></script>"]
+        ),
+        max_size=30,
+    ),
     cuts=st.lists(st.integers(min_value=0, max_value=600), max_size=6),
 )
 def test_rewriter_after_body_is_chunking_independent(pieces: list[bytes], cuts: list[int]) -> None:
@@ -171,13 +182,22 @@ def test_rewriter_placeholder_hook_sees_decoded_attributes_of_neutralised_iframe
         seen.append((getattr(vendor, "name", ""), tag, attrs))
         return b"<div class=ph></div>"
 
-    page = b"<body>" + YOUTUBE.replace(b'width="560"', b'width="560" title="A &amp; B"') + b"<iframe src=/own></iframe>"
+    page = (
+        b"<body>"
+        + YOUTUBE.replace(b'width="560"', b'width="560" title="A &amp; B"')
+        + b"<iframe src=/own></iframe>"
+    )
     out, rw = rewrite(page, [7, 13], placeholder=placeholder)
     assert seen == [
         (
             "youtube",
             b"iframe",
-            {"width": "560", "title": "A & B", "height": "315", "src": "https://www.youtube.com/embed/x"},
+            {
+                "width": "560",
+                "title": "A & B",
+                "height": "315",
+                "src": "https://www.youtube.com/embed/x",
+            },
         )
     ]
     assert b'<div class=ph></div><iframe width="560"' in out
