@@ -234,7 +234,8 @@ async def test_texts_template_and_styles_are_replaceable() -> None:
 
     def template(view: Any) -> str:
         accept = view.t("banner.accept_all")
-        return f'<aside id="mine" lang="{view.lang}"><form action="{view.endpoint}">{accept}</form></aside>'
+        form = f'<form action="{view.endpoint}">{accept}</form>'
+        return f'<aside id="mine" lang="{view.lang}">{form}</aside>'
 
     page = (
         await get(make(banner=Banner(template=template)), "/", headers={"accept-language": "it"})
