@@ -40,7 +40,6 @@ from privmw import (
     PrivacyMiddleware,
     RateLimit,
     Route,
-    Vendor,
 )
 
 HERE = Path(__file__).resolve().parent
@@ -59,16 +58,6 @@ CONSENT = ConsentPolicy(
     receipts=JsonLinesReceipts(
         os.environ.get("PRIVMW_RECEIPTS") or LOG_DIR / "consent-receipts.jsonl"
     ),
-)
-
-#: A vendor privmw does not know by default: Google Maps embeds.
-GOOGLE_MAPS = Vendor(
-    name="google-maps",
-    label="Google Maps",
-    category="preferences",
-    urls=("google.com/maps", "maps.google.com"),
-    csp={"frame-src": ("https://www.google.com",)},
-    purpose="Embedded maps; Google learns who looks at them.",
 )
 
 #: privmw's consent banner, with two-click placeholders for videos and maps.
@@ -101,8 +90,11 @@ SETTINGS: dict[str, Any] = {
         "meta-pixel",
         "hotjar",
         "youtube",
-        GOOGLE_MAPS,
+        "google-maps",
     ],
+    # A map here remembers nothing about visitors for us: the site files it
+    # under preferences, not marketing (privmw's default for Google Maps).
+    "vendor_categories": {"google-maps": "preferences"},
     "banner": BANNER,
 }
 

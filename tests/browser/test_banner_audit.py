@@ -239,7 +239,8 @@ def layout(page: Page) -> dict[str, Any]:
         for (const el of banner.querySelectorAll('h2, p, button, summary, label, legend, span')) {
             if (el.offsetParent === null) continue;  // inside the closed <details>
             const r = el.getBoundingClientRect();
-            if (el.scrollWidth > el.clientWidth + 1 || r.left < b.left - 0.5 || r.right > b.right + 0.5)
+            const outside = r.left < b.left - 0.5 || r.right > b.right + 0.5;
+            if (el.scrollWidth > el.clientWidth + 1 || outside)
                 overflow.push(el.tagName + ': ' + el.textContent.slice(0, 40));
             if (parseFloat(getComputedStyle(el).fontSize) < 16) small.push(el.tagName);
         }
