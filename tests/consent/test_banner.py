@@ -91,7 +91,7 @@ def make(
         clock=lambda: NOW,
         receipts=receipts.append if receipts is not None else None,
     )
-    options.setdefault("vendors", [MAPS_VENDOR])
+    options.setdefault("vendors", ["google-analytics", "meta-pixel", "youtube", MAPS_VENDOR])
     return PrivacyMiddleware(app, consent=policy, banner=banner, **options)
 
 

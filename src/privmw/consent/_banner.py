@@ -91,8 +91,14 @@ def build_view(
     texts = catalogues.texts(lang)
     consent = context.consent
     cats = []
+    # The vendors the site says it embeds (PrivacyMiddleware(vendors=[...])), else every
+    # vendor privmw gates: what a choice of each category lets load.
+    listed_vendors: tuple[Vendor, ...] = ()
+    if registry is not None:
+        chosen = set(registry.selected)
+        listed_vendors = tuple(v for v in registry.vendors if not chosen or v.name in chosen)
     for name in policy.categories:
-        vendors = [v.label for v in registry.vendors if v.category == name] if registry else []
+        vendors = [v.label for v in listed_vendors if v.category == name]
         listed = (
             format_text(texts["banner.vendors"], {"vendors": ", ".join(vendors)})
             if vendors
