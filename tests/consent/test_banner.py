@@ -522,7 +522,11 @@ def test_disclosure_fixed_texts_in_each_language() -> None:
     disclosure = PrivacyMiddleware(app).disclosure()
     assert "<strong>Purpose:</strong>" in disclosure.to_html()
     assert "<strong>Zweck:</strong>" in disclosure.to_html(language="de")
-    assert "**Finalité:**" in disclosure.to_markdown(language="fr")
+    assert ": yes" in disclosure.to_markdown()
+    markdown = disclosure.to_markdown(language="fr")
+    assert "**Finalité:**" in markdown
+    assert ": oui" in markdown
+    assert ": yes" not in markdown
     assert "<summary>Szczegóły</summary>" in disclosure.to_html(language="pl")
 
 

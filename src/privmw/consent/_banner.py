@@ -80,6 +80,13 @@ def _label(texts: Mapping[str, str], category: str) -> str:
     return texts.get(f"category.{category}") or category.replace("_", " ").capitalize()
 
 
+def embedded(registry: TrackerRegistry) -> tuple[Vendor, ...]:
+    """The vendors the site says it embeds (``PrivacyMiddleware(vendors=[...])``), else
+    every vendor privmw gates: what a choice of each category lets load."""
+    chosen = set(registry.selected)
+    return tuple(v for v in registry.vendors if not chosen or v.name in chosen)
+
+
 def build_view(
     catalogues: Catalogues,
     lang: str,
@@ -91,12 +98,7 @@ def build_view(
     texts = catalogues.texts(lang)
     consent = context.consent
     cats = []
-    # The vendors the site says it embeds (PrivacyMiddleware(vendors=[...])), else every
-    # vendor privmw gates: what a choice of each category lets load.
-    listed_vendors: tuple[Vendor, ...] = ()
-    if registry is not None:
-        chosen = set(registry.selected)
-        listed_vendors = tuple(v for v in registry.vendors if not chosen or v.name in chosen)
+    listed_vendors = embedded(registry) if registry is not None else ()
     for name in policy.categories:
         vendors = [v.label for v in listed_vendors if v.category == name]
         listed = (
@@ -449,7 +451,7 @@ def _placeholder_html(
             if c in consent or c == category
         )
         others = sorted(
-            {v.label for v in registry.vendors if v.category == category} - {vendor_label}
+            {v.label for v in embedded(registry) if v.category == category} - {vendor_label}
         )
         also = (
             f'<p class="privmw-hint">{t("embed.also", vendors=", ".join(others))}</p>'

@@ -51,19 +51,19 @@ def _is_scalar_list(value: object) -> bool:
     return isinstance(value, list) and all(not isinstance(v, (list, dict)) for v in value)
 
 
-def _md_details(value: object, indent: int) -> list[str]:
+def _md_details(value: object, indent: int, fixed: dict[str, str] = _EN) -> list[str]:
     pad = "  " * indent
     out: list[str] = []
     if isinstance(value, dict):
         for key, item in value.items():
             if isinstance(item, (dict, list)) and not _is_scalar_list(item):
                 out.append(f"{pad}- {_md(_label(key))}:")
-                out += _md_details(item, indent + 1)
+                out += _md_details(item, indent + 1, fixed)
             elif isinstance(item, list):
-                shown = ", ".join(_md(_scalar(v)) for v in item) or "none"
+                shown = ", ".join(_md(_scalar(v, fixed)) for v in item) or fixed["none"]
                 out.append(f"{pad}- {_md(_label(key))}: {shown}")
             else:
-                out.append(f"{pad}- {_md(_label(key))}: {_md(_scalar(item))}")
+                out.append(f"{pad}- {_md(_label(key))}: {_md(_scalar(item, fixed))}")
     elif isinstance(value, list):
         for item in value:
             if isinstance(item, dict) and all(
@@ -73,20 +73,20 @@ def _md_details(value: object, indent: int) -> list[str]:
                 parts = [
                     f"{_md(_label(k))}: "
                     + (
-                        ", ".join(_md(_scalar(x)) for x in v) or "none"
+                        ", ".join(_md(_scalar(x, fixed)) for x in v) or fixed["none"]
                         if isinstance(v, list)
-                        else _md(_scalar(v))
+                        else _md(_scalar(v, fixed))
                     )
                     for k, v in item.items()
                 ]
                 out.append(f"{pad}- " + " — ".join(parts))
             elif isinstance(item, (dict, list)):
                 out.append(f"{pad}-")
-                out += _md_details(item, indent + 1)
+                out += _md_details(item, indent + 1, fixed)
             else:
-                out.append(f"{pad}- {_md(_scalar(item))}")
+                out.append(f"{pad}- {_md(_scalar(item, fixed))}")
     else:
-        out.append(f"{pad}- {_md(_scalar(value))}")
+        out.append(f"{pad}- {_md(_scalar(value, fixed))}")
     return out
 
 
@@ -199,7 +199,7 @@ def to_markdown(disclosure: Disclosure, *, heading_level: int = 2, language: str
         details = _other_details(s)
         if details:
             out += [f"**{_md(fixed['details'])}:**", ""]
-            out += _md_details(details, 0)
+            out += _md_details(details, 0, fixed)
             out.append("")
     return "\n".join(out).rstrip("\n") + "\n"
 
