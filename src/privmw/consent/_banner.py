@@ -344,8 +344,11 @@ class BannerRuntime:
         else:
             after = script  # the banner is fetched only if the visitor reopens it
         placeholder = self._placeholder(lang, context, target) if self._embeds else None
-        key = f"{lang}\x00{target}\x00{context.consent and sorted(context.consent)}\x00"
-        key += f"{sorted(context.denied)}\x00{after}"
+        # What ``after`` and the placeholders are made of (the nonce aside: pages
+        # with one are never cached), shorter to hash than the markup itself.
+        consent = None if context.consent is None else sorted(context.consent)
+        key = f"{lang}\x00{target}\x00{consent}\x00{sorted(context.denied)}"
+        key += f"\x00{context.gpc:d}{context.dnt:d}"
         return Injection(after.encode("utf-8"), placeholder, key)
 
     def _page_language(self, headers: Headers) -> str | None:
