@@ -26,7 +26,7 @@ from privmw import (
     TagGate,
     Vendor,
 )
-from privmw.consent.cookie import decode_consent, encode_consent, parse
+from privmw.consent.cookie import decode_consent, encode, encode_consent, parse, policy_keys
 from privmw.consent.receipts import receipt_id
 from tests._consent_app import NOW, SECRET, cookie_value
 
@@ -103,16 +103,8 @@ async def get(
         return await client.request(method, url, **kwargs)
 
 
-def consented(*categories: str, receipt: str | None = None) -> dict[str, str]:
-    policy = ConsentPolicy(secret=SECRET)
-    if receipt is None:
-        value = encode_consent(policy, categories, now=NOW)
-    else:
-        from privmw.consent.cookie import encode
-
-        value = encode(
-            categories, policy.categories, policy.revision, SECRET.encode(), int(NOW), receipt
-        )
+def consented(*categories: str) -> dict[str, str]:
+    value = encode_consent(ConsentPolicy(secret=SECRET), categories, now=NOW)
     return {"cookie": f"privmw_consent={value}"}
 
 
@@ -440,12 +432,10 @@ async def test_a_failing_receipt_hook_is_no_500() -> None:
 
 def test_receipt_id_in_the_cookie_is_compatible_both_ways() -> None:
     policy = ConsentPolicy(secret=SECRET)
-    key = SECRET.encode()
+    key = policy_keys(SECRET)
     old = encode_consent(policy, ["analytics"], now=NOW)  # the format before receipts
     assert receipt_id(old) is None
     assert decode_consent(policy, old, now=NOW) is not None
-    from privmw.consent.cookie import encode
-
     new = encode(["analytics"], policy.categories, "1", key, int(NOW), "A" * 22)
     assert new.split(".")[3] == "analytics~@" + "A" * 22
     assert receipt_id(new) == "A" * 22
@@ -454,7 +444,7 @@ def test_receipt_id_in_the_cookie_is_compatible_both_ways() -> None:
     assert got.categories == {"analytics"}
     # Reject-all with a receipt still reads as "decided, nothing given".
     empty = encode([], policy.categories, "1", key, int(NOW), "B" * 22)
-    assert parse(empty, "1", frozenset(policy.categories), key) == (frozenset(), int(NOW))
+    assert parse(empty, "1", frozenset(policy.categories), key) == (frozenset(), int(NOW), 0)
     # The signature covers the id: changing it voids the cookie.
     assert decode_consent(policy, new.replace("A" * 22, "C" * 22), now=NOW) is None
     assert receipt_id("1.1.1.analytics~@short") is None
