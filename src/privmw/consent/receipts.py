@@ -31,6 +31,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from privmw._errors import ConfigurationError
+
 from .cookie import RECEIPT
 
 __all__ = ["ConsentReceipt", "JsonLinesReceipts"]
@@ -137,6 +139,14 @@ class JsonLinesReceipts:
     """
 
     def __init__(self, path: str | os.PathLike[str], *, fsync: bool = False) -> None:
+        if not isinstance(path, (str, os.PathLike)) or not str(path):
+            raise ConfigurationError(
+                f"JsonLinesReceipts: path must be a file path like 'receipts.jsonl', got {path!r}"
+            )
+        if not isinstance(fsync, bool):
+            raise ConfigurationError(
+                f"JsonLinesReceipts: fsync must be True or False, got {fsync!r}"
+            )
         self.path = Path(path)
         self.fsync = fsync
         self._lock = threading.Lock()
