@@ -34,6 +34,8 @@ SAME_AS_ENGLISH = {
     ("nl", "disclosure.details"),
     ("es", "disclosure.no"),  # "no"
     ("it", "disclosure.no"),
+    ("fr", "ratelimit.minute"),  # "{n} minute"
+    ("fr", "ratelimit.minutes"),
 }
 
 
@@ -70,6 +72,14 @@ def test_no_leftover_english(language: str) -> None:
 def test_catalogue_keys_cover_every_page() -> None:
     prefixes = {k.split(".", 1)[0] for k in keys()}
     assert prefixes == {"banner", "category", "form", "embed", "ratelimit", "disclosure"}
+
+
+def test_the_rate_limiters_texts_are_all_translated() -> None:
+    from privmw._pages import RATELIMIT_KEYS
+    from privmw.ratelimit.refusal import Refusal
+
+    # Every text of the rate limiter's refusal page has a catalogue key.
+    assert set(Refusal.TEXTS) - {"lang"} == set(RATELIMIT_KEYS)
 
 
 # -- RFC 4647 section 3.4 lookup ----------------------------------------------------
