@@ -139,6 +139,13 @@ def throughput() -> dict[str, Callable[[bytes], object]]:
 
     stdlib_plan = RewritePlan(TrackerRegistry(), use_re2=False)
 
+    banner = b'<section id="privmw-banner">' + b"x" * 3000 + b"</section>"
+
+    def privmw_banner(page: bytes) -> object:
+        # The consent banner's hook: its bytes after <body>, found by the tokenizer.
+        rw = HtmlRewriter(plan, _deny, after_body=banner)
+        return rw.feed(page) + rw.close()
+
     def fallback(page: bytes) -> object:
         rw = HtmlRewriter(stdlib_plan, _deny)
         return rw.feed(page) + rw.close()
@@ -157,6 +164,7 @@ def throughput() -> dict[str, Callable[[bytes], object]]:
         "privmw rewriter, 4 KB chunks": chunked(4096),
         "privmw rewriter, 64 B chunks": chunked(64),
         "privmw rewriter, stdlib fallback": fallback,
+        "privmw rewriter + banner": privmw_banner,
         "single regex scan": regex,
         "stdlib html.parser": stdlib,
     }
@@ -230,10 +238,17 @@ def apps() -> dict[str, ASGIApp]:
     page = make_page(20_000)
     gated = PrivacyMiddleware(bare_app(html=page))
     uncached = PrivacyMiddleware(bare_app(html=page), tags=TagGate(page_cache=0))
+    # The consent banner injected for an undecided visitor (no consent cookie).
+    banner = PrivacyMiddleware(bare_app(html=page), banner=True)
+    banner_uncached = PrivacyMiddleware(
+        bare_app(html=page), tags=TagGate(page_cache=0), banner=True
+    )
     return {
         "bare starlette (20 KB html)": bare_app(html=page),
         "privmw tags (20 KB html)": gated,  # type: ignore[dict-item]
         "privmw tags, no page cache (20 KB html)": uncached,  # type: ignore[dict-item]
+        "privmw tags + banner (20 KB html)": banner,  # type: ignore[dict-item]
+        "privmw tags + banner, no page cache (20 KB html)": banner_uncached,  # type: ignore[dict-item]
     }
 
 

@@ -18,6 +18,7 @@ import pytest
 import privmw
 from privmw import (
     AccessLog,
+    Banner,
     Bans,
     CCCookieReader,
     ConfigurationError,
@@ -25,6 +26,7 @@ from privmw import (
     ContentSecurityPolicy,
     CookiebotReader,
     IPScrubFilter,
+    JsonLinesReceipts,
     KlaroReader,
     Limit,
     PrivacyMiddleware,
@@ -48,6 +50,7 @@ NOT_CALLABLE = "not callable"
 #: Public classes that are not configuration: built by privmw and handed out.
 NOT_OPTIONS = {
     "ConfigurationError",
+    "ConsentReceipt",
     "Disclosure",
     "PrivacyContext",
     # Built by privmw and handed out (a refusal), or only through its constructors
@@ -67,6 +70,7 @@ REQUIRED: dict[type, dict[str, Any]] = {
     Vendor: {"name": "acme", "label": "Acme", "category": "analytics"},
     PrometheusCollector: {"source": PrivacyMiddleware(_app)},
     AccessLog: {"logger": "privmw.tests"},
+    JsonLinesReceipts: {"path": "receipts.jsonl"},
 }
 
 #: (class, option) → a bad value. Every option of every public class is here.
@@ -208,6 +212,19 @@ BAD: dict[tuple[type, str], Any] = {
     (Vendor, "controller"): 42,
     (PrometheusCollector, "source"): "not a middleware",
     (PrometheusCollector, "namespace"): "privmw metrics",
+    (PrivacyMiddleware, "banner"): "yes",
+    (ConsentPolicy, "receipts"): NOT_CALLABLE,
+    (Banner, "languages"): ["EN"],
+    (Banner, "texts"): {"en": {"banner.titel": "Cookies?"}},
+    (Banner, "template"): "<div>",
+    (Banner, "stylesheet"): "https://cdn.example/banner.css",
+    (Banner, "builtin_styles"): "yes",
+    (Banner, "embeds"): "youtube",
+    (Banner, "youtube_nocookie"): 1,
+    (Banner, "skip_paths"): ["admin"],
+    (Banner, "skip_header"): "hx request",
+    (JsonLinesReceipts, "path"): 42,
+    (JsonLinesReceipts, "fsync"): "yes",
 }
 
 

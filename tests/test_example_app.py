@@ -32,10 +32,9 @@ def client(address: str = "127.0.0.1") -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=transport, base_url="http://testserver")
 
 
-def banner_hidden(page: str) -> bool:
-    match = re.search(r'<section id="privacy-banner"[^>]*>', page)
-    assert match is not None, "no consent banner on the page"
-    return re.search(r"\shidden(?=[\s>])", match.group(0)) is not None
+def banner_shown(page: str) -> bool:
+    """Whether privmw injected its banner (it does so only for undecided visitors)."""
+    return page.count('<section id="privmw-banner"') == 1
 
 
 async def test_example_pages() -> None:
@@ -68,11 +67,15 @@ async def test_trackers_are_neutralised_and_banner_shown_without_consent() -> No
     assert PIXEL_GATED in page
     assert YOUTUBE_LIVE not in page
     assert '<script src="/privacy/privmw.js" defer' in page
-    assert not banner_hidden(page)
-    assert '<form id="privacy-form" method="post" action="/privacy/consent">' in page
+    assert banner_shown(page)
+    # Right after <body>, before the app's own markup (first in the tab order).
+    assert re.search(
+        r"<body>\s*<link rel=\"stylesheet\" href=\"/privacy/consent/banner.css\">", page
+    )
+    assert '<form method="post" action="/privacy/consent" class="privmw-form"' in page
     for name in ("preferences", "analytics", "marketing"):
-        assert f'<label for="consent-{name}">' in page
-        assert f'id="consent-{name}" name="{name}"' in page
+        assert f'<label for="privmw-c-{name}">' in page
+        assert f'id="privmw-c-{name}" name="{name}" value="on" aria-describedby' in page
     # No live third-party URL anywhere: only the neutralised data-privmw-src copies.
     assert re.search(r'(?<![-\w])(?:src|href)="https?://', page) is None
 
@@ -87,14 +90,17 @@ async def test_form_post_then_server_renders_allowed_tags() -> None:
         assert saved.status_code == 303
         assert saved.headers["location"] == "/articles/truncated-addresses"
         page = (await c.get("/articles/truncated-addresses")).text
-        reopened = (await c.get("/?privacy-settings=1")).text
+        reopened = (await c.get("/privacy/consent/form?next=/")).text
+        fragment = (await c.get("/privacy/consent/banner?next=/")).text
         visitor = (await c.get("/api/visitor")).json()
     assert GTAG_LIVE in page
     assert PIXEL_GATED in page  # marketing still gated
     assert YOUTUBE_LIVE not in page
-    assert banner_hidden(page)
-    assert not banner_hidden(reopened)
+    assert not banner_shown(page)
+    assert '<script src="/privacy/consent/banner.js" defer' in page  # to reopen it
     assert 'value="withdraw"' in reopened
+    assert 'name="analytics" value="on" checked' in reopened
+    assert fragment.startswith('<section id="privmw-banner"')
     assert visitor["allowed"] == ["analytics"]
     assert visitor["consent_mode"]["analytics_storage"] == "granted"
 
@@ -109,10 +115,11 @@ async def test_gpc_denies_marketing_after_accept_all() -> None:
         )
         assert saved.status_code == 303
         page = (await c.get("/")).text
+        settings = (await c.get("/privacy/consent/banner?next=/")).text
     assert GTAG_LIVE in page
     assert PIXEL_GATED in page
     assert YOUTUBE_LIVE not in page
-    assert "Global Privacy Control" in page
+    assert "Global Privacy Control, so Marketing stay refused" in settings
 
 
 async def test_cross_site_consent_post_is_refused() -> None:

@@ -2,9 +2,13 @@
 
 A small but realistic site: the home and article pages carry the official
 snippets of Google tag (GA4), Google Tag Manager, Meta Pixel, Hotjar and a
-YouTube embed, exactly as their vendors publish them; privmw neutralises them
-until the visitor consents. The consent banner posts to privmw's own consent
-endpoints, works without JavaScript and activates tags in place with it.
+YouTube embed and a Google Maps embed, exactly as their vendors publish them;
+privmw neutralises them until the visitor consents. The consent banner is
+privmw's own (``Banner``): rendered by the server into each page for a visitor
+who has not chosen, in their language, posting to privmw's consent endpoints;
+it works without JavaScript and activates tags in place with it. Blocked
+embeds become two-click placeholders. Each choice leaves a receipt (proof of
+consent, no personal data) in ``logs/consent-receipts.jsonl``.
 
 Embedded default configuration, in-memory everything (no Redis). The only
 files written are the anonymous access log's, in ``logs/`` next to this file,
@@ -17,6 +21,7 @@ make one.
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -28,8 +33,10 @@ from starlette.types import Receive, Scope, Send
 
 from privmw import (
     AccessLog,
+    Banner,
     ConsentPolicy,
     IPScrubFilter,
+    JsonLinesReceipts,
     PrivacyContext,
     PrivacyMiddleware,
     RateLimit,
@@ -48,13 +55,20 @@ CONSENT = ConsentPolicy(
     revision="2026-01",
     gpc_last_update="2026-11-22",  # when our GPC handling last changed
     cookies={"demo_session": "necessary"},
+    # Proof of consent: one JSON line per choice (no address, no user agent).
+    receipts=JsonLinesReceipts(
+        os.environ.get("PRIVMW_RECEIPTS") or LOG_DIR / "consent-receipts.jsonl"
+    ),
 )
+
+#: privmw's consent banner, with two-click placeholders for videos and maps.
+BANNER = Banner(embeds=("youtube", "vimeo", "google-maps"), youtube_nocookie=True)
 
 #: A generous site-wide limit, and a strict one for login attempts.
 RATE_LIMIT = RateLimit(
     "600/minute",
     routes=(Route("/login", "5/minute", methods=("POST",)),),
-    exempt=("/static/", "/privacy/privmw.js"),
+    exempt=("/static/", "/privacy/privmw.js", "/privacy/consent/banner."),
 )
 
 #: One anonymous JSON line per request, daily files kept 7 days.
@@ -71,7 +85,18 @@ SETTINGS: dict[str, Any] = {
     "disclosure_path": "/.well-known/privacy-manifest.json",
     # The services the pages embed: the privacy page lists these (and any other
     # privmw sees in the pages). privmw gates all the vendors it knows anyway.
-    "vendors": ["google-analytics", "google-tag-manager", "meta-pixel", "hotjar", "youtube"],
+    "vendors": [
+        "google-analytics",
+        "google-tag-manager",
+        "meta-pixel",
+        "hotjar",
+        "youtube",
+        "google-maps",
+    ],
+    # A map here remembers nothing about visitors for us: the site files it
+    # under preferences, not marketing (privmw's default for Google Maps).
+    "vendor_categories": {"google-maps": "preferences"},
+    "banner": BANNER,
 }
 
 
@@ -94,12 +119,6 @@ DISCLOSURE_HTML = PrivacyMiddleware(_unused, **SETTINGS).disclosure().to_html(he
 for name in ("uvicorn.access", "uvicorn.error"):
     logging.getLogger(name).addFilter(IPScrubFilter())
 
-CATEGORY_TEXT = {
-    "preferences": "Remembers your settings, such as the chat window.",
-    "analytics": "Audience measurement: Google Analytics, Google Tag Manager, Hotjar.",
-    "marketing": "Advertising and embedded videos: Meta Pixel, YouTube.",
-}
-
 ARTICLES = {
     "truncated-addresses": {
         "title": "Why we truncate your IP address",
@@ -121,24 +140,11 @@ Privacy = Annotated[PrivacyContext, Depends(privacy)]
 
 
 def page(request: Request, template: str, title: str, **extra: Any) -> HTMLResponse:
-    """Render ``template`` with what every page needs for the banner and footer."""
+    """Render ``template``; privmw adds the consent banner itself when it is needed."""
     ctx: PrivacyContext = request.state.privacy
-    reopen = request.query_params.get("privacy-settings") == "1"
     context = {
         "title": title,
         "privacy": ctx,
-        "categories": [
-            {
-                "name": name,
-                "label": name.capitalize(),
-                "text": CATEGORY_TEXT.get(name, ""),
-                "checked": ctx.consent is not None and name in ctx.consent,
-                "denied": name in ctx.denied,
-            }
-            for name in CONSENT.categories
-        ],
-        "allowed": [c for c in CONSENT.categories if ctx.allows(c)],
-        "show_banner": reopen or not ctx.decided,
         "consent_endpoint": CONSENT.path_prefix,
         **extra,
     }

@@ -11,7 +11,16 @@ from __future__ import annotations
 from ._errors import ConfigurationError
 from .accesslog import AccessLog
 from .clientip import truncate_ip
-from .consent import CCCookieReader, ConsentPolicy, CookiebotReader, KlaroReader, TCFReader
+from .consent import (
+    Banner,
+    CCCookieReader,
+    ConsentPolicy,
+    ConsentReceipt,
+    CookiebotReader,
+    JsonLinesReceipts,
+    KlaroReader,
+    TCFReader,
+)
 from .context import PrivacyContext
 from .csp import ContentSecurityPolicy
 from .dependencies import get_privacy
@@ -37,14 +46,17 @@ __version__ = "0.1.0.dev0"
 
 __all__ = [
     "AccessLog",
+    "Banner",
     "Bans",
     "CCCookieReader",
     "ConfigurationError",
     "ConsentPolicy",
+    "ConsentReceipt",
     "ContentSecurityPolicy",
     "CookiebotReader",
     "Disclosure",
     "IPScrubFilter",
+    "JsonLinesReceipts",
     "Key",
     "KlaroReader",
     "Limit",

@@ -21,15 +21,18 @@ message:
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import anyio
 
-from ._headers import VARY_VALUE, Headers, Response, merge_vary
+from ._headers import VARY_TOKENS, VARY_VALUE, Headers, Response, merge_vary
 from ._stats import Counters
 from ._types import Message, Scope, Send
 from .cookies import CookieGate, set_cookie_name
 from .tags._runtime import PageTransform, TagRuntime, rewritable
+
+if TYPE_CHECKING:
+    from .consent._banner import Injection
 
 __all__: list[str] = []
 
@@ -39,6 +42,8 @@ _VARY = b"vary"
 _CONTENT_LENGTH = b"content-length"
 _PERMISSIONS = b"permissions-policy"
 _CSP = b"content-security-policy"
+#: An HTML page that may carry the banner also depends on these request headers.
+_BANNER_VARY = (*VARY_TOKENS, b"Accept-Language", b"Sec-Fetch-Dest")
 
 
 class Observer(Protocol):
@@ -80,10 +85,13 @@ class Responder:
         tags: the tag runtime (``None``: tag gating is off).
         observer: the access log's record of this request (or ``None``).
         stats: the middleware's counters (dropped ``Set-Cookie`` by category).
+        banner: ``(html headers, nonce) -> Injection | None``: what the consent
+            banner adds to this HTML response (``None``: no banner).
     """
 
     __slots__ = (
         "_allows",
+        "_banner",
         "_extra",
         "_gate",
         "_observer",
@@ -108,8 +116,10 @@ class Responder:
         tags: TagRuntime | None = None,
         observer: Observer | None = None,
         stats: Counters | None = None,
+        banner: Callable[[Headers, str | None], Injection | None] | None = None,
     ) -> None:
         self._send = send
+        self._banner = banner
         self._scope = scope
         self._allows = allows
         self._extra = extra
@@ -187,7 +197,8 @@ class Responder:
         if tags is not None and rewritable(headers):
             headers, nonce = self._html_headers(headers, tags)
             message["headers"] = headers
-            self._transform = tags.transform(self._allows, nonce, self._scope, message)
+            injection = self._banner(headers, nonce) if self._banner is not None else None
+            self._transform = tags.transform(self._allows, nonce, self._scope, message, injection)
             self._start = message
             return True
         message["headers"] = headers
@@ -240,7 +251,7 @@ class Responder:
             if name == _CSP and app_csp is None:
                 app_csp = pair[1]
             out.append(pair)
-        out.append((b"vary", merge_vary(varies)))
+        out.append((b"vary", merge_vary(varies, _BANNER_VARY if self._banner else VARY_TOKENS)))
         added, nonce = tags.html_headers(self._allows, perms, app_csp)
         out.extend(added)
         return out, nonce

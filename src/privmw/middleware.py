@@ -30,12 +30,15 @@ them). ``__call__`` is the request flow of ``design.md``, one call a step:
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os
-from collections.abc import Awaitable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from ._headers import Request, Response, header_map, problem
+from ._headers import Headers, Request, Response, header_map, problem
+from ._i18n import Catalogues
+from ._pages import ratelimit_texts
 from ._responder import Observer, Responder, send_response
 from ._secrets import PSEUDONYM, RATELIMIT, Secrets, hkdf
 from ._stats import Counters
@@ -44,7 +47,9 @@ from ._validate import check_bool, check_path, check_seconds, fail, suggest
 from .accesslog import AccessLog
 from .clientip import PROXY_HEADERS, ClientResolver
 from .consent import ConsentPolicy
+from .consent._banner import BannerRuntime, Injection
 from .consent._runtime import ConsentRuntime, is_https
+from .consent.banner import Banner
 from .consent.cookie import signing_keys
 from .consent.endpoints import GPC_PATH, MAX_BODY, ConsentEndpoints
 from .context import NECESSARY, PrivacyContext
@@ -141,6 +146,12 @@ class PrivacyMiddleware:
 
     Call :meth:`startup` and :meth:`shutdown` yourself only when the server
     sends no ``lifespan`` events; otherwise privmw handles them itself.
+        banner: inject privmw's consent banner into HTML pages for visitors
+            who have not decided: ``True`` uses ``Banner()``, a
+            :class:`~privmw.Banner` configures it (languages, texts, template,
+            embed placeholders); default off. Needs consent and tag gating on.
+            Whatever this says, the consent form page and the HTML 429 page
+            for browsers are in the visitor's language.
     """
 
     def __init__(
@@ -164,6 +175,7 @@ class PrivacyMiddleware:
         vendor_categories: Mapping[str, str] | None = None,
         secret: str | bytes | Sequence[str | bytes] | None = None,
         insecure_ephemeral_secret: bool = False,
+        banner: Banner | bool | None = None,
     ) -> None:
         if not callable(app):
             fail(_OWNER, "app", "an ASGI app (async callable)", app)
@@ -199,6 +211,20 @@ class PrivacyMiddleware:
             gate = tags if tags.enabled else None
         else:
             fail(_OWNER, "tags", "a privmw.TagGate, True or False", tags)
+        if banner is True:
+            banner = Banner()
+        elif banner is False:
+            banner = None
+        elif banner is not None and not isinstance(banner, Banner):
+            fail(_OWNER, "banner", "a privmw.Banner, True, False or None", banner)
+        if banner is not None and (policy is None or gate is None):
+            fail(
+                _OWNER,
+                "banner",
+                "None when consent or tags is off (the banner is injected by the tag rewriter "
+                "and posts to the consent endpoints); switch both on",
+                banner,
+            )
         if rate_limit is not None and not isinstance(rate_limit, RateLimit):
             fail(_OWNER, "rate_limit", 'RateLimit("120/minute") or None', rate_limit)
         if access_log is not None and not isinstance(access_log, AccessLog):
@@ -278,15 +304,24 @@ class PrivacyMiddleware:
             if policy is not None
             else None
         )
-        self._endpoints = ConsentEndpoints(self.consent) if self.consent is not None else None
+        #: The banner's routes, the translated form page and per-page injection.
+        self.banner = BannerRuntime(banner, policy, self.registry) if policy is not None else None
+        self._catalogues = self.banner.catalogues if self.banner is not None else Catalogues()
+        self._endpoints = (
+            ConsentEndpoints(self.consent, form_page=self.banner.form_page)
+            if self.consent is not None and self.banner is not None
+            else None
+        )
         self.tag_gate = gate
         self.tags = (
             TagRuntime(gate, self.registry, stats=self.counters) if gate is not None else None
         )
         self.rate_limit = rate_limit
-        self.limiter = (
-            Limiter(rate_limit, secret=ratelimit_root) if rate_limit is not None else None
-        )
+        limits = rate_limit
+        if limits is not None and limits.texts is None:
+            # The refusal page for browsers, in the visitor's language (privmw's catalogues).
+            limits = dataclasses.replace(limits, texts=ratelimit_texts(self._catalogues))
+        self.limiter = Limiter(limits, secret=ratelimit_root) if limits is not None else None
         self.access_log = access_log
         self.disclosure_path = disclosure_path
         self._started = False
@@ -301,6 +336,9 @@ class PrivacyMiddleware:
                     if route == GPC_PATH
                     else "ConsentPolicy.path_prefix"
                 )
+        if self.banner is not None:
+            for route in sorted(self.banner.routes):
+                _claim(owners, route, "ConsentPolicy.path_prefix")
         if self.tags is not None:
             _claim(owners, self.tags.script_path, "TagGate.script_path")
         if disclosure_path is not None:
@@ -610,6 +648,7 @@ class PrivacyMiddleware:
                 else:
                     extra.extend(more)  # in place: it is the rate-limit ticket's list
         if consent is not None or tags is not None or extra is not None or observer is not None:
+            banner = self.banner
             send = Responder(
                 send,
                 scope,
@@ -620,6 +659,9 @@ class PrivacyMiddleware:
                 tags=tags,
                 observer=observer,
                 stats=self.counters,
+                banner=_injector(banner, scope, context)
+                if banner is not None and banner.config is not None
+                else None,
             )
         return self.app(scope, receive, send)
 
@@ -679,6 +721,12 @@ class PrivacyMiddleware:
         tags = self.tags
         if tags is not None and path == tags.script_path:
             return tags.script_response(method)
+        banner = self.banner
+        if banner is not None and path in banner.routes:
+            query = scope.get("query_string", b"").decode("latin-1")
+            return banner.respond(
+                Request(method, path, header_map(scope["headers"]), query=query), context
+            )
         endpoints = self._endpoints
         if endpoints is None or path not in endpoints.routes:
             return None  # pragma: no cover - every builtin path has an owner
@@ -788,3 +836,14 @@ async def _check_redis(store: Any, config: RateLimit) -> None:
             "until it answers",
             type(exc).__name__,
         )
+
+
+def _injector(
+    banner: BannerRuntime, scope: Scope, context: PrivacyContext
+) -> Callable[[Headers, str | None], Injection | None]:
+    """The banner's decision for this request's HTML response, taken when the response starts."""
+
+    def inject(headers: Headers, nonce: str | None) -> Injection | None:
+        return banner.injection(scope, context, headers, nonce)
+
+    return inject

@@ -384,10 +384,15 @@ class ConsentRuntime:
         """The consent-signing keys, current first (``()``: cookies are unsigned)."""
         return self._keys
 
-    def encode(self, categories: frozenset[str] | set[str], now: int) -> str:
-        """The cookie value for a choice made at ``now``, signed with the current key."""
+    def encode(
+        self, categories: frozenset[str] | set[str], now: int, receipt: str | None = None
+    ) -> str:
+        """The cookie value for a choice made at ``now``, signed with the current key.
+
+        ``receipt``: the id of the choice's :class:`~privmw.ConsentReceipt`, kept in it.
+        """
         policy = self.policy
-        return encode(categories, policy.categories, policy.revision, self._keys, now)
+        return encode(categories, policy.categories, policy.revision, self._keys, now, receipt)
 
     def set_cookie(self, value: str, max_age: int, https: bool) -> bytes:
         """The ``Set-Cookie`` of the consent cookie, named and scoped as the endpoints set it."""

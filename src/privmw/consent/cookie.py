@@ -5,7 +5,10 @@
     1.<revision>.<unix-seconds>.<category>~<category>[.<signature>]
 
 ``1`` is the format version; the categories are those given (none when the
-visitor rejected all); the signature is HMAC-SHA256 (first 128 bits,
+visitor rejected all), optionally followed by ``~@<receipt id>`` (the proof of
+consent's id, :mod:`privmw.consent.receipts`: ``@`` cannot start a category
+name, so readers that predate it ignore the token, and the signature covers
+it); the signature is HMAC-SHA256 (first 128 bits,
 base64url) over everything before it, present when privmw has a secret
 (``PrivacyMiddleware(secret=...)``, ``PRIVMW_SECRET``, or the
 ``ConsentPolicy(secret=...)`` override). The signing key is derived from the
@@ -42,6 +45,8 @@ MAX_COOKIE = 1024
 #: A timestamp this far in the future still counts (clock skew between hosts).
 FUTURE_SKEW = 86400
 _SIG_BYTES = 16
+#: Marks the receipt-id token in the categories field.
+RECEIPT = "@"
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,10 +85,11 @@ def encode(
     revision: str,
     keys: Sequence[bytes],
     now: int,
+    receipt: str | None = None,
 ) -> str:
     """A cookie value, signed with ``keys[0]`` (unsigned when ``keys`` is empty)."""
     given = set(categories)
-    cats = "~".join(c for c in order if c in given)
+    cats = "~".join([*(c for c in order if c in given), *((RECEIPT + receipt,) if receipt else ())])
     payload = f"{COOKIE_VERSION}.{revision}.{now}.{cats}"
     return f"{payload}.{_sign(keys[0], payload)}" if keys else payload
 

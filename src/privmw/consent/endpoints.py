@@ -9,8 +9,15 @@ Routes (default prefix ``/privacy/consent``):
   ``303 See Other`` to a same-origin page (``next`` field, else a same-origin
   ``Referer``, else ``/``);
 * ``DELETE {prefix}`` and ``POST {prefix}/withdraw``: withdraw consent;
-* ``GET {prefix}/form``: a minimal HTML page with that form;
+* ``GET {prefix}/form``: an HTML page with that form, in the visitor's language;
 * ``GET /.well-known/gpc.json``: ``{"gpc": true, "lastUpdate": "..."}``.
+
+A form post that asks for ``Accept: application/json`` (the banner's script)
+gets the JSON answer instead of the redirect. Each change builds a
+:class:`~privmw.ConsentReceipt` for ``ConsentPolicy.receipts``; its ``source``
+is the form's ``source`` field or the ``?source=`` query (``banner``,
+``form``, ``placeholder``, ``api``, ``import``), else ``form`` for forms and
+``api`` for JSON.
 
 Cross-site ``POST``/``DELETE`` are refused with 403 (``Sec-Fetch-Site``,
 else ``Origin``, else ``Referer``). Withdrawing, or narrowing a choice,
@@ -25,22 +32,34 @@ References:
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
-from privmw._headers import HTML, JSON, PRIVATE, Request, Response, not_allowed, problem
+from privmw._headers import (
+    HTML,
+    JSON,
+    NO_STORE,
+    PRIVATE,
+    VARY_VALUE,
+    Request,
+    Response,
+    not_allowed,
+    problem,
+)
 from privmw.context import NECESSARY, PrivacyContext
 from privmw.cookies import expiry_headers, parse_cookie_header
 
 from ._form import render_page
 from ._runtime import ConsentRuntime, consent_names
+from .receipts import SOURCES, ConsentReceipt, deliver, new_receipt_id, receipt_id
 
 __all__: list[str] = []
 
 GPC_PATH = "/.well-known/gpc.json"
 #: The largest request body the endpoints read.
 MAX_BODY = 16384
+_FORM_VARY = VARY_VALUE + b", Accept-Language"
 _TRUE = frozenset({"on", "1", "true", "yes", "y", "checked", "granted"})
 
 
@@ -79,6 +98,12 @@ def same_origin(headers: Mapping[str, str]) -> bool:
     return True
 
 
+def _wants_json(headers: Mapping[str, str]) -> bool:
+    """A form post whose sender asks for JSON first (the banner's ``fetch``)."""
+    accept = headers.get("accept", "")
+    return accept.lstrip().lower().startswith("application/json")
+
+
 def safe_next(value: str | None) -> str | None:
     """A same-origin path to redirect to, or ``None`` (no open redirect)."""
     if not value or len(value) > 2048 or not value.startswith("/"):
@@ -95,6 +120,7 @@ class ConsentEndpoints:
 
     __slots__ = (
         "_cookie_attrs",
+        "_form_page",
         "_gpc_body",
         "_host_name",
         "_offered",
@@ -104,8 +130,15 @@ class ConsentEndpoints:
         "runtime",
     )
 
-    def __init__(self, runtime: ConsentRuntime) -> None:
+    def __init__(
+        self,
+        runtime: ConsentRuntime,
+        *,
+        form_page: Callable[[Request, PrivacyContext, str], bytes] | None = None,
+    ) -> None:
         self.runtime = runtime
+        #: Renders ``GET {prefix}/form`` (the banner runtime's translated page).
+        self._form_page = form_page
         policy = runtime.policy
         prefix = policy.path_prefix
         self._prefix = prefix
@@ -146,8 +179,12 @@ class ConsentEndpoints:
             if method not in ("GET", "HEAD"):
                 return not_allowed("GET, HEAD")
             next_path = safe_next(dict(parse_qsl(request.query[:4096])).get("next")) or "/"
-            page = render_page(self.runtime.policy, context, prefix, next_path=next_path)
-            return Response(200, [*HTML, *PRIVATE], page.encode("utf-8"))
+            if self._form_page is not None:
+                body = self._form_page(request, context, next_path)
+            else:
+                page = render_page(self.runtime.policy, context, prefix, next_path=next_path)
+                body = page.encode("utf-8")
+            return Response(200, [*HTML, *NO_STORE, (b"vary", _FORM_VARY)], body)
         withdraw = path == prefix + "/withdraw"
         if method in ("GET", "HEAD") and not withdraw:
             return Response(200, [*JSON, *PRIVATE], self._state_body(context))
@@ -168,8 +205,12 @@ class ConsentEndpoints:
                 form = dict(parse_qsl(text, keep_blank_values=True, max_num_fields=64))
             except ValueError:
                 return problem(400, "Bad Request", "the form could not be read")
+        source = form.get("source") or dict(parse_qsl(request.query[:512])).get("source")
+        if source not in SOURCES:
+            source = "form" if is_form else "api"
+        redirect = form if is_form and not _wants_json(headers) else None
         if method == "DELETE" or withdraw or form.get("action") == "withdraw":
-            return self._respond(None, request, context, form if is_form else None)
+            return self._respond(None, request, context, redirect, "withdraw", source)
         if is_form:
             action = form.get("action", "save")
             if action == "accept-all":
@@ -182,7 +223,7 @@ class ConsentEndpoints:
                 )
             else:
                 return problem(400, "Bad Request", f"unknown action {action[:40]!r}")
-            return self._respond(chosen, request, context, form)
+            return self._respond(chosen, request, context, redirect, action, source)
         if ctype != "application/json":
             return problem(
                 415,
@@ -208,7 +249,7 @@ class ConsentEndpoints:
                 )
             if value:
                 picked.add(key)
-        return self._respond(frozenset(picked), request, context, None)
+        return self._respond(frozenset(picked), request, context, None, "save", source)
 
     def _respond(
         self,
@@ -216,8 +257,10 @@ class ConsentEndpoints:
         request: Request,
         context: PrivacyContext,
         form: dict[str, str] | None,
+        action: str,
+        source: str,
     ) -> Response:
-        """Store (or withdraw) a choice; expire what is no longer allowed."""
+        """Store (or withdraw) a choice; expire what is no longer allowed; give a receipt."""
         runtime = self.runtime
         policy = runtime.policy
         headers = request.headers
@@ -225,12 +268,14 @@ class ConsentEndpoints:
         # Over HTTPS the cookie is __Host-<name>: only this host can set it.
         hosted = request.https and self._host_name is not None
         name = self._host_name if hosted else self._plain_name
+        rid = new_receipt_id()
+        now = int(policy.clock())
         if chosen is None:
             cookie = f"{name}={self._cookie_attrs}{secure}".replace(
                 f"Max-Age={policy.max_age}", "Max-Age=0"
             )
         else:
-            value = runtime.encode(chosen, int(policy.clock()))
+            value = runtime.encode(chosen, now, rid)
             cookie = f"{name}={value}{self._cookie_attrs}{secure}"
         new = PrivacyContext(
             context.client,
@@ -242,6 +287,27 @@ class ConsentEndpoints:
             denied=context.denied,
         )
         pairs = parse_cookie_header(headers.get("cookie", ""))
+        if policy.receipts is not None:
+            # the cookie in use (__Host- over HTTPS), else the plain-named one
+            old = next((v for k, v in pairs if k == name), None) or next(
+                (v for k, v in pairs if k == self._plain_name), None
+            )
+            granted = tuple(c for c in policy.categories if chosen and c in chosen)
+            receipt = ConsentReceipt(
+                id=rid,
+                revision=policy.revision,
+                action=action,
+                granted=granted,
+                refused=tuple(c for c in policy.categories if c not in granted),
+                time=now,
+                gpc=context.gpc,
+                dnt=context.dnt,
+                signal_denied=tuple(c for c in policy.categories if c in context.denied),
+                source=source,
+                # only a cookie that is valid now is the receipt this one replaces
+                replaces=receipt_id(old) if old and context.consent is not None else None,
+            )
+            deliver(policy.receipts, receipt)
         stale = runtime.gate.stale(pairs, new.allows)
         domain = runtime.domain_for(headers.get("host", ""))
         out: list[tuple[bytes, bytes]] = [(b"set-cookie", cookie.encode("ascii"))]

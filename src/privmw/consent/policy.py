@@ -23,6 +23,7 @@ from privmw.cookies import registrable_domain
 from privmw.trackers import Vendor
 
 from .interop import ConsentReader
+from .receipts import ConsentReceipt
 
 __all__ = ["ConsentPolicy"]
 
@@ -106,6 +107,9 @@ class ConsentPolicy:
             entries given here still feed the middleware's one registry.
         tracking_status: send the DNT ``Tk`` response header with this value
             (``"N"``, ``"T"``, ``"C"``, ...); default off.
+        receipts: called with a :class:`~privmw.ConsentReceipt` after each
+            consent change (proof of consent, GDPR art. 7(1)); e.g.
+            :class:`~privmw.JsonLinesReceipts`. Default ``None``: none kept.
         clock: time source in seconds (injected by tests).
 
     References:
@@ -130,6 +134,9 @@ class ConsentPolicy:
     cookies: Mapping[str, str] = field(default_factory=dict)
     vendors: Sequence[Vendor] = ()
     tracking_status: str | None = None
+    receipts: Callable[[ConsentReceipt], object] | None = field(
+        default=None, repr=False, compare=False
+    )
     clock: Callable[[], float] = field(default=time.time, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -250,6 +257,11 @@ class ConsentPolicy:
             raise ConfigurationError(
                 f"{_OWNER}: tracking_status must be None or one of "
                 f"{''.join(sorted(_TK_VALUES))!r} (e.g. 'N'), got {self.tracking_status!r}"
+            )
+        if self.receipts is not None and not callable(self.receipts):
+            raise ConfigurationError(
+                f"{_OWNER}: receipts must be a callable taking a privmw.ConsentReceipt "
+                f"(e.g. privmw.JsonLinesReceipts('receipts.jsonl')) or None, got {self.receipts!r}"
             )
         if not callable(self.clock):
             raise ConfigurationError(f"{_OWNER}: clock must be callable, got {self.clock!r}")

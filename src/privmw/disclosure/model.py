@@ -128,14 +128,22 @@ class Disclosure:
     def to_json(self, *, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
 
-    def to_markdown(self, *, heading_level: int = 2) -> str:
-        """Markdown, one heading per section (``##`` by default)."""
+    def to_markdown(self, *, heading_level: int = 2, language: str = "en") -> str:
+        """Markdown, one heading per section (``##`` by default).
+
+        ``language``: the fixed texts ("Purpose", "Retention", ...) in one of
+        privmw's languages (en, de, fr, es, it, nl, pl, pt).
+        """
         from .render import to_markdown
 
-        return to_markdown(self, heading_level=heading_level)
+        return to_markdown(self, heading_level=heading_level, language=language)
 
-    def to_html(self, *, heading_level: int = 2) -> str:
-        """An HTML fragment (no scripts, styles or external assets), every value escaped."""
+    def to_html(self, *, heading_level: int = 2, language: str = "en") -> str:
+        """An HTML fragment (no scripts, styles or external assets), every value escaped.
+
+        ``language``: the fixed texts in one of privmw's languages, as for
+        :meth:`to_markdown`.
+        """
         from .render import to_html
 
-        return to_html(self, heading_level=heading_level)
+        return to_html(self, heading_level=heading_level, language=language)

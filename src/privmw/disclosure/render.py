@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from privmw._headers import Response, not_allowed
+from privmw._i18n import SHIPPED, shipped_catalogue
 
 if TYPE_CHECKING:
     from .model import Disclosure, Section, Table
@@ -25,13 +26,24 @@ def _label(key: str) -> str:
     return key.replace("_", " ")
 
 
-def _scalar(value: object) -> str:
+def _fixed(language: str) -> dict[str, str]:
+    """The fixed texts (headings, yes/no) in ``language`` (English when not shipped)."""
+    texts = shipped_catalogue(language if language in SHIPPED else "en")
+    return {
+        k.removeprefix("disclosure."): v for k, v in texts.items() if k.startswith("disclosure.")
+    }
+
+
+_EN = _fixed("en")
+
+
+def _scalar(value: object, fixed: dict[str, str] = _EN) -> str:
     if value is True:
-        return "yes"
+        return fixed["yes"]
     if value is False:
-        return "no"
+        return fixed["no"]
     if value is None:
-        return "none"
+        return fixed["none"]
     return str(value)
 
 
@@ -39,19 +51,19 @@ def _is_scalar_list(value: object) -> bool:
     return isinstance(value, list) and all(not isinstance(v, (list, dict)) for v in value)
 
 
-def _md_details(value: object, indent: int) -> list[str]:
+def _md_details(value: object, indent: int, fixed: dict[str, str] = _EN) -> list[str]:
     pad = "  " * indent
     out: list[str] = []
     if isinstance(value, dict):
         for key, item in value.items():
             if isinstance(item, (dict, list)) and not _is_scalar_list(item):
                 out.append(f"{pad}- {_md(_label(key))}:")
-                out += _md_details(item, indent + 1)
+                out += _md_details(item, indent + 1, fixed)
             elif isinstance(item, list):
-                shown = ", ".join(_md(_scalar(v)) for v in item) or "none"
+                shown = ", ".join(_md(_scalar(v, fixed)) for v in item) or fixed["none"]
                 out.append(f"{pad}- {_md(_label(key))}: {shown}")
             else:
-                out.append(f"{pad}- {_md(_label(key))}: {_md(_scalar(item))}")
+                out.append(f"{pad}- {_md(_label(key))}: {_md(_scalar(item, fixed))}")
     elif isinstance(value, list):
         for item in value:
             if isinstance(item, dict) and all(
@@ -61,35 +73,35 @@ def _md_details(value: object, indent: int) -> list[str]:
                 parts = [
                     f"{_md(_label(k))}: "
                     + (
-                        ", ".join(_md(_scalar(x)) for x in v) or "none"
+                        ", ".join(_md(_scalar(x, fixed)) for x in v) or fixed["none"]
                         if isinstance(v, list)
-                        else _md(_scalar(v))
+                        else _md(_scalar(v, fixed))
                     )
                     for k, v in item.items()
                 ]
                 out.append(f"{pad}- " + " — ".join(parts))
             elif isinstance(item, (dict, list)):
                 out.append(f"{pad}-")
-                out += _md_details(item, indent + 1)
+                out += _md_details(item, indent + 1, fixed)
             else:
-                out.append(f"{pad}- {_md(_scalar(item))}")
+                out.append(f"{pad}- {_md(_scalar(item, fixed))}")
     else:
-        out.append(f"{pad}- {_md(_scalar(value))}")
+        out.append(f"{pad}- {_md(_scalar(value, fixed))}")
     return out
 
 
-def _html_details(value: object) -> str:
+def _html_details(value: object, fixed: dict[str, str] = _EN) -> str:
     esc = html.escape
     if isinstance(value, dict):
         rows = "".join(
-            f"<dt>{esc(_label(k))}</dt><dd>{_html_details(v)}</dd>" for k, v in value.items()
+            f"<dt>{esc(_label(k))}</dt><dd>{_html_details(v, fixed)}</dd>" for k, v in value.items()
         )
         return f"<dl>{rows}</dl>"
     if isinstance(value, list):
         if _is_scalar_list(value):
-            return esc(", ".join(_scalar(v) for v in value)) if value else "none"
-        return "<ul>" + "".join(f"<li>{_html_details(v)}</li>" for v in value) + "</ul>"
-    return esc(_scalar(value))
+            return esc(", ".join(_scalar(v, fixed) for v in value)) if value else fixed["none"]
+        return "<ul>" + "".join(f"<li>{_html_details(v, fixed)}</li>" for v in value) + "</ul>"
+    return esc(_scalar(value, fixed))
 
 
 #: A URL rendered as a link: http(s), and no byte that could leave the
@@ -162,51 +174,61 @@ def _other_details(section: Section) -> dict[str, object]:
     return details
 
 
-def to_markdown(disclosure: Disclosure, *, heading_level: int = 2) -> str:
-    """Markdown, one heading per section (``##`` by default)."""
+def to_markdown(disclosure: Disclosure, *, heading_level: int = 2, language: str = "en") -> str:
+    """Markdown, one heading per section (``##`` by default).
+
+    ``language`` picks the fixed texts ("Purpose", "Retention", yes/no) from
+    privmw's catalogues; the sections' own texts come from the configuration.
+    """
+    fixed = _fixed(language)
     hashes = "#" * max(1, min(heading_level, 6))
     out: list[str] = []
     for s in disclosure.sections:
         out.append(f"{hashes} {_md(s.title)}")
         out.append("")
         if s.purpose:
-            out += [f"**Purpose:** {_md(s.purpose)}", ""]
+            out += [f"**{_md(fixed['purpose'])}:** {_md(s.purpose)}", ""]
         if s.data:
-            out += ["**What is processed:**", ""]
+            out += [f"**{_md(fixed['data'])}:**", ""]
             out += [f"- {_md(item)}" for item in s.data]
             out.append("")
         if s.retention:
-            out += [f"**Retention:** {_md(s.retention)}", ""]
+            out += [f"**{_md(fixed['retention'])}:** {_md(s.retention)}", ""]
         if s.table is not None and _rows(s):
             out += [*_md_table(s, s.table), ""]
         details = _other_details(s)
         if details:
-            out += ["**Details:**", ""]
-            out += _md_details(details, 0)
+            out += [f"**{_md(fixed['details'])}:**", ""]
+            out += _md_details(details, 0, fixed)
             out.append("")
     return "\n".join(out).rstrip("\n") + "\n"
 
 
-def to_html(disclosure: Disclosure, *, heading_level: int = 2) -> str:
-    """An HTML fragment (no scripts, styles or external assets), every value escaped."""
+def to_html(disclosure: Disclosure, *, heading_level: int = 2, language: str = "en") -> str:
+    """An HTML fragment (no scripts, styles or external assets), every value escaped.
+
+    ``language`` picks the fixed texts, as for :func:`to_markdown`.
+    """
     level = max(1, min(heading_level, 6))
     esc = html.escape
+    fixed = _fixed(language)
     out = ['<div class="privmw-disclosure">']
     for s in disclosure.sections:
         out.append(f'<section id="privacy-{esc(s.id)}">')
         out.append(f"<h{level}>{esc(s.title)}</h{level}>")
         if s.purpose:
-            out.append(f"<p><strong>Purpose:</strong> {esc(s.purpose)}</p>")
+            out.append(f"<p><strong>{esc(fixed['purpose'])}:</strong> {esc(s.purpose)}</p>")
         if s.data:
             items = "".join(f"<li>{esc(item)}</li>" for item in s.data)
-            out.append(f"<p><strong>What is processed:</strong></p><ul>{items}</ul>")
+            out.append(f"<p><strong>{esc(fixed['data'])}:</strong></p><ul>{items}</ul>")
         if s.retention:
-            out.append(f"<p><strong>Retention:</strong> {esc(s.retention)}</p>")
+            out.append(f"<p><strong>{esc(fixed['retention'])}:</strong> {esc(s.retention)}</p>")
         if s.table is not None and _rows(s):
             out.append(_html_table(s, s.table))
         details = _other_details(s)
         if details:
-            out.append(f"<details><summary>Details</summary>{_html_details(details)}")
+            rendered = _html_details(details, fixed)
+            out.append(f"<details><summary>{esc(fixed['details'])}</summary>{rendered}")
             out.append("</details>")
         out.append("</section>")
     out.append("</div>")

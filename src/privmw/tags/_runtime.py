@@ -14,6 +14,7 @@ import json
 import secrets
 from collections.abc import Callable, Iterable
 from importlib import resources
+from typing import TYPE_CHECKING
 
 from privmw._cache import BoundedCache
 from privmw._headers import Headers, Response, find, not_allowed
@@ -21,7 +22,7 @@ from privmw._stats import Counters
 from privmw._types import Message, Scope
 from privmw.context import GOOGLE_CONSENT_TYPES, google_consent_mode
 from privmw.csp import PolicyBuilder, app_nonce, merge_permissions_policy
-from privmw.trackers import TrackerRegistry
+from privmw.trackers import TrackerRegistry, Vendor
 
 from ._encoding import (
     TRANSCODE,
@@ -41,6 +42,9 @@ from ._encoding import (
 from ._thirdparty import STRICT_HINT, STRICT_TLDS, ThirdParty, Verdicts
 from .gate import TagGate
 from .rewriter import HtmlRewriter, RewritePlan
+
+if TYPE_CHECKING:
+    from privmw.consent._banner import Injection
 
 __all__: list[str] = []
 
@@ -218,8 +222,13 @@ class TagRuntime:
         *,
         encoding: str = "utf-8",
         xml: bool = False,
+        injection: Injection | None = None,
     ) -> HtmlRewriter:
+        """A rewriter for one page (``injection``: what the consent banner adds to it)."""
         config = self.config
+        placeholder = config.placeholder
+        if injection is not None and injection.placeholder is not None:
+            placeholder = _first(injection.placeholder, placeholder)
         return HtmlRewriter(
             self.plan,
             allows,
@@ -229,7 +238,8 @@ class TagRuntime:
             loader=self.loader(nonce) if config.mode == "neutralise" else None,
             encoding=encoding,
             xml=xml,
-            placeholder=config.placeholder,
+            placeholder=placeholder,
+            after_body=injection.after_body if injection is not None else None,
         )
 
     def transform(
@@ -238,11 +248,13 @@ class TagRuntime:
         nonce: str | None,
         scope: Scope,
         start: Message | None = None,
+        injection: Injection | None = None,
     ) -> PageTransform:
-        """The sans-io body transform of one HTML response (``start``: its held start)."""
+        """The sans-io body transform of one HTML response (``start``: its held start;
+        ``injection``: the consent banner's)."""
         third = self.third_party
         verdicts = third.verdicts(allows, third.document_site(scope))
-        return PageTransform(self, verdicts, nonce, scope, start)
+        return PageTransform(self, verdicts, nonce, scope, start, injection)
 
     def unknown_hosts(self) -> dict[str, int]:
         """Unknown third-party host → HTML responses that carried it (bounded; for ``stats()``)."""
@@ -269,6 +281,7 @@ class PageTransform:
         "_allows",
         "_decided",
         "_inflaters",
+        "_injection",
         "_nonce",
         "_passthrough",
         "_refused",
@@ -289,8 +302,10 @@ class PageTransform:
         nonce: str | None,
         scope: Scope,
         start: Message | None = None,
+        injection: Injection | None = None,
     ) -> None:
         self._rt = runtime
+        self._injection = injection
         self._allows = allows
         self._nonce = nonce
         self._scope = scope
@@ -394,6 +409,7 @@ class PageTransform:
             self._nonce,
             encoding="utf-8" if self._transcoder else codec(name),
             xml=is_xml(essence),
+            injection=self._injection,
         )
         return data
 
@@ -444,7 +460,8 @@ class PageTransform:
         ):
             # strict mode's output depends on the page's site too
             site = allows.site if isinstance(allows, Verdicts) and rt.config.strict else ""
-            key = (body, (*rt.verdicts(allows), site))
+            banner = self._injection.key if self._injection is not None else ""
+            key = (body, (*rt.verdicts(allows), site, banner))
             hit = cache.get(key)
             if hit is not None:
                 out, self.changed, stats, hosts = hit
@@ -458,7 +475,9 @@ class PageTransform:
                 return _REFUSED
             if self._passthrough:
                 return body
-            rewriter = self._rewriter or rt.rewriter(self._allows, self._nonce)
+            rewriter = self._rewriter or rt.rewriter(
+                self._allows, self._nonce, injection=self._injection
+            )
             out = rewriter.feed(self._decode(data, True)) + rewriter.close()
         except BombError:
             self.failed = True
@@ -490,7 +509,9 @@ class PageTransform:
                 data = self._inflate(chunk)
             rewriter = self._rewriter
             if rewriter is None:
-                rewriter = self._rewriter = self._rt.rewriter(self._allows, self._nonce)
+                rewriter = self._rewriter = self._rt.rewriter(
+                    self._allows, self._nonce, injection=self._injection
+                )
             out = rewriter.feed(self._decode(data, False))
         except BombError:
             self.failed = True  # cut here: nothing past the bound is sent
@@ -531,3 +552,19 @@ def _stats(rewriter: HtmlRewriter) -> dict[str, int]:
         "overflowed": rewriter.overflowed,
         "escaped": rewriter.escaped,
     }
+
+
+def _first(
+    *hooks: Callable[[Vendor, str, list[tuple[str, str]]], bytes | None] | None,
+) -> Callable[[Vendor, str, list[tuple[str, str]]], bytes | None]:
+    """A placeholder hook asking each of ``hooks`` in turn (the banner's, then the app's)."""
+
+    def placeholder(vendor: Vendor, elem: str, attrs: list[tuple[str, str]]) -> bytes | None:
+        for hook in hooks:
+            if hook is not None:
+                out = hook(vendor, elem, attrs)
+                if out is not None:
+                    return out
+        return None
+
+    return placeholder

@@ -54,6 +54,7 @@ from privmw._cache import BoundedCache
 from privmw.trackers import TrackerRegistry, Vendor
 
 from . import _fetch, _grammar
+from ._inject import BodyInjector
 from ._inline import Finder, refresh_url, resolve
 from ._neutralise import neutral
 from ._tokenizer import ATTRS, NAME_AT, RAW_TAIL, TAG, TAG_PAT, RawEnd, TagScan, comment_end
@@ -322,6 +323,7 @@ class HtmlRewriter:
         depth: int = 0,
         xml: bool = False,
         observer: Callable[[bytes, bytes], None] | None = None,
+        after_body: bytes | None = None,
     ) -> None:
         if mode not in MODES:
             raise ValueError(f"HtmlRewriter: mode must be one of {MODES}, got {mode!r}")
@@ -342,6 +344,9 @@ class HtmlRewriter:
         self._base_set = False
         self._base_registry = False
         self._placeholder = placeholder
+        # after_body: bytes emitted after the first data-state <body> start tag (or at
+        # close), over this rewriter's output: privmw.tags._inject (the consent banner).
+        self._inject = BodyInjector(after_body, max_hold=max_tag_bytes) if after_body else None
         self._depth = depth
         self._state = DATA
         self._tail = b""
@@ -539,6 +544,10 @@ class HtmlRewriter:
     # -- feed ---------------------------------------------------------------------
 
     def feed(self, chunk: bytes) -> bytes:
+        out = self._feed(chunk)
+        return out if self._inject is None else self._inject.feed(out)
+
+    def _feed(self, chunk: bytes) -> bytes:
         out: list[bytes] = []
         if self._state == TAGHOLD:
             self._held += chunk
@@ -579,6 +588,9 @@ class HtmlRewriter:
         if self.neutralised and self._loader is not None:
             out.append(self._loader)
             self._loader = None
+        if self._inject is not None:
+            self.injected = True
+            return self._inject.feed(b"".join(out)) + self._inject.close()
         return b"".join(out)
 
     def _try_held(self, out: list[bytes], final: bool) -> bytes | None:
