@@ -39,6 +39,7 @@ from ._encoding import (
     prescan,
     sniffs_as_html,
 )
+from ._link import gate_fields
 from ._thirdparty import STRICT_HINT, STRICT_TLDS, ThirdParty, Verdicts
 from .gate import TagGate
 from .rewriter import HtmlRewriter, RewritePlan
@@ -191,6 +192,29 @@ class TagRuntime:
             out.append((csp.header, csp.build(allows, nonce if csp.uses_nonce else None)))
         return out, nonce
 
+    def gate_links(
+        self, fields: list[bytes], allows: Callable[[str], bool], scope: Scope
+    ) -> list[bytes] | None:
+        """``Link`` field values without the link-values naming a non-consented vendor.
+
+        ``fields`` are every ``Link`` value of one message (response start,
+        ``103 Early Hints``, trailers). ``None``: send them unchanged; else the
+        field values to send instead (``[]``: none). In strict mode an unknown
+        third party counts as a vendor nobody consented to, as in HTML.
+        Report-only mode changes nothing. See :mod:`privmw.tags._link`.
+        """
+        if self.config.mode == "report-only":
+            return None
+        third = self.third_party
+        verdicts = third.verdicts(allows, third.document_site(scope))
+        base = _origin(scope)
+
+        def blocked(url: str) -> bool:
+            vendor = third.match_url(url, base)
+            return vendor is not None and not verdicts(vendor.category)
+
+        return gate_fields(fields, blocked)
+
     def consent_mode_script(self, allows: Callable[[str], bool], nonce: str | None) -> bytes:
         """``<script>`` with ``gtag('consent','default',…)`` for this visitor's state."""
         key = tuple(bool(allows(c)) for c in self._gcm_categories)
@@ -262,6 +286,22 @@ class TagRuntime:
 
 
 _REFUSED = b"privmw: this response cannot be inspected for third-party tags, so it is not sent\n"
+
+
+def _origin(scope: Scope) -> str | None:
+    """``scheme://host/`` of the request (its ``Host``), the base of relative ``Link`` URLs.
+
+    Without the path: what a relative URL resolves to on the page's own host
+    is the page's own host whatever the path, and the registry's URL cache is
+    not keyed by request paths.
+    """
+    for name, value in scope.get("headers", ()):
+        if name == b"host":
+            host = value.decode("latin-1").strip()
+            if not host or any(c in host for c in "/\\?#@ "):
+                return None
+            return f"{scope.get('scheme') or 'http'}://{host}/"
+    return None
 
 
 class PageTransform:
