@@ -157,6 +157,68 @@ FRAGMENTS: dict[str, str] = {
     "end-tag-form-feed": f'<textarea>x</textarea\x0c><script src="{FB_JS}"></script>',
 }
 
+_PIXEL_CONCAT = "'https://www.face'+'book.com/tr?id=1'"
+_JS_CONCAT = "'https://connect.face'+'book.net/en_US/fbevents.js'"
+
+#: Inline code that fetches a Meta Pixel URL at run time (issue 16, "Inline code").
+#: The ``literal-*`` ones spell the host literally, so static rewriting can see
+#: them; the others assemble it, so only the CSP (``TagGate(csp="strict")``) can
+#: stop the fetch. Every one is checked raw in Chromium.
+INLINE: dict[str, str] = {
+    "literal-new-image": f'<script>new Image().src="{FB_PIXEL}";</script>',
+    "literal-handler-attribute": (
+        f'<img src="/static/missing.png" alt="" onerror="new Image().src=\'{FB_PIXEL}\'">'
+    ),
+    "literal-import-map": (
+        '<script type="importmap">{"imports":{"fb":"' + FB_JS + '"}}</script>'
+        '<script type="module">import "fb";</script>'
+    ),
+    "literal-data-url-script": (
+        '<script src="data:text/javascript,new%20Image().src=%22https://www.facebook.com/tr%22">'
+        "</script>"
+    ),
+    "literal-data-url-iframe": (
+        '<iframe src="data:text/html,&lt;img src=https://www.facebook.com/tr?id=1&gt;"></iframe>'
+    ),
+    "literal-javascript-url-iframe": (
+        "<iframe src=\"javascript:'&lt;img src=https://www.facebook.com/tr?id=1&gt;'\"></iframe>"
+    ),
+    "concat-new-image": f"<script>new Image().src={_PIXEL_CONCAT};</script>",
+    "concat-send-beacon": f"<script>navigator.sendBeacon({_PIXEL_CONCAT}, 'x');</script>",
+    "concat-fetch": f"<script>fetch({_JS_CONCAT}, {{mode: 'no-cors'}});</script>",
+    "concat-import": f"<script>import({_JS_CONCAT}).catch(function () {{}});</script>",
+    "concat-document-write": (
+        "<script>document.write('<scr'+'ipt src=\"'+" + _JS_CONCAT + "+'\"></scr'+'ipt>');</script>"
+    ),
+    "concat-handler-attribute": (
+        f'<img src="/static/missing.png" alt="" onerror="new Image().src={_PIXEL_CONCAT}">'
+    ),
+    "concat-set-timeout-string": (
+        "<script>setTimeout(\"new Image().src='https://www.face'+'book.com/tr'\", 0);</script>"
+    ),
+    "concat-css-from-script": (
+        "<script>document.body.style.backgroundImage='url('+" + _PIXEL_CONCAT + "+')';</script>"
+    ),
+    "concat-srcdoc-script": (
+        "<iframe srcdoc=\"&lt;script&gt;new Image().src='https://www.face'+'book.com/tr'"
+        '&lt;/script&gt;"></iframe>'
+    ),
+    "concat-blob-worker": (
+        '<script>new Worker(URL.createObjectURL(new Blob(["fetch("+JSON.stringify('
+        + _JS_CONCAT
+        + ")+\",{mode:'no-cors'})\"], {type: 'text/javascript'})));</script>"
+    ),
+    "concat-link-preload": (
+        "<script>var l=document.createElement('link');l.rel='preload';l.as='script';"
+        f"l.href={_JS_CONCAT};document.head.appendChild(l);</script>"
+    ),
+    "concat-form-submit": (
+        '<form id="f" method="post" action="/x"><input name="a" value="1"></form>'
+        "<script>addEventListener('load',function(){var f=document.getElementById('f');"
+        f"f.action={_PIXEL_CONCAT};f.submit();}});</script>"
+    ),
+}
+
 #: ``<frame>`` only works in a frameset document (no ``<body>``): a whole page.
 FRAMESET = (
     '<!doctype html><html><head><meta charset="utf-8"><title>frames</title></head>'

@@ -7,7 +7,8 @@ message:
   withdrawn tracker cookies, ``Tk``), ``Set-Cookie`` gating
   (:meth:`privmw.cookies.CookieGate.blocks`), ``Link`` gating (link-values
   naming a non-consented vendor dropped: :meth:`TagRuntime.gate_links`), one
-  merged ``Vary``, and for HTML the tag runtime's CSP and ``Permissions-Policy``;
+  merged ``Vary``, and for HTML the tag runtime's CSP and ``Permissions-Policy``
+  (also on documents it does not rewrite: :func:`~privmw.tags._runtime.document_like`);
 * ``Link`` gating also applies to ``http.response.early_hint`` (its ``links``;
   the message is dropped when none is left) and to ``http.response.trailers``;
 * an HTML body goes through the tag runtime's sans-io transform
@@ -32,7 +33,7 @@ from ._headers import VARY_TOKENS, VARY_VALUE, Headers, Response, merge_vary
 from ._stats import Counters
 from ._types import Message, Scope, Send
 from .cookies import CookieGate, set_cookie_name
-from .tags._runtime import PageTransform, TagRuntime, rewritable
+from .tags._runtime import PageTransform, TagRuntime, document_like, rewritable
 
 if TYPE_CHECKING:
     from .consent._banner import Injection
@@ -210,13 +211,21 @@ class Responder:
         """Edit the start's headers; ``True`` when it is held for an HTML body."""
         headers = self.edit_headers(message.get("headers") or [])
         tags = self._tags
-        if tags is not None and rewritable(headers):
-            headers, nonce = self._html_headers(headers, tags)
-            message["headers"] = headers
-            injection = self._banner(headers, nonce) if self._banner is not None else None
-            self._transform = tags.transform(self._allows, nonce, self._scope, message, injection)
-            self._start = message
-            return True
+        if tags is not None:
+            if rewritable(headers):
+                headers, nonce = self._html_headers(headers, tags)
+                message["headers"] = headers
+                injection = self._banner(headers, nonce) if self._banner is not None else None
+                self._transform = tags.transform(
+                    self._allows, nonce, self._scope, message, injection
+                )
+                self._start = message
+                return True
+            if tags.adds_document_headers and document_like(headers):
+                # Not rewritten (a worker script, an SVG or XML document) but still a
+                # document: the CSP is then the only thing between it and the
+                # vendors, and it never needs a nonce.
+                headers = self._html_headers(headers, tags)[0]
         message["headers"] = headers
         return False
 

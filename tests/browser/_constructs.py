@@ -5,7 +5,13 @@
 * ``/raw/<row>``: the row's response exactly as the app sends it, no privmw
   (the oracle's sanity check: Chromium does fetch the vendor);
 * ``/c/<row>``: the same response through a default ``PrivacyMiddleware``
-  (no options; the consent endpoints at ``/privacy/consent``).
+  (no options; the consent endpoints at ``/privacy/consent``);
+* ``/strict-csp/<row>``: through ``PrivacyMiddleware(tags=TagGate(csp="strict"))``;
+  ``/strict-csp/corpus`` is every vendor's official snippet on one page
+  (``tests/tag_corpus.py``) under the strict CSP.
+
+Rows are :data:`ROWS` (the fetching constructs) and :data:`INLINE_ROWS` (inline
+code that fetches at run time, ``tests._html_strategies.INLINE``).
 
 A row is a whole response: body bytes, headers, and where the body is cut
 into ``http.response.body`` messages (the transport cases: tags and inline
@@ -20,7 +26,7 @@ import gzip
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from privmw import PrivacyMiddleware
+from privmw import PrivacyMiddleware, TagGate
 from privmw._types import Receive, Scope, Send
 from tests._html_strategies import (
     ADS_DOT,
@@ -28,9 +34,12 @@ from tests._html_strategies import (
     FB_PIXEL,
     FRAGMENTS,
     FRAMESET,
+    INLINE,
     META_LOADER,
     page,
 )
+from tests.tag_corpus import NECESSARY_SNIPPETS, SNIPPETS
+from tests.tag_corpus import page as corpus_page
 
 HTML_UTF8 = (b"content-type", b"text/html; charset=utf-8")
 #: Over TagGate's default max_tag_bytes (64 KiB).
@@ -210,6 +219,11 @@ _ROWS: list[Row] = [
 ROWS: dict[str, Row] = {
     row.name: dataclasses.replace(row, engine=ENGINE.get(row.name)) for row in _ROWS
 }
+INLINE_ROWS: dict[str, Row] = {name: Row(name, _utf8(html, name)) for name, html in INLINE.items()}
+_CORPUS = Row(
+    "corpus", corpus_page(sorted(SNIPPETS) + sorted(NECESSARY_SNIPPETS)).encode(), vendor=""
+)
+_ALL = {**ROWS, **INLINE_ROWS, "corpus": _CORPUS}
 
 
 def _row_app(row: Row) -> Callable[[Scope, Receive, Send], Awaitable[None]]:
@@ -227,7 +241,7 @@ def _row_app(row: Row) -> Callable[[Scope, Receive, Send], Awaitable[None]]:
 async def _inner(scope: Scope, receive: Receive, send: Send) -> None:
     path = scope.get("path", "")
     name = path.rpartition("/")[2]
-    row = ROWS.get(name)
+    row = _ALL.get(name)
     if scope["type"] != "http":
         return
     if row is None:
@@ -245,11 +259,14 @@ async def _inner(scope: Scope, receive: Receive, send: Send) -> None:
 
 
 default = PrivacyMiddleware(_inner)
+strict_csp = PrivacyMiddleware(_inner, tags=TagGate(csp="strict"))
 
 
 async def app(scope: Scope, receive: Receive, send: Send) -> None:
     path = scope.get("path", "") if scope["type"] == "http" else ""
     if path.startswith("/raw/"):
         await _inner(scope, receive, send)
+    elif path.startswith("/strict-csp/"):
+        await strict_csp(scope, receive, send)
     else:
         await default(scope, receive, send)

@@ -21,7 +21,7 @@ from privmw._headers import Headers, Response, find, not_allowed
 from privmw._stats import Counters
 from privmw._types import Message, Scope
 from privmw.context import GOOGLE_CONSENT_TYPES, google_consent_mode
-from privmw.csp import PolicyBuilder, app_nonce, merge_permissions_policy
+from privmw.csp import ContentSecurityPolicy, PolicyBuilder, app_nonce, merge_permissions_policy
 from privmw.trackers import TrackerRegistry, Vendor
 
 from ._encoding import (
@@ -76,6 +76,41 @@ def rewritable(headers: Iterable[tuple[bytes, bytes]]) -> bool:
     return essence == "text/html" or is_xml(essence)
 
 
+#: MIME essences a browser runs as a document or a worker (and so enforces a CSP
+#: and a Permissions-Policy on) besides the HTML privmw rewrites.
+_DOCUMENT_TYPES = frozenset(
+    {
+        b"text/html",
+        b"application/xhtml+xml",
+        b"image/svg+xml",
+        b"application/xml",
+        b"text/xml",
+        b"text/javascript",
+        b"application/javascript",
+        b"application/x-javascript",
+        b"text/ecmascript",
+        b"application/ecmascript",
+    }
+)
+
+
+def document_like(headers: Iterable[tuple[bytes, bytes]]) -> bool:
+    """Whether a response may become a document or a worker: it needs the document headers.
+
+    HTML privmw cannot rewrite (compressed, UTF-16), XHTML, SVG, XML, worker
+    scripts and a response without ``Content-Type`` (which browsers sniff,
+    HTML included) all do: the CSP applies to them whatever their body.
+
+    References: CSP Level 3 §4.2.1 (a policy comes with the response of a
+    document or worker); WHATWG MIME Sniffing §7.1 (no ``Content-Type``).
+    """
+    ctype = find(headers, b"content-type")
+    if ctype is None:
+        return True
+    essence = ctype.partition(b";")[0].strip().lower()
+    return essence in _DOCUMENT_TYPES or not essence
+
+
 class TagRuntime:
     """Everything a :class:`TagGate` needs per request, built once."""
 
@@ -118,7 +153,8 @@ class TagRuntime:
         csp_vendors = [v for v in registry.vendors if v.name in registry.selected] or [
             v for v in registry.vendors if v.category != "necessary"
         ]
-        self.csp = PolicyBuilder(config.csp, csp_vendors) if config.csp else None
+        csp = config.csp if isinstance(config.csp, ContentSecurityPolicy) else None
+        self.csp = PolicyBuilder(csp, csp_vendors) if csp is not None else None
         self.script = activation_script(reload=config.csp is not None)
         self.script_path = config.script_path
         self._script_headers: Headers = [
@@ -165,6 +201,11 @@ class TagRuntime:
         return Response(200, list(self._script_headers), b"" if method == "HEAD" else self.script)
 
     # -- per response --------------------------------------------------------
+
+    @property
+    def adds_document_headers(self) -> bool:
+        """Whether ``html_headers`` adds anything (a CSP or ``Permissions-Policy``)."""
+        return self.csp is not None or self.config.permissions_policy
 
     def html_headers(
         self,
