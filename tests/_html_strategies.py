@@ -242,21 +242,25 @@ def page(fragment: str, *, title: str = "construct", charset: str | None = "utf-
 
 _TAG_NAMES = (
     "div", "p", "span", "a", "img", "script", "style", "title", "textarea", "xmp",
-    "iframe", "noembed", "noframes", "noscript", "template", "svg", "math", "mtext",
-    "foreignObject", "desc", "plaintext", "table", "select", "option", "base", "meta",
-    "link", "object", "embed", "frame", "picture", "source", "video", "image", "input",
+    "iframe", "noembed", "noframes", "noscript", "template", "plaintext", "table",
+    "select", "option", "base", "meta", "link", "object", "embed", "frame", "picture",
+    "source", "video", "image", "input",
 )  # fmt: skip
+#: Elements that enter or leave foreign content (where raw-text elements are not raw).
+_FOREIGN_NAMES = ("svg", "math", "mtext", "foreignObject", "desc", "annotation-xml")
 _ATTR_NAMES = ("src", "href", "srcset", "style", "title", "alt", "type", "data-x", "xlink:href")
 _SOUP = (
     "<", "</", ">", "/>", "<!--", "-->", "--!>", "<!-->", "<!", "<?", "<![CDATA[", "]]>",
     '"', "'", "=", "&", "&amp;", "&#", "&lt;", " ", "\n", "\t", "\x0c", "\\", "/", "`",
-    "<script>", "</script>", "<!--<script>", "</style>", "</title>", "</textarea>",
+    "<script>", "</script>", "</style>", "</title>", "</textarea>",
 )  # fmt: skip
+#: Pieces that drive script data into its escaped and double-escaped states.
+_SCRIPT_ESCAPES = ("<!--<script>", "<script><!--", "<!--<script ", "-->")
 
 
 @st.composite
-def _tag(draw: st.DrawFn) -> str:
-    name = draw(st.sampled_from(_TAG_NAMES))
+def _tag(draw: st.DrawFn, names: tuple[str, ...] = _TAG_NAMES) -> str:
+    name = draw(st.sampled_from(names))
     if draw(st.booleans()):
         name = name.upper()
     closing = draw(st.integers(0, 4)) == 0
@@ -271,11 +275,12 @@ def _tag(draw: st.DrawFn) -> str:
     )
 
 
-_soup_piece = st.one_of(
-    _tag(),
-    st.sampled_from(_SOUP),
-    st.text(alphabet="ab <>/-!\"'=&;", max_size=8),
-)
+def _soup(every_state: bool) -> st.SearchStrategy[str]:
+    names = (*_TAG_NAMES, *_FOREIGN_NAMES) if every_state else _TAG_NAMES
+    pieces = (*_SOUP, *_SCRIPT_ESCAPES) if every_state else _SOUP
+    return st.one_of(
+        _tag(names), st.sampled_from(pieces), st.text(alphabet="ab <>/-!\"'=&;", max_size=8)
+    )
 
 
 @dataclass(frozen=True)
@@ -298,16 +303,26 @@ class Document:
 
 @st.composite
 def documents(
-    draw: st.DrawFn, constructs: tuple[str, ...] | None = None, max_soup: int = 12
+    draw: st.DrawFn,
+    constructs: tuple[str, ...] | None = None,
+    *,
+    every_state: bool = True,
+    max_soup: int = 12,
 ) -> Document:
-    """A hostile document: construct fragments and tag soup, whole page, random body split."""
+    """A hostile document: construct fragments and tag soup, whole page, random body split.
+
+    ``constructs`` limits the fragments (default: all of :data:`FRAGMENTS`);
+    ``every_state=False`` keeps the soup out of foreign content (``<svg>``,
+    ``<math>``) and of script data's escaped states.
+    """
     names = tuple(sorted(FRAGMENTS)) if constructs is None else constructs
+    soup = _soup(every_state)
     chosen = draw(st.lists(st.sampled_from(names), min_size=1, max_size=3))
     parts: list[str] = []
     for name in chosen:
-        parts.extend(draw(st.lists(_soup_piece, max_size=max_soup)))
+        parts.extend(draw(st.lists(soup, max_size=max_soup)))
         parts.append(FRAGMENTS[name])
-    parts.extend(draw(st.lists(_soup_piece, max_size=max_soup)))
+    parts.extend(draw(st.lists(soup, max_size=max_soup)))
     html = page("".join(parts)).encode("utf-8")
     cuts = tuple(sorted(set(draw(st.lists(st.integers(1, len(html) - 1), max_size=3)))))
     return Document(html, cuts, tuple(chosen))
