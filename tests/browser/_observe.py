@@ -22,9 +22,9 @@ if TYPE_CHECKING:
 
 REGISTRY = TrackerRegistry()
 #: How long a load is watched after its ``load`` event (late timers, meta refresh).
-SETTLE_MS = 400
+SETTLE_MS = 300
 #: Pages loading rows at the same time, per context.
-POOL = 8
+POOL = 12
 
 
 class _Tab:
@@ -71,24 +71,24 @@ def consent(context: BrowserContext, origin: str, categories: tuple[str, ...] | 
 def observe(
     browser: Browser,
     origin: str,
-    rows: Iterable[tuple[str, tuple[str, ...] | None]],
-    prefix: str,
+    loads: Iterable[tuple[str, tuple[str, ...] | None]],
     *,
     serve_as: str | None = None,
 ) -> dict[str, list[str]]:
-    """Load ``origin + prefix + name`` for each ``(name, consent)``; the URLs each requested.
+    """Load ``origin + path`` for each ``(path, consent)``; path → the URLs it requested.
 
     ``consent`` is ``()`` for none, ``None`` for everything, else the
-    categories consented to. With ``serve_as`` the pages are loaded as
-    ``serve_as + prefix + name`` (see :class:`_Tab`). Before a page moves on
-    it navigates to ``about:blank``: requests the old document still had in
-    flight are handled during that call, under the old row.
+    categories consented to (one context per distinct consent). With
+    ``serve_as`` the pages are loaded as ``serve_as + path`` (see
+    :class:`_Tab`). Before a page moves on it navigates to ``about:blank``:
+    requests the old document still had in flight are handled during that
+    call, under the old path.
     """
     out: dict[str, list[str]] = {}
     groups: dict[tuple[str, ...] | None, list[str]] = {}
-    for name, given in rows:
-        groups.setdefault(given, []).append(name)
-    for given, names in groups.items():
+    for path, given in loads:
+        groups.setdefault(given, []).append(path)
+    for given, paths in groups.items():
         context = browser.new_context(viewport={"width": 1000, "height": 800})
         try:
             context.set_default_timeout(15_000)
@@ -99,15 +99,15 @@ def observe(
                     context.add_cookies(
                         [{"name": c["name"], "value": c["value"], "url": serve_as} for c in cookies]
                     )
-            pages = min(POOL, len(names))
+            pages = min(POOL, len(paths))
             tabs = [_Tab(context.new_page(), out, origin, serve_as) for _ in range(pages)]
             base = serve_as or origin
-            for at in range(0, len(names), len(tabs)):
-                busy = list(zip(tabs, names[at : at + len(tabs)], strict=False))
-                for tab, name in busy:
-                    tab.row = name
-                    out.setdefault(name, [])
-                    tab.page.goto(f"{base}{prefix}{name}", wait_until="commit")
+            for at in range(0, len(paths), len(tabs)):
+                busy = list(zip(tabs, paths[at : at + len(tabs)], strict=False))
+                for tab, path in busy:
+                    tab.row = path
+                    out.setdefault(path, [])
+                    tab.page.goto(base + path, wait_until="commit")
                 for tab, _ in busy:
                     tab.page.wait_for_load_state("load")
                 tabs[0].page.wait_for_timeout(SETTLE_MS)

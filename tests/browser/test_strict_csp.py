@@ -75,19 +75,32 @@ def origin(browser: Browser) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def inline_raw(browser: Browser, origin: str) -> dict[str, list[str]]:
-    return observe(browser, origin, [(name, ()) for name in INLINE_ROWS], "/raw/")
+def loads(browser: Browser, origin: str) -> dict[str, list[str]]:
+    """Every load without consent in one go (path → requested URLs)."""
+    return observe(
+        browser,
+        origin,
+        [
+            *((f"/raw/{name}", ()) for name in INLINE_ROWS),
+            *((f"/c/{name}", ()) for name in INLINE_ROWS),
+            *((f"/strict-csp/{name}", ()) for name in [*INLINE_ROWS, *ROWS]),
+        ],
+    )
 
 
 @pytest.fixture(scope="module")
-def inline_default(browser: Browser, origin: str) -> dict[str, list[str]]:
-    return observe(browser, origin, [(name, ()) for name in INLINE_ROWS], "/c/")
+def inline_raw(loads: dict[str, list[str]]) -> dict[str, list[str]]:
+    return {name: loads[f"/raw/{name}"] for name in INLINE_ROWS}
 
 
 @pytest.fixture(scope="module")
-def strict(browser: Browser, origin: str) -> dict[str, list[str]]:
-    names = [*INLINE_ROWS, *ROWS]
-    return observe(browser, origin, [(name, ()) for name in names], "/strict-csp/")
+def inline_default(loads: dict[str, list[str]]) -> dict[str, list[str]]:
+    return {name: loads[f"/c/{name}"] for name in INLINE_ROWS}
+
+
+@pytest.fixture(scope="module")
+def strict(loads: dict[str, list[str]]) -> dict[str, list[str]]:
+    return {name: loads[f"/strict-csp/{name}"] for name in [*INLINE_ROWS, *ROWS]}
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +108,10 @@ def strict_consented(browser: Browser, origin: str) -> dict[str, list[str]]:
     # As https://shop.example: the vendors' sources are https ones, and the
     # snippets' scheme-relative URLs must resolve to https as on a real site.
     names = [*INLINE_ROWS, "corpus"]
-    return observe(browser, origin, [(name, None) for name in names], "/strict-csp/", serve_as=SITE)
+    found = observe(
+        browser, origin, [(f"/strict-csp/{name}", None) for name in names], serve_as=SITE
+    )
+    return {name: found[f"/strict-csp/{name}"] for name in names}
 
 
 def _inline(predicate: str = "") -> list[Any]:

@@ -48,18 +48,32 @@ def origin(browser: Browser) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def raw(browser: Browser, origin: str) -> dict[str, list[str]]:
-    return observe(browser, origin, [(name, ()) for name in ROWS], "/raw/")
+def loads(browser: Browser, origin: str) -> dict[str, list[str]]:
+    """Every row raw, gated and consented, in one go (path → requested URLs)."""
+    return observe(
+        browser,
+        origin,
+        [
+            *((f"/raw/{name}", ()) for name in ROWS),
+            *((f"/c/{row.name}", row.consent) for row in ROWS.values()),
+            *((f"/c/{name}?consented", None) for name in ROWS),
+        ],
+    )
 
 
 @pytest.fixture(scope="module")
-def gated(browser: Browser, origin: str) -> dict[str, list[str]]:
-    return observe(browser, origin, [(r.name, r.consent) for r in ROWS.values()], "/c/")
+def raw(loads: dict[str, list[str]]) -> dict[str, list[str]]:
+    return {name: loads[f"/raw/{name}"] for name in ROWS}
 
 
 @pytest.fixture(scope="module")
-def consented(browser: Browser, origin: str) -> dict[str, list[str]]:
-    return observe(browser, origin, [(name, None) for name in ROWS], "/c/")
+def gated(loads: dict[str, list[str]]) -> dict[str, list[str]]:
+    return {name: loads[f"/c/{name}"] for name in ROWS}
+
+
+@pytest.fixture(scope="module")
+def consented(loads: dict[str, list[str]]) -> dict[str, list[str]]:
+    return {name: loads[f"/c/{name}?consented"] for name in ROWS}
 
 
 def _param(row: Row) -> object:
