@@ -275,9 +275,9 @@ def _tag(draw: st.DrawFn, names: tuple[str, ...] = _TAG_NAMES) -> str:
     )
 
 
-def _soup(every_state: bool) -> st.SearchStrategy[str]:
-    names = (*_TAG_NAMES, *_FOREIGN_NAMES) if every_state else _TAG_NAMES
-    pieces = (*_SOUP, *_SCRIPT_ESCAPES) if every_state else _SOUP
+def _soup() -> st.SearchStrategy[str]:
+    names = (*_TAG_NAMES, *_FOREIGN_NAMES)
+    pieces = (*_SOUP, *_SCRIPT_ESCAPES)
     return st.one_of(
         _tag(names), st.sampled_from(pieces), st.text(alphabet="ab <>/-!\"'=&;", max_size=8)
     )
@@ -306,17 +306,16 @@ def documents(
     draw: st.DrawFn,
     constructs: tuple[str, ...] | None = None,
     *,
-    every_state: bool = True,
     max_soup: int = 12,
 ) -> Document:
     """A hostile document: construct fragments and tag soup, whole page, random body split.
 
     ``constructs`` limits the fragments (default: all of :data:`FRAGMENTS`);
-    ``every_state=False`` keeps the soup out of foreign content (``<svg>``,
-    ``<math>``) and of script data's escaped states.
+    the soup enters and leaves foreign content (``<svg>``, ``<math>``) and
+    script data's escaped states.
     """
     names = tuple(sorted(FRAGMENTS)) if constructs is None else constructs
-    soup = _soup(every_state)
+    soup = _soup()
     chosen = draw(st.lists(st.sampled_from(names), min_size=1, max_size=3))
     parts: list[str] = []
     for name in chosen:

@@ -6,6 +6,7 @@ these tables pin the policy text, its validation and which responses get it.
 
 from __future__ import annotations
 
+import gzip
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from privmw.tags._runtime import TagRuntime, document_like
 from privmw.trackers import TrackerRegistry
 
 FB = "https://connect.facebook.net"
+GZIPPED = gzip.compress(b"<!doctype html><p>x</p>")
 
 
 def test_strict_policy_is_an_allow_list_of_self_and_declared_origins() -> None:
@@ -166,19 +168,19 @@ async def _headers(app: Any, **options: Any) -> list[tuple[bytes, bytes]]:
 
 
 @pytest.mark.parametrize(
-    "headers",
+    ("headers", "body"),
     [
-        [(b"content-type", b"text/html"), (b"content-encoding", b"gzip")],
-        [(b"content-type", b"text/html; charset=utf-16")],
-        [(b"content-type", b"application/xhtml+xml")],
-        [],
+        ([(b"content-type", b"text/html"), (b"content-encoding", b"gzip")], GZIPPED),
+        ([(b"content-type", b"text/html; charset=utf-16")], "<p>x</p>".encode("utf-16")),
+        ([(b"content-type", b"application/xhtml+xml")], b"<html/>"),
+        ([(b"content-type", b"image/svg+xml")], b"<svg/>"),
+        ([(b"content-type", b"text/javascript")], b"fetch('/x')"),
+        ([], b"<!doctype html><p>x"),
     ],
-    ids=["gzip", "utf-16", "xhtml", "no-content-type"],
+    ids=["gzip", "utf-16", "xhtml", "svg", "worker-script", "no-content-type"],
 )
-async def test_documents_privmw_does_not_rewrite_still_get_the_csp(
-    headers: list[tuple[bytes, bytes]],
-) -> None:
-    sent = await _headers(_app(headers, b"\x1f\x8b..."), tags=TagGate(csp="strict"))
+async def test_every_document_gets_the_csp(headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+    sent = await _headers(_app(headers, body), tags=TagGate(csp="strict"))
     names = [n for n, _ in sent]
     assert b"content-security-policy" in names
     assert b"permissions-policy" in names
@@ -195,6 +197,6 @@ async def test_passive_responses_get_no_csp() -> None:
 
 
 async def test_without_csp_or_permissions_policy_documents_are_untouched() -> None:
-    headers = [(b"content-type", b"application/xhtml+xml")]
-    sent = await _headers(_app(headers, b"<x/>"), tags=TagGate(permissions_policy=False))
+    headers = [(b"content-type", b"text/javascript")]
+    sent = await _headers(_app(headers, b"void 0"), tags=TagGate(permissions_policy=False))
     assert [h for h in sent if h[0] != b"vary"] == headers  # Vary: consent's, on every response

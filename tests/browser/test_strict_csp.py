@@ -8,9 +8,9 @@ Each inline case of ``tests._html_strategies.INLINE`` is loaded:
 
 * raw (no privmw): Chromium fetches the Meta Pixel URL (the case can fail);
 * through the default ``TagGate()``: only the ``literal-*`` cases are the
-  static rewriter's to catch (the engine of issue 16; ``xfail(strict=True)``
-  where it misses today); the ``concat-*`` ones are listed in
-  ``docs/tags.md`` as closed by the CSP only, and not asserted here;
+  static rewriter's to catch (it missed all six before the engine of issue
+  16); the ``concat-*`` ones are listed in ``docs/tags.md`` as closed by the
+  CSP only, and not asserted here;
 * through ``TagGate(csp="strict")`` without consent: no vendor request at all;
 * the same with consent for everything: the vendor's request is attempted
   again (the policy lists the consented vendor's sources), except where the
@@ -18,15 +18,15 @@ Each inline case of ``tests._html_strategies.INLINE`` is loaded:
   to a vendor).
 
 Every fetching construct of the construct table is also loaded under the
-strict CSP (the backstop closes them all today, but a navigation), and the
-page of every vendor's official snippet, with consent, checks that the
-strict policy does not block consented vendors.
+strict CSP (before the engine the policy alone closed every one but meta
+refresh, a navigation), and the page of every vendor's official snippet,
+with consent, checks that the strict policy does not block consented vendors.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -42,24 +42,12 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.server
 
-#: Inline cases the static rewriter misses today (issue 16: literal hosts in
-#: handler attributes, import maps, data: and javascript: URLs are its to neutralise).
-ENGINE = {
-    "literal-new-image": "literal vendor host in inline script text",
-    "literal-handler-attribute": "literal vendor host in an event-handler attribute",
-    "literal-import-map": "import maps",
-    "literal-data-url-script": "data: URLs",
-    "literal-data-url-iframe": "data: URLs",
-    "literal-javascript-url-iframe": "javascript: URLs",
-}
 #: Refused by the strict policy even with consent (not a vendor's source).
 REFUSED_WITH_CONSENT = {
     "literal-data-url-script",  # script-src has no data:
     "literal-data-url-iframe",  # frame-src has no data:
     "concat-form-submit",  # form-action lists no vendor
 }
-#: Construct rows the strict CSP cannot close: a navigation is no fetch directive's.
-NAVIGATIONS = {"meta-refresh": "a top-level navigation (no CSP directive governs it)"}
 
 REGISTRY = TrackerRegistry()
 SITE = "https://shop.example"
@@ -114,19 +102,15 @@ def strict_consented(browser: Browser, origin: str) -> dict[str, list[str]]:
     return {name: found[f"/strict-csp/{name}"] for name in names}
 
 
-def _inline(predicate: str = "") -> list[Any]:
-    """Inline cases as parameters: all, ``"default"`` (literal ones), ``"consented"``."""
-    out: list[Any] = []
+def _inline(predicate: str = "") -> list[str]:
+    """Inline case names: all, ``"default"`` (the literal ones), ``"consented"``."""
+    out: list[str] = []
     for name in INLINE_ROWS:
-        marks = []
-        if predicate == "default":
-            if not name.startswith("literal-"):
-                continue
-            if name in ENGINE:
-                marks.append(pytest.mark.xfail(strict=True, reason=f"engine: {ENGINE[name]}"))
-        elif predicate == "consented" and name in REFUSED_WITH_CONSENT:
+        if predicate == "default" and not name.startswith("literal-"):
             continue
-        out.append(pytest.param(name, id=name, marks=marks))
+        if predicate == "consented" and name in REFUSED_WITH_CONSENT:
+            continue
+        out.append(name)
     return out
 
 
@@ -156,22 +140,12 @@ def test_strict_csp_lets_consented_inline_code_fetch(
     assert "meta-pixel" in vendors(strict_consented[name]), strict_consented[name]
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(
-            name,
-            id=name,
-            marks=[pytest.mark.xfail(strict=True, reason=f"engine: {NAVIGATIONS[name]}")]
-            if name in NAVIGATIONS
-            else [],
-        )
-        for name in ROWS
-    ],
-)
+@pytest.mark.parametrize("name", list(ROWS))
 def test_strict_csp_is_the_backstop_for_every_construct(
     name: str, strict: dict[str, list[str]]
 ) -> None:
+    # meta-refresh passes only thanks to the rewriter: a navigation is no
+    # fetch directive's (docs/tags.md, "What the strict CSP cannot close").
     assert needing_consent(strict[name], ROWS[name].consent) == {}
 
 
