@@ -30,6 +30,7 @@ from privmw import PrivacyMiddleware, TagGate
 from privmw._types import Receive, Scope, Send
 from tests._html_strategies import (
     ADS_DOT,
+    ENGINE_LEAKS,
     FB_JS,
     FB_PIXEL,
     FRAGMENTS,
@@ -103,6 +104,7 @@ OVERBLOCKED: dict[str, str] = {
 
 _ROWS: list[Row] = [
     *(Row(name, _utf8(fragment, name)) for name, fragment in FRAGMENTS.items()),
+    *(Row(name, _utf8(fragment, name)) for name, fragment in ENGINE_LEAKS.items()),
     Row("frameset-frame", FRAMESET.encode()),
     Row(
         "ads-dot-segment-with-analytics-consent",

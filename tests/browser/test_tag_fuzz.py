@@ -21,8 +21,10 @@ script after ``<math>…<noembed>…<table>``, and the old rewriter read the
 foreign ``<noembed>`` as raw text); it was ``xfail(strict=True)`` until the
 engine landed.
 
-Bound: 20 batches of 8 documents (about 20 s here);
-``PRIVMW_FUZZ_EXAMPLES=150`` runs 1,200 documents in 2.5 min.
+Bound: 20 batches of 8 documents, derandomized (the same 160 documents every
+run, about 20 s here); ``PRIVMW_FUZZ_EXAMPLES=150`` runs 1,200 random
+documents in 2.5 min (none leaked on the engine as merged). The html5lib
+twin, ``tests/tags/test_html5lib_constructs.py``, affords many more.
 """
 
 from __future__ import annotations
@@ -52,6 +54,10 @@ SITE = "https://fuzz.example"
 BATCH = 8
 SETTLE_MS = 300
 ALL = tuple(sorted(FRAGMENTS))
+#: Bounded and derandomized for CI (a browser failure must not come and go);
+#: PRIVMW_FUZZ_EXAMPLES=150 for a longer, random hunt.
+EXAMPLES = int(os.environ.get("PRIVMW_FUZZ_EXAMPLES", "20"))
+HUNT = "PRIVMW_FUZZ_EXAMPLES" in os.environ
 
 
 class _Switch:
@@ -179,7 +185,7 @@ _FUZZ = settings(
 )
 
 
-@settings(_FUZZ, max_examples=int(os.environ.get("PRIVMW_FUZZ_EXAMPLES", "20")))
+@settings(_FUZZ, max_examples=EXAMPLES, derandomize=not HUNT)
 @given(batch=st.lists(documents(ALL), min_size=BATCH, max_size=BATCH))
 def test_chromium_fetches_no_vendor_from_hostile_documents(
     oracle: _Oracle, batch: list[Document]
