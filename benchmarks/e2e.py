@@ -1,6 +1,7 @@
 """End to end: uvicorn on 127.0.0.1 under a bounded load, per app.
 
-``python -m benchmarks.e2e [--seconds 5] [--connections 16] [--json PATH]``
+``python -m benchmarks.e2e [--seconds 5] [--connections 16] [--rounds 1] [--only page]
+[--json PATH]``
 
 Each app runs in its own uvicorn process (one worker, ``--no-access-log`` so
 the server's logging does not dominate, ``--no-proxy-headers``) and is loaded
@@ -8,6 +9,14 @@ for a fixed time by ``wrk`` when it is installed (Debian's ``wrk``), else by a
 bounded asyncio loop of ``httpx`` clients in this process. Requests carry an
 ``X-Forwarded-For`` and a consent cookie like a browser behind a proxy. The
 load is bounded in time and only ever goes to 127.0.0.1.
+
+Two routes: ``/`` (plain text: the per-request cost of the layer) and
+``/page``, a realistic *dynamic* 20 KB HTML page (``benchmarks.e2e_page``:
+tracker snippets, share links, ``%``-escapes, bare ``&``, many images, inline
+scripts, styles, comments; a new body every request, so no page cache helps),
+where privmw's tag gate rewrites every response. Each variant's share is of
+the bare app on the same route. ``--rounds N`` runs every variant N times,
+interleaved, and reports medians (a shared machine drifts).
 """
 
 from __future__ import annotations
@@ -27,12 +36,25 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-APPS = {
-    "bare starlette": "benchmarks.e2e_apps:bare",
-    "privmw defaults": "benchmarks.e2e_apps:privmw_defaults",
-    "privmw everything (rate limit + access log)": "benchmarks.e2e_apps:privmw_full",
-    "slowapi SlowAPIMiddleware": "benchmarks.e2e_apps:slowapi",
+#: name -> (uvicorn target, path, the bare variant it is compared with)
+APPS: dict[str, tuple[str, str, str]] = {
+    "bare starlette": ("benchmarks.e2e_apps:bare", "/", "bare starlette"),
+    "privmw defaults": ("benchmarks.e2e_apps:privmw_defaults", "/", "bare starlette"),
+    "privmw everything (rate limit + access log)": (
+        "benchmarks.e2e_apps:privmw_full",
+        "/",
+        "bare starlette",
+    ),
+    "slowapi SlowAPIMiddleware": ("benchmarks.e2e_apps:slowapi", "/", "bare starlette"),
+    "bare starlette, 20 KB dynamic page": ("benchmarks.e2e_apps:bare_page", "/page", "page"),
+    "privmw defaults, 20 KB dynamic page": (
+        "benchmarks.e2e_apps:privmw_page",
+        "/page",
+        "page",
+    ),
 }
+#: Groups for ``--only``.
+GROUPS = {"page": ("bare starlette, 20 KB dynamic page", "privmw defaults, 20 KB dynamic page")}
 HEADERS = {
     "X-Forwarded-For": "203.0.113.77",
     "Cookie": "session=0f3c9a1e77b24d5c; privmw_consent=1.1.1767225600.analytics",
@@ -62,7 +84,7 @@ def _wait(port: int, timeout: float = 20.0) -> None:
     raise TimeoutError(f"uvicorn did not listen on {port}")
 
 
-def _wrk(port: int, seconds: float, connections: int) -> dict[str, float]:
+def _wrk(port: int, seconds: float, connections: int, path: str = "/") -> dict[str, float]:
     script = Path(tempfile.mkdtemp(prefix="privmw-wrk-")) / "headers.lua"
     script.write_text("".join(f'wrk.headers["{k}"] = "{v}"\n' for k, v in HEADERS.items()))
     out = subprocess.run(
@@ -74,7 +96,7 @@ def _wrk(port: int, seconds: float, connections: int) -> dict[str, float]:
             "--latency",
             "-s",
             str(script),
-            f"http://127.0.0.1:{port}/",
+            f"http://127.0.0.1:{port}{path}",
         ],
         capture_output=True,
         text=True,
@@ -99,7 +121,9 @@ def _wrk(port: int, seconds: float, connections: int) -> dict[str, float]:
     }
 
 
-async def _httpx_load(port: int, seconds: float, connections: int) -> dict[str, Any]:
+async def _httpx_load(
+    port: int, seconds: float, connections: int, path: str = "/"
+) -> dict[str, Any]:
     import httpx
 
     latencies: list[float] = []
@@ -112,7 +136,7 @@ async def _httpx_load(port: int, seconds: float, connections: int) -> dict[str, 
         async def worker() -> None:
             while time.monotonic() < deadline:
                 start = time.perf_counter()
-                await client.get("/")
+                await client.get(path)
                 latencies.append(time.perf_counter() - start)
 
         started = time.monotonic()
@@ -127,40 +151,59 @@ async def _httpx_load(port: int, seconds: float, connections: int) -> dict[str, 
     }
 
 
-def run(seconds: float, connections: int) -> dict[str, dict[str, Any]]:
-    results: dict[str, dict[str, Any]] = {}
+def _one(target: str, path: str, seconds: float, connections: int) -> dict[str, Any]:
     use_wrk = shutil.which("wrk") is not None
-    for name, target in APPS.items():
-        port = _free_port()
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                target,
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--no-access-log",
-                "--no-proxy-headers",
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
+    port = _free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            target,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-access-log",
+            "--no-proxy-headers",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+    )
+    try:
+        _wait(port)
+        if use_wrk:
+            return _wrk(port, seconds, connections, path)
+        return asyncio.run(_httpx_load(port, seconds, connections, path))
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def run(
+    seconds: float, connections: int, rounds: int = 1, only: tuple[str, ...] | None = None
+) -> dict[str, dict[str, Any]]:
+    names = [n for n in APPS if only is None or n in only]
+    runs: dict[str, list[dict[str, Any]]] = {n: [] for n in names}
+    for _ in range(rounds):
+        for name in names:
+            target, path, _bare = APPS[name]
+            runs[name].append(_one(target, path, seconds, connections))
+    results: dict[str, dict[str, Any]] = {}
+    for name, figures in runs.items():
+        results[name] = {
+            key: statistics.median(f[key] for f in figures)
+            for key in ("requests_per_s", "p50_ms", "p99_ms")
+        }
+        results[name]["tool"] = figures[0]["tool"]
+        results[name]["rounds"] = [f["requests_per_s"] for f in figures]
+    bares = {"bare starlette": "bare starlette", "page": "bare starlette, 20 KB dynamic page"}
+    for name, figures in results.items():
+        bare = results.get(bares[APPS[name][2]])
+        figures["share_of_bare"] = (
+            figures["requests_per_s"] / bare["requests_per_s"] if bare else float("nan")
         )
-        try:
-            _wait(port)
-            if use_wrk:
-                results[name] = _wrk(port, seconds, connections)
-            else:
-                results[name] = asyncio.run(_httpx_load(port, seconds, connections))
-        finally:
-            proc.terminate()
-            proc.wait(10)
-    bare = results["bare starlette"]["requests_per_s"]
-    for figures in results.values():
-        figures["share_of_bare"] = figures["requests_per_s"] / bare
     return results
 
 
@@ -168,9 +211,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.e2e", description=__doc__)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--only", choices=sorted(GROUPS), action="append")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
-    results = run(args.seconds, args.connections)
+    only = tuple(n for g in args.only for n in GROUPS[g]) if args.only else None
+    results = run(args.seconds, args.connections, args.rounds, only)
     print("| app | requests/s | share of bare | p50 ms | p99 ms | load |")
     print("|---|---:|---:|---:|---:|---|")
     for name, r in results.items():

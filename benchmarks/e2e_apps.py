@@ -11,6 +11,7 @@ from privmw import AccessLog, PrivacyMiddleware, RateLimit
 
 from .bench_ratelimit import _HUGE, _slowapi
 from .common import bare_app
+from .e2e_page import page_app
 
 
 def _full() -> PrivacyMiddleware:
@@ -26,3 +27,6 @@ bare: Starlette = bare_app()
 privmw_defaults = PrivacyMiddleware(bare_app())
 privmw_full = _full()
 slowapi = _slowapi(asgi=False) or bare_app()
+#: A new realistic 20 KB HTML page on every request (benchmarks.e2e_page).
+bare_page: Starlette = page_app()
+privmw_page = PrivacyMiddleware(page_app())

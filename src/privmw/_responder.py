@@ -5,8 +5,12 @@ message:
 
 * on ``http.response.start``: the extra headers (RateLimit fields, expiries of
   withdrawn tracker cookies, ``Tk``), ``Set-Cookie`` gating
-  (:meth:`privmw.cookies.CookieGate.blocks`), one merged ``Vary``, and for
-  HTML the tag runtime's CSP and ``Permissions-Policy``;
+  (:meth:`privmw.cookies.CookieGate.blocks`), ``Link`` gating (link-values
+  naming a non-consented vendor dropped: :meth:`TagRuntime.gate_links`), one
+  merged ``Vary``, and for HTML the tag runtime's CSP and ``Permissions-Policy``
+  (also on documents it does not rewrite: :func:`~privmw.tags._runtime.document_like`);
+* ``Link`` gating also applies to ``http.response.early_hint`` (its ``links``;
+  the message is dropped when none is left) and to ``http.response.trailers``;
 * an HTML body goes through the tag runtime's sans-io transform
   (``whole``/``feed``/``close``): ``http.response.start`` is held until the
   first body message, ``Content-Length`` corrected (one message) or dropped
@@ -29,7 +33,7 @@ from ._headers import VARY_TOKENS, VARY_VALUE, Headers, Response, merge_vary
 from ._stats import Counters
 from ._types import Message, Scope, Send
 from .cookies import CookieGate, set_cookie_name
-from .tags._runtime import PageTransform, TagRuntime, rewritable
+from .tags._runtime import PageTransform, TagRuntime, document_like, rewritable
 
 if TYPE_CHECKING:
     from .consent._banner import Injection
@@ -44,6 +48,7 @@ _PERMISSIONS = b"permissions-policy"
 _CSP = b"content-security-policy"
 #: An HTML page that may carry the banner also depends on these request headers.
 _BANNER_VARY = (*VARY_TOKENS, b"Accept-Language", b"Sec-Fetch-Dest")
+_LINK = b"link"
 
 
 class Observer(Protocol):
@@ -165,6 +170,18 @@ class Responder:
                 return
             await self._send_file(f, self._transform)
             return
+        elif kind == "http.response.early_hint":
+            # Sent before the start (RFC 8297): it never releases a held start.
+            if self._tags is not None and not self._early_hint(message, self._tags):
+                return
+            await self._emit(message)
+            return
+        elif kind == "http.response.trailers" and self._tags is not None:
+            message["headers"] = self._gate_links(list(message.get("headers") or []), self._tags)
+            if self._start is not None:
+                start, self._start = self._start, None
+                self._transform = None
+                await self._emit(start)
         elif self._start is not None:  # trailers or the like after a held start
             start, self._start = self._start, None
             self._transform = None
@@ -194,13 +211,21 @@ class Responder:
         """Edit the start's headers; ``True`` when it is held for an HTML body."""
         headers = self.edit_headers(message.get("headers") or [])
         tags = self._tags
-        if tags is not None and rewritable(headers):
-            headers, nonce = self._html_headers(headers, tags)
-            message["headers"] = headers
-            injection = self._banner(headers, nonce) if self._banner is not None else None
-            self._transform = tags.transform(self._allows, nonce, self._scope, message, injection)
-            self._start = message
-            return True
+        if tags is not None:
+            if rewritable(headers):
+                headers, nonce = self._html_headers(headers, tags)
+                message["headers"] = headers
+                injection = self._banner(headers, nonce) if self._banner is not None else None
+                self._transform = tags.transform(
+                    self._allows, nonce, self._scope, message, injection
+                )
+                self._start = message
+                return True
+            if tags.adds_document_headers and document_like(headers):
+                # Not rewritten (a worker script, an SVG or XML document) but still a
+                # document: the CSP is then the only thing between it and the
+                # vendors, and it never needs a nonce.
+                headers = self._html_headers(headers, tags)[0]
         message["headers"] = headers
         return False
 
@@ -211,6 +236,7 @@ class Responder:
         out: Headers = []
         varies: list[bytes] | None = None
         vary_at = -1
+        links = False
         for pair in headers:
             name = pair[0].lower()
             if name == _SET_COOKIE:
@@ -219,6 +245,8 @@ class Responder:
                         category = gate.category(set_cookie_name(pair[1]))
                         self._stats.cookie_dropped(category or "unknown")
                     continue
+            elif name == _LINK:
+                links = True
             elif name == _VARY and vary:
                 if varies is None:
                     varies = []
@@ -230,9 +258,42 @@ class Responder:
             out.insert(vary_at, (b"vary", merge_vary(varies)))
         elif vary:
             out.append((b"vary", VARY_VALUE))
+        if links and self._tags is not None:
+            out = self._gate_links(out, self._tags)
         if self._extra:
             out.extend(self._extra)
         return out
+
+    def _gate_links(self, headers: Headers, tags: TagRuntime) -> Headers:
+        """``headers`` with the ``Link`` values naming a non-consented vendor dropped.
+
+        Untouched when nothing is dropped; else the kept values go into one
+        ``Link`` field where the first one stood.
+        """
+        fields = [value for name, value in headers if name.lower() == _LINK]
+        if not fields:
+            return headers
+        kept = tags.gate_links(fields, self._allows, self._scope)
+        if kept is None:
+            return headers
+        out: Headers = []
+        first = True
+        for name, value in headers:
+            if name.lower() != _LINK:
+                out.append((name, value))
+            elif first:
+                first = False
+                out.extend((name, v) for v in kept)
+        return out
+
+    def _early_hint(self, message: Message, tags: TagRuntime) -> bool:
+        """Gate a 103's ``links`` in place; ``False`` when none is left (drop the message)."""
+        links = [bytes(link) for link in message.get("links") or ()]
+        kept = tags.gate_links(links, self._allows, self._scope)
+        if kept is None:
+            return True
+        message["links"] = kept
+        return bool(kept)
 
     def _html_headers(self, headers: Headers, tags: TagRuntime) -> tuple[Headers, str | None]:
         """The HTML-only edits: ``Vary`` (its output depends on consent), CSP, Permissions."""

@@ -17,9 +17,20 @@ looser. When the app's header carries a ``'nonce-…'`` in ``script-src``,
 privmw reuses that nonce for the inline script it injects, so that script
 passes both policies.
 
+Strict mode (:meth:`ContentSecurityPolicy.strict`, ``TagGate(csp="strict")``)
+is an *allow-list*: every fetch directive is spelled out with ``'self'`` and
+the app's declared origins only, so a consented vendor's sources are the only
+third parties a page can reach, whatever its inline code assembles at run
+time (``new Image().src = "https://www.face" + "book.com/tr"``,
+``navigator.sendBeacon``, ``fetch``, ``import()``, ``document.write``, event
+handlers, import maps, ``data:`` and ``javascript:`` URLs). It is about *where*
+a page may fetch from, not what code may run: inline scripts and ``eval``
+stay allowed by default (privmw's policy is an additional one, so an app's
+own stricter CSP still applies).
+
 References: W3C Content Security Policy Level 3 (directives, source lists,
-nonces, §8.1 multiple policies); W3C Permissions Policy and the Topics API
-(``browsing-topics``).
+nonces, §6.1 fetch directives, §6.7.2.4 ``'self'``, §8.1 multiple policies);
+W3C Permissions Policy and the Topics API (``browsing-topics``).
 """
 
 from __future__ import annotations
@@ -27,6 +38,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from ._cspgrammar import check_policy
 from ._errors import ConfigurationError
@@ -34,6 +46,22 @@ from .trackers import Vendor
 
 __all__ = ["ContentSecurityPolicy"]
 
+_LABEL = r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?"
+_STRICT_HOST = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*$")
+_STRICT_ORIGIN = re.compile(
+    rf"^(https?)://((?=.{{1,253}}(?::|$)){_LABEL}(?:\.{_LABEL})*)(:[0-9]{{1,5}})?$"
+)
+#: What strict mode allows beyond ``'self'`` and the declared origins, per fetch
+#: directive; the others (``connect-src``, ``frame-src``, ``manifest-src``, ...)
+#: fall back to ``default-src`` (CSP3 §6.8.3), which keeps the header short.
+#: ``data:``/``blob:`` images, fonts and media cannot fetch anything themselves.
+STRICT_EXTRA: dict[str, tuple[str, ...]] = {
+    "style-src": ("'unsafe-inline'",),
+    "img-src": ("data:", "blob:"),
+    "font-src": ("data:",),
+    "media-src": ("data:", "blob:"),
+    "worker-src": ("blob:",),
+}
 _NONCE = re.compile(rb"'nonce-([A-Za-z0-9+/_=-]+)'")
 _SCRIPT_SRC = re.compile(rb"(?:^|;)\s*script-src(?:-elem)?\s([^;]*)", re.IGNORECASE)
 #: Fetch directives and what they fall back to when absent (CSP3 §6.8.3).
@@ -100,6 +128,65 @@ class ContentSecurityPolicy:
     report_only: bool = False
     nonce: bool = True
 
+    @classmethod
+    def strict(
+        cls,
+        origins: Iterable[str] = (),
+        *,
+        inline: bool = True,
+        report_only: bool = False,
+    ) -> ContentSecurityPolicy:
+        """An enforcing allow-list: ``'self'``, ``origins`` and, per visitor, consented vendors.
+
+        Every fetch directive (``script-src``, ``style-src``, ``img-src``,
+        ``font-src``, ``media-src``, ``connect-src``, ``frame-src``,
+        ``worker-src``, ``manifest-src``, through ``default-src`` where not
+        spelled out) allows ``'self'`` and ``origins``, plus ``data:``/``blob:``
+        images, fonts and media, ``blob:`` workers and inline styles; privmw
+        adds the CSP sources of the vendors the visitor consented to. ``object-src 'none'``,
+        ``base-uri 'self'`` and ``form-action 'self' <origins>`` close
+        plugins, ``<base href>`` to a tracker and forms posting to one.
+        ``TagGate(csp="strict")`` is ``strict(origins=TagGate.allow)``.
+
+        Args:
+            origins: the app's own third-party origins (CDNs, APIs): host names
+                like ``"cdn.example.net"`` (covering its subdomains, any
+                scheme the page uses) or origins like ``"https://api.example.net:8443"``.
+            inline: keep inline scripts, event handlers, ``javascript:`` URLs
+                and ``eval`` running (``'unsafe-inline' 'unsafe-eval'``, the
+                default: the allow-list decides where they can fetch from).
+                ``False`` drops both and adds a per-response nonce for
+                privmw's own scripts; the app's inline scripts then need the
+                nonce of its own CSP header (privmw reuses it).
+            report_only: send ``Content-Security-Policy-Report-Only``.
+
+        This breaks a site that loads its own assets from an origin it did not
+        declare (a CDN, a font host, an API): declare them in ``origins``.
+
+        References: CSP Level 3 §6.1 (fetch directives), §6.3.1 ``base-uri``,
+        §6.4.1 ``form-action``, §6.7.2 source expressions.
+        """
+        if isinstance(origins, (str, bytes)) or not isinstance(origins, Iterable):
+            raise ConfigurationError(
+                f"ContentSecurityPolicy.strict: origins must be a sequence of host names or "
+                f"origins, got {origins!r}; write ({origins!r},) for one"
+            )
+        for option, value in (("inline", inline), ("report_only", report_only)):
+            if not isinstance(value, bool):
+                raise ConfigurationError(
+                    f"ContentSecurityPolicy.strict: {option} must be True or False, got {value!r}"
+                )
+        sources = ["'self'", *strict_sources(origins)]
+        policy: dict[str, list[str]] = {"default-src": sources}
+        if inline:
+            policy["script-src"] = [*sources, "'unsafe-inline'", "'unsafe-eval'"]
+        for directive, extra in STRICT_EXTRA.items():
+            policy[directive] = [*sources, *extra]
+        policy["object-src"] = ["'none'"]
+        policy["base-uri"] = ["'self'"]
+        policy["form-action"] = sources
+        return cls(serialize_policy(policy), report_only=report_only, nonce=not inline)
+
     def __post_init__(self) -> None:
         if not isinstance(self.policy, str) or not self.policy.strip():
             raise ConfigurationError(
@@ -118,6 +205,24 @@ class ContentSecurityPolicy:
                 raise ConfigurationError(
                     f"ContentSecurityPolicy: {option} must be True or False, got {value!r}"
                 )
+
+
+def strict_sources(origins: Iterable[Any]) -> list[str]:
+    """CSP source expressions for declared origins: a host and its subdomains, or an origin."""
+    out: list[str] = []
+    for item in origins:
+        text = item.strip().lower().rstrip(".") if isinstance(item, str) else item
+        if isinstance(text, str) and _STRICT_HOST.match(text):
+            found = [text, "*." + text]
+        elif isinstance(text, str) and _STRICT_ORIGIN.match(text):
+            found = [text]
+        else:
+            raise ConfigurationError(
+                f"ContentSecurityPolicy.strict: origins entries must be host names like "
+                f"'cdn.example.net' or origins like 'https://cdn.example.net', got {item!r}"
+            )
+        out.extend(s for s in found if s not in out)
+    return out
 
 
 class PolicyBuilder:

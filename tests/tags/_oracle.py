@@ -112,7 +112,10 @@ def live_fetches(
                 else:
                     hit(attr, finder.url(value, base))
             text = "".join(el.itertext()) if local in ("script", "style") else ""
-            if local == "script" and not inert_script and text:
+            # An HTML script with a src attribute (even an empty one) never runs its
+            # text (HTML "prepare the script element": the child content is ignored).
+            external = html and local == "script" and "src" in attrs
+            if local == "script" and not inert_script and text and not external:
                 for vendor in finder.code_all(text):
                     hit("#text", vendor)
             if (

@@ -21,7 +21,7 @@ from privmw._headers import Headers, Response, find, not_allowed
 from privmw._stats import Counters
 from privmw._types import Message, Scope
 from privmw.context import GOOGLE_CONSENT_TYPES, google_consent_mode
-from privmw.csp import PolicyBuilder, app_nonce, merge_permissions_policy
+from privmw.csp import ContentSecurityPolicy, PolicyBuilder, app_nonce, merge_permissions_policy
 from privmw.trackers import TrackerRegistry, Vendor
 
 from ._encoding import (
@@ -39,6 +39,7 @@ from ._encoding import (
     prescan,
     sniffs_as_html,
 )
+from ._link import gate_fields
 from ._thirdparty import STRICT_HINT, STRICT_TLDS, ThirdParty, Verdicts
 from .gate import TagGate
 from .rewriter import HtmlRewriter, RewritePlan
@@ -73,6 +74,41 @@ def rewritable(headers: Iterable[tuple[bytes, bytes]]) -> bool:
         return True
     essence, _ = parse_content_type(ctype)
     return essence == "text/html" or is_xml(essence)
+
+
+#: MIME essences a browser runs as a document or a worker (and so enforces a CSP
+#: and a Permissions-Policy on) besides the HTML privmw rewrites.
+_DOCUMENT_TYPES = frozenset(
+    {
+        b"text/html",
+        b"application/xhtml+xml",
+        b"image/svg+xml",
+        b"application/xml",
+        b"text/xml",
+        b"text/javascript",
+        b"application/javascript",
+        b"application/x-javascript",
+        b"text/ecmascript",
+        b"application/ecmascript",
+    }
+)
+
+
+def document_like(headers: Iterable[tuple[bytes, bytes]]) -> bool:
+    """Whether a response may become a document or a worker: it needs the document headers.
+
+    HTML privmw cannot rewrite (compressed, UTF-16), XHTML, SVG, XML, worker
+    scripts and a response without ``Content-Type`` (which browsers sniff,
+    HTML included) all do: the CSP applies to them whatever their body.
+
+    References: CSP Level 3 §4.2.1 (a policy comes with the response of a
+    document or worker); WHATWG MIME Sniffing §7.1 (no ``Content-Type``).
+    """
+    ctype = find(headers, b"content-type")
+    if ctype is None:
+        return True
+    essence = ctype.partition(b";")[0].strip().lower()
+    return essence in _DOCUMENT_TYPES or not essence
 
 
 class TagRuntime:
@@ -117,7 +153,8 @@ class TagRuntime:
         csp_vendors = [v for v in registry.vendors if v.name in registry.selected] or [
             v for v in registry.vendors if v.category != "necessary"
         ]
-        self.csp = PolicyBuilder(config.csp, csp_vendors) if config.csp else None
+        csp = config.csp if isinstance(config.csp, ContentSecurityPolicy) else None
+        self.csp = PolicyBuilder(csp, csp_vendors) if csp is not None else None
         self.script = activation_script(reload=config.csp is not None)
         self.script_path = config.script_path
         self._script_headers: Headers = [
@@ -165,6 +202,11 @@ class TagRuntime:
 
     # -- per response --------------------------------------------------------
 
+    @property
+    def adds_document_headers(self) -> bool:
+        """Whether ``html_headers`` adds anything (a CSP or ``Permissions-Policy``)."""
+        return self.csp is not None or self.config.permissions_policy
+
     def html_headers(
         self,
         allows: Callable[[str], bool],
@@ -190,6 +232,29 @@ class TagRuntime:
                 nonce = secrets.token_urlsafe(16)
             out.append((csp.header, csp.build(allows, nonce if csp.uses_nonce else None)))
         return out, nonce
+
+    def gate_links(
+        self, fields: list[bytes], allows: Callable[[str], bool], scope: Scope
+    ) -> list[bytes] | None:
+        """``Link`` field values without the link-values naming a non-consented vendor.
+
+        ``fields`` are every ``Link`` value of one message (response start,
+        ``103 Early Hints``, trailers). ``None``: send them unchanged; else the
+        field values to send instead (``[]``: none). In strict mode an unknown
+        third party counts as a vendor nobody consented to, as in HTML.
+        Report-only mode changes nothing. See :mod:`privmw.tags._link`.
+        """
+        if self.config.mode == "report-only":
+            return None
+        third = self.third_party
+        verdicts = third.verdicts(allows, third.document_site(scope))
+        base = _origin(scope)
+
+        def blocked(url: str) -> bool:
+            vendor = third.match_url(url, base)
+            return vendor is not None and not verdicts(vendor.category)
+
+        return gate_fields(fields, blocked)
 
     def consent_mode_script(self, allows: Callable[[str], bool], nonce: str | None) -> bytes:
         """``<script>`` with ``gtag('consent','default',…)`` for this visitor's state."""
@@ -262,6 +327,22 @@ class TagRuntime:
 
 
 _REFUSED = b"privmw: this response cannot be inspected for third-party tags, so it is not sent\n"
+
+
+def _origin(scope: Scope) -> str | None:
+    """``scheme://host/`` of the request (its ``Host``), the base of relative ``Link`` URLs.
+
+    Without the path: what a relative URL resolves to on the page's own host
+    is the page's own host whatever the path, and the registry's URL cache is
+    not keyed by request paths.
+    """
+    for name, value in scope.get("headers", ()):
+        if name == b"host":
+            host = value.decode("latin-1").strip()
+            if not host or any(c in host for c in "/\\?#@ "):
+                return None
+            return f"{scope.get('scheme') or 'http'}://{host}/"
+    return None
 
 
 class PageTransform:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Literal
 
 from privmw._errors import ConfigurationError
+from privmw._validate import suggest
 from privmw.csp import ContentSecurityPolicy
 from privmw.trackers import Vendor
 
@@ -61,7 +63,11 @@ class TagGate:
             (scripts and iframes with their content). ``"report-only"`` changes
             nothing and only counts.
         csp: a :class:`~privmw.ContentSecurityPolicy` to send a consent-aware
-            CSP (off by default).
+            CSP (off by default), or ``"strict"``: an enforcing allow-list of
+            ``'self'``, the ``allow`` hosts and the consented vendors for every
+            fetch directive (:meth:`ContentSecurityPolicy.strict`), the backstop
+            for what inline code fetches at run time. Opt-in: it blocks the
+            site's own assets from any origin it did not declare in ``allow``.
         permissions_policy: add ``Permissions-Policy: browsing-topics=()`` to
             HTML responses, merged with the app's (default on).
         vendors: deprecated: pass vendors to ``PrivacyMiddleware(vendors=...)``;
@@ -96,7 +102,8 @@ class TagGate:
             report-only mode) under the vendor name ``third-party``, a
             category nobody grants. Default off: only known vendors are gated.
         allow: hosts (a host covers its subdomains) that ``strict`` lets
-            through, such as your CDN: ``("cdn.jsdelivr.net", "static.example.net")``.
+            through, such as your CDN: ``("cdn.jsdelivr.net", "static.example.net")``;
+            also the declared origins of ``csp="strict"``.
 
     In every mode the tag runtime counts unknown third-party hosts per HTML
     response (``TagRuntime.unknown_hosts()``): every such script, and, outside
@@ -106,7 +113,7 @@ class TagGate:
     """
 
     mode: str = "neutralise"
-    csp: ContentSecurityPolicy | None = None
+    csp: ContentSecurityPolicy | Literal["strict"] | None = None
     permissions_policy: bool = True
     vendors: tuple[Vendor, ...] = ()
     consent_mode: bool = True
@@ -124,9 +131,18 @@ class TagGate:
                 f"TagGate: mode must be one of {', '.join(map(repr, MODES))}, got {self.mode!r}"
             )
         if self.csp is not None and not isinstance(self.csp, ContentSecurityPolicy):
-            raise ConfigurationError(
-                f"TagGate: csp must be a privmw.ContentSecurityPolicy or None, got {self.csp!r}"
-            )
+            if self.csp != "strict":
+                hint = suggest(
+                    self.csp.lower() if isinstance(self.csp, str) else self.csp, ["strict"]
+                )
+                if isinstance(self.csp, str) and "-src" in self.csp:
+                    hint = f"write csp=ContentSecurityPolicy({self.csp!r})"
+                raise ConfigurationError(
+                    f"TagGate: csp must be a privmw.ContentSecurityPolicy, 'strict' or None, "
+                    f"got {self.csp!r}" + (f"; {hint}" if hint else "")
+                )
+            object.__setattr__(self, "allow", _hosts(self.allow))
+            object.__setattr__(self, "csp", ContentSecurityPolicy.strict(self.allow))
         if self.placeholder is not None and not callable(self.placeholder):
             raise ConfigurationError(
                 f"TagGate: placeholder must be a callable or None, got {self.placeholder!r}"
