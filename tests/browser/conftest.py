@@ -46,6 +46,7 @@ ARTIFACTS = ROOT / "tests" / "artifacts"
 APP = "examples.fastapi_app.app:app"
 REGISTRY = TrackerRegistry()
 LOCAL_HOSTS = frozenset({"127.0.0.1"})
+IDLE_TIMEOUT_MS = 20_000
 
 
 @dataclass
@@ -112,6 +113,26 @@ class Site:
         context.route("**/*", requests.handle)
         self.contexts.append(context)
         return context, requests
+
+
+def settle(page: Page, extra_ms: int = 0) -> None:
+    """Wait until the page's network is quiet (Playwright's "networkidle"), then ``extra_ms``.
+
+    "networkidle" is only a way to wait long enough: no assertion depends on it.
+    On a loaded machine it can take longer than the default timeout to come
+    (every aborted vendor request and every late timer restarts its 500 ms
+    window), so a page that stays busy for ``IDLE_TIMEOUT_MS`` is waited for no
+    longer; the assertions then check what the page attempted so far, which can
+    only make a leak *more* likely to be seen, never less.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_load_state("networkidle", timeout=IDLE_TIMEOUT_MS)
+    except PlaywrightTimeout:
+        page.wait_for_timeout(500)
+    if extra_ms:
+        page.wait_for_timeout(extra_ms)
 
 
 # The fixtures below are module-scoped, not session-scoped: while the sync

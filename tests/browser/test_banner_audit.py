@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from privmw._i18n import SHIPPED, shipped_catalogue
-from tests.browser.conftest import APP, ARTIFACTS, Requests, artifact
-from tests.conftest import require
+from tests.browser.conftest import APP, ARTIFACTS, Requests, artifact, settle
+from tests.conftest import TEST_SECRET, require
 from tests.servers import uvicorn_server
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ def receipts(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def base(playwright_instance: Any, receipts: Path) -> Iterator[str]:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    env = {"PRIVMW_RECEIPTS": str(receipts)}
+    env = {"PRIVMW_RECEIPTS": str(receipts), "PRIVMW_SECRET": TEST_SECRET}
     with uvicorn_server(APP, env=env, log_path=ARTIFACTS / "banner-audit-uvicorn.log") as port:
         yield f"http://127.0.0.1:{port}"
 
@@ -82,7 +82,7 @@ def visit(page: Page, url: str) -> None:
     response = page.goto(url)
     assert response is not None
     assert response.status == 200
-    page.wait_for_load_state("networkidle")
+    settle(page)
 
 
 def axe(page: Page, view: str, selector: str | None = None) -> None:
@@ -345,7 +345,7 @@ def test_without_javascript_the_forms_give_the_same_outcomes(
     assert page.get_by_role("button", name="Load this once").count() == 0
     with page.expect_navigation():
         page.get_by_role("button", name="Reject all").click()
-    page.wait_for_load_state("networkidle")
+    settle(page)
     assert page.url == base + ARTICLE
     assert requests.urls == []
     # "Always allow Preferences" on the map: exactly Google Maps loads.
@@ -371,7 +371,7 @@ def test_receipts_one_per_change_and_no_personal_data(
     page.get_by_label("Analytics", exact=True).uncheck()
     with page.expect_navigation():  # narrowing reloads: ran tags cannot be un-run
         page.get_by_role("button", name="Save my choices").click()
-    page.wait_for_load_state("networkidle")
+    settle(page)
     lines = receipts.read_text().splitlines()[len(before) :]
     assert len(lines) == 2
     first, second = (json.loads(line) for line in lines)

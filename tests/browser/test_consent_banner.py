@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.browser.conftest import Requests, Site, artifact
+from tests.browser.conftest import settle as settle_network
 
 if TYPE_CHECKING:  # playwright may be missing locally: the fixtures then skip
     from playwright.sync_api import BrowserContext, Locator, Page
@@ -39,8 +40,7 @@ def open_categories(page: Page) -> None:
 
 def settle(page: Page, extra_ms: int = 300) -> None:
     """Wait until the page's network is quiet, then a little more for late scripts."""
-    page.wait_for_load_state("networkidle")
-    page.wait_for_timeout(extra_ms)
+    settle_network(page, extra_ms)
 
 
 def cookie_names(context: BrowserContext) -> set[str]:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from privmw.trackers import TrackerRegistry
-from tests.browser.conftest import ARTIFACTS, Requests
+from tests.browser.conftest import ARTIFACTS, Requests, settle
 from tests.servers import uvicorn_server
 from tests.tag_corpus import SNIPPETS
 
@@ -65,7 +65,7 @@ def _load(browser: Browser, url: str, consent: bool = False) -> Requests:
         response = page.goto(url)
         assert response is not None
         assert response.status == 200
-        page.wait_for_load_state("networkidle")
+        settle(page)
         page.wait_for_timeout(500)  # late timers of inline snippets
         return requests
     finally:
