@@ -11,6 +11,7 @@ The one send wrapper (:mod:`privmw._responder`) applies them.
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from collections.abc import Callable, Iterable
 from importlib import resources
@@ -61,6 +62,13 @@ def activation_script(reload: bool = False) -> bytes:
     return source.encode("utf-8")
 
 
+#: The essences of documents privmw reads (HTML and the XML types browsers run scripts in).
+_DOCUMENT_TYPES = frozenset(
+    {b"text/html", b"application/xhtml+xml", b"image/svg+xml", b"application/xml", b"text/xml"}
+)
+_MIME_TOKEN = re.compile(rb"[!#$%&'*+.^_`|~0-9a-z-]+/[!#$%&'*+.^_`|~0-9a-z-]+")
+
+
 def rewritable(headers: Iterable[tuple[bytes, bytes]]) -> bool:
     """Whether a response with these headers may be a document privmw reads.
 
@@ -69,11 +77,26 @@ def rewritable(headers: Iterable[tuple[bytes, bytes]]) -> bool:
     content coding and charset (see :mod:`privmw.tags._encoding` for what is
     decoded, transcoded or refused).
     """
-    ctype = extract_mime(headers)
+    value: bytes | None = None
+    fields = 0
+    for name, raw in headers:
+        if name == b"content-type" or (name[:1] in b"Cc" and name.lower() == b"content-type"):
+            value = raw
+            fields += 1
+    if fields == 1 and b"," not in value:  # type: ignore[operator]
+        # The common case, read exactly without the general algorithm: one
+        # field, one item; its essence is what precedes ";" (MIME Sniffing,
+        # "parse a MIME type": trimmed, lower-cased, type/subtype tokens).
+        essence = value.partition(b";")[0].strip(b" \t").lower()  # type: ignore[union-attr]
+        if essence in _DOCUMENT_TYPES:
+            return True
+        if _MIME_TOKEN.fullmatch(essence) is not None:
+            return False  # a valid type that is no document
+    ctype = extract_mime(headers)  # several fields, a list, or junk: as Fetch reads them
     if ctype is None:
         return True
-    essence, _ = parse_content_type(ctype)
-    return essence == "text/html" or is_xml(essence)
+    kind, _ = parse_content_type(ctype)
+    return kind == "text/html" or is_xml(kind)
 
 
 #: MIME essences a browser runs as a document or a worker (and so enforces a CSP
