@@ -138,6 +138,7 @@ class TagRuntime:
     """Everything a :class:`TagGate` needs per request, built once."""
 
     __slots__ = (
+        "_documents",
         "_gcm_cache",
         "_gcm_categories",
         "_script_headers",
@@ -157,6 +158,10 @@ class TagRuntime:
         self, config: TagGate, registry: TrackerRegistry, stats: Counters | None = None
     ) -> None:
         self.config = config
+        #: Content-Type values already classified (document or not): app-chosen, bounded.
+        self._documents: BoundedCache[bytes, bool] = BoundedCache(
+            256, max_bytes=64 * 1024, max_item=512
+        )
         #: The middleware's counters: each rewritten page adds its tag counts.
         self.stats = stats
         self.registry = registry
@@ -216,6 +221,23 @@ class TagRuntime:
         return tuple(out)
 
     # -- privmw's own route ------------------------------------------------
+
+    def is_document(
+        self, value: bytes | None, fields: int, headers: Iterable[tuple[bytes, bytes]]
+    ) -> bool:
+        """:func:`rewritable` for a response whose ``Content-Type`` fields were counted.
+
+        One field: its answer is remembered (an app sends a handful of
+        distinct values), so most responses decide with one dict lookup.
+        """
+        if fields == 1 and value is not None:
+            hit = self._documents.get(value)
+            if hit is None:
+                hit = self._documents.put(
+                    value, rewritable(((b"content-type", value),)), len(value) + 64
+                )
+            return hit
+        return rewritable(headers)
 
     def script_response(self, method: str) -> Response:
         """The answer to a request for the activation script."""
