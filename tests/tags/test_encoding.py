@@ -9,9 +9,12 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from privmw import PrivacyMiddleware, TagGate
 from privmw.tags import _encoding
+from privmw.tags._runtime import TagRuntime, rewritable
 from privmw.trackers import TrackerRegistry
 from tests.tags._oracle import live_fetches
 
@@ -232,3 +235,39 @@ async def test_httpx_end_to_end_gzip() -> None:
         response = await client.get("/")
     assert "content-encoding" not in response.headers
     assert_gated(response.content)
+
+
+_CTYPE_VALUES = st.sampled_from(
+    [
+        b"text/html",
+        b"text/html; charset=utf-8",
+        b"TEXT/HTML ;charset=x",
+        b"text/plain",
+        b"application/json",
+        b"application/xhtml+xml",
+        b"image/svg+xml",
+        b"text/plain, text/html",
+        b"",
+        b"junk",
+        b"*/*",
+        b" text/html ",
+    ]
+) | st.binary(max_size=24)
+
+
+@given(
+    fields=st.lists(
+        st.tuples(st.sampled_from([b"content-type", b"Content-Type", b"x-other"]), _CTYPE_VALUES),
+        max_size=4,
+    )
+)
+def test_the_responders_memoised_decision_is_rewritable(
+    fields: list[tuple[bytes, bytes]],
+) -> None:
+    """TagRuntime.is_document (one field: memoised) always agrees with rewritable()."""
+    runtime = TagRuntime(TagGate(), REGISTRY)
+    ctypes = [value for name, value in fields if name.lower() == b"content-type"]
+    last = ctypes[-1] if ctypes else None
+    expected = rewritable(fields)
+    for _ in range(2):  # the second call is answered from the memo
+        assert runtime.is_document(last, len(ctypes), fields) is expected
