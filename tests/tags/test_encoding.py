@@ -271,3 +271,27 @@ def test_the_responders_memoised_decision_is_rewritable(
     expected = rewritable(fields)
     for _ in range(2):  # the second call is answered from the memo
         assert runtime.is_document(last, len(ctypes), fields) is expected
+
+
+def _rewritable_by_fetch(fields: list[tuple[bytes, bytes]]) -> bool:
+    """The oracle: Fetch's "extract a MIME type", then HTML or an XML type (or none: sniffed)."""
+    ctype = _encoding.extract_mime(fields)
+    if ctype is None:
+        return True
+    essence, _ = _encoding.parse_content_type(ctype)
+    return essence == "text/html" or _encoding.is_xml(essence)
+
+
+@given(
+    fields=st.lists(
+        st.tuples(
+            st.sampled_from([b"content-type", b"Content-Type", b"x-other"]),
+            _CTYPE_VALUES | st.sampled_from([b"text/javascript", b"text/css", b"text/xml; q=1"]),
+        ),
+        max_size=3,
+    )
+)
+def test_rewritable_fast_path_agrees_with_the_fetch_algorithm(
+    fields: list[tuple[bytes, bytes]],
+) -> None:
+    assert rewritable(fields) is _rewritable_by_fetch(fields)

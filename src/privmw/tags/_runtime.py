@@ -63,7 +63,7 @@ def activation_script(reload: bool = False) -> bytes:
 
 
 #: The essences of documents privmw reads (HTML and the XML types browsers run scripts in).
-_DOCUMENT_TYPES = frozenset(
+_READ_TYPES = frozenset(
     {b"text/html", b"application/xhtml+xml", b"image/svg+xml", b"application/xml", b"text/xml"}
 )
 _MIME_TOKEN = re.compile(rb"[!#$%&'*+.^_`|~0-9a-z-]+/[!#$%&'*+.^_`|~0-9a-z-]+")
@@ -88,10 +88,10 @@ def rewritable(headers: Iterable[tuple[bytes, bytes]]) -> bool:
         # field, one item; its essence is what precedes ";" (MIME Sniffing,
         # "parse a MIME type": trimmed, lower-cased, type/subtype tokens).
         essence = value.partition(b";")[0].strip(b" \t").lower()  # type: ignore[union-attr]
-        if essence in _DOCUMENT_TYPES:
+        if essence in _READ_TYPES:
             return True
-        if _MIME_TOKEN.fullmatch(essence) is not None:
-            return False  # a valid type that is no document
+        if essence != b"*/*" and _MIME_TOKEN.fullmatch(essence) is not None:
+            return False  # a valid type that is no document ("*/*" is none: sniffed)
     ctype = extract_mime(headers)  # several fields, a list, or junk: as Fetch reads them
     if ctype is None:
         return True
