@@ -255,6 +255,9 @@ _CTYPE_VALUES = st.sampled_from(
 ) | st.binary(max_size=24)
 
 
+_RUNTIME = TagRuntime(TagGate(), REGISTRY)
+
+
 @given(
     fields=st.lists(
         st.tuples(st.sampled_from([b"content-type", b"Content-Type", b"x-other"]), _CTYPE_VALUES),
@@ -265,7 +268,7 @@ def test_the_responders_memoised_decision_is_rewritable(
     fields: list[tuple[bytes, bytes]],
 ) -> None:
     """TagRuntime.is_document (one field: memoised) always agrees with rewritable()."""
-    runtime = TagRuntime(TagGate(), REGISTRY)
+    runtime = _RUNTIME  # one for every example: its memo carries over, as in a process
     ctypes = [value for name, value in fields if name.lower() == b"content-type"]
     last = ctypes[-1] if ctypes else None
     expected = rewritable(fields)
