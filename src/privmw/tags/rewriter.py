@@ -128,6 +128,17 @@ _LT = re.compile(rb"<")
 
 _re2_warned: list[bool] = []  # the one start-up warning (not a cache)
 
+#: A recorded decision: (verdicts consulted, output, counter deltas, state after).
+_Variant = tuple[
+    tuple[tuple[str, bool], ...],
+    bytes,
+    "tuple[int, int, int, int, int, int] | None",
+    "tuple[Any, ...] | None",
+]
+#: The largest construct (key plus output bytes) the memo keeps; variants per key.
+_MEMO_ITEM = 32768
+_MEMO_VARIANTS = 4
+
 
 def _load_re2() -> Any:
     try:
@@ -149,6 +160,7 @@ class RewritePlan:
         "fast_foreign",
         "finder",
         "hint",
+        "memo",
         "neutral_cache",
         "registry",
         "tag_cache",
@@ -182,6 +194,7 @@ class RewritePlan:
         use_re2: bool | None = None,
         tlds: Iterable[bytes] | None = None,
         hint: re.Pattern[bytes] | None = None,
+        memo: bool = True,
     ) -> None:
         if use_re2 is None and os.environ.get("PRIVMW_TAGS_NO_RE2"):
             use_re2 = False  # private switch: CI runs the suite once on the stdlib path
@@ -230,6 +243,11 @@ class RewritePlan:
         )
         self.neutral_cache: BoundedCache[tuple[bytes, str, frozenset[str]], bytes] = BoundedCache(
             512, max_bytes=1 << 20, max_item=4096
+        )
+        #: Decisions at stops, replayed: (construct bytes, context) -> variants by
+        #: verdicts (see ``HtmlRewriter._record``); ``memo=False``: always decide anew
+        self.memo: BoundedCache[tuple[Any, ...], list[_Variant]] | None = (
+            BoundedCache(4096, max_bytes=4 << 20, max_item=_MEMO_ITEM) if memo else None
         )
 
 
@@ -371,6 +389,10 @@ class HtmlRewriter:
         self.injected = False
         #: work counter: regex/scan calls and bytes handed to Python decisions
         self.steps = 0
+        self._memo = compiled.memo if observer is None and not xml else None
+        #: while a decision is recorded: the verdicts it consults, in order
+        self._rec: list[tuple[str, bool]] | None = None
+        self._taint = False  # the recorded decision did something a replay cannot
 
     @property
     def held_bytes(self) -> int:
@@ -386,14 +408,191 @@ class HtmlRewriter:
     # -- consent --------------------------------------------------------------
 
     def _allowed(self, vendor: Vendor) -> bool:
-        verdict = self._verdicts.get(vendor.category)
+        return self._allowed_cat(vendor.category)
+
+    def _allowed_cat(self, category: str) -> bool:
+        verdict = self._verdicts.get(category)
         if verdict is None:
             try:
-                verdict = bool(self._allows(vendor.category))
+                verdict = bool(self._allows(category))
             except Exception:
                 verdict = False
-            self._verdicts[vendor.category] = verdict
+            self._verdicts[category] = verdict
+        rec = self._rec
+        if rec is not None:
+            rec.append((category, verdict))
         return verdict
+
+    # -- the decision memo ------------------------------------------------------------
+    #
+    # A decision at a stop (a start tag; a held script, style or import map) is
+    # a function of the construct's bytes, of the context in the key below and
+    # of the verdicts it consults. The first time, it is taken by the code
+    # below and *recorded*: the verdicts consulted in order, the bytes it
+    # emitted, the counters it moved and the state it left. Next time (in this
+    # response or another one of the plan), the recorded verdicts are asked
+    # again in the same order (so each is asked exactly as the decision would
+    # ask it) and, when all agree, the record is replayed. A decision that
+    # touches anything else (the document base, the consent-mode snippet, the
+    # foreign-content stack, a nested srcdoc document, the placeholder
+    # callback) is never recorded: it is taken anew each time.
+
+    def _memo_ctx(self) -> tuple[Any, ...]:
+        return (
+            self._mode,
+            self._max,
+            self._encoding,
+            self._base,
+            self._base_set,
+            self._depth,
+            self._placeholder is None,
+            self._consent_mode is not None,
+            tuple(self._align),
+            self._in_select,
+            self._in_frameset,
+        )
+
+    def _memo_ok(self) -> bool:
+        return self._memo is not None and not self._fstack and not self._unsure
+
+    def _replay(self, variants: list[_Variant], out: list[bytes]) -> _Variant | None:
+        for variant in variants:
+            reqs, output, deltas, after = variant
+            for category, verdict in reqs:
+                if self._allowed_cat(category) is not verdict:
+                    break
+            else:
+                if output:
+                    out.append(output)
+                if deltas is not None:
+                    self.neutralised += deltas[0]
+                    self.removed += deltas[1]
+                    self.reported += deltas[2]
+                    self.kept += deltas[3]
+                    self.overflowed += deltas[4]
+                    self.escaped += deltas[5]
+                if after is not None:
+                    state, rawend, held_tag, held_kind, align, in_select, in_frameset = after
+                    self._state = state
+                    if rawend is not None:
+                        self._rawend = _ForeignScriptEnd() if rawend is True else RawEnd(rawend)
+                    if state == HOLD:
+                        self._held_tag = held_tag
+                        self._held_kind = held_kind
+                    if self._held:
+                        self._held = bytearray()
+                    if align is not None:
+                        self._align = list(align)
+                        self._set_align()
+                    self._in_select = in_select
+                    self._in_frameset = in_frameset
+                return variant
+        return None
+
+    def _record(
+        self,
+        key: tuple[Any, ...],
+        variants: list[_Variant] | None,
+        out: list[bytes],
+        decide: Callable[[], int],
+    ) -> int:
+        """Take a decision with ``decide`` and record it under ``key`` if it can be replayed."""
+        state0 = self._state
+        rawend0 = self._rawend
+        align0 = tuple(self._align)
+        before = (
+            self._base,
+            self._base_set,
+            self._base_registry,
+            self._consent_mode,
+            self._unsure,
+            len(self._fstack),
+        )
+        counters0 = (
+            self.neutralised,
+            self.removed,
+            self.reported,
+            self.kept,
+            self.overflowed,
+            self.escaped,
+        )
+        mark = len(out)
+        rec: list[tuple[str, bool]] = []
+        self._rec = rec
+        self._taint = False
+        try:
+            result = decide()
+        finally:
+            self._rec = None
+        memo = self._memo
+        if (
+            self._taint
+            or memo is None
+            or self._held
+            or before
+            != (
+                self._base,
+                self._base_set,
+                self._base_registry,
+                self._consent_mode,
+                self._unsure,
+                len(self._fstack),
+            )
+        ):
+            return result
+        state = self._state
+        rawend: bytes | bool | None = None
+        if self._rawend is not rawend0:
+            r = self._rawend
+            if r is None or r.state != 0:
+                return result
+            rawend = True if isinstance(r, _ForeignScriptEnd) else r.name
+        elif state in (RAW, DROP, HOLD):
+            return result  # (never: these states always start a new reader)
+        output = b"".join(out[mark:])
+        counters = (
+            self.neutralised,
+            self.removed,
+            self.reported,
+            self.kept,
+            self.overflowed,
+            self.escaped,
+        )
+        deltas: tuple[int, int, int, int, int, int] | None = None
+        if counters != counters0:
+            deltas = (
+                counters[0] - counters0[0],
+                counters[1] - counters0[1],
+                counters[2] - counters0[2],
+                counters[3] - counters0[3],
+                counters[4] - counters0[4],
+                counters[5] - counters0[5],
+            )
+        align = tuple(self._align)
+        after = None
+        if (
+            state != state0
+            or rawend is not None
+            or align != align0
+            or self._in_select != key[-1][-2]
+            or self._in_frameset != key[-1][-1]
+            or state0 != DATA
+        ):
+            after = (
+                state,
+                rawend,
+                self._held_tag,
+                self._held_kind,
+                align if align != align0 else None,
+                self._in_select,
+                self._in_frameset,
+            )
+        variant: _Variant = (tuple(rec), output, deltas, after)
+        if variants is None:
+            memo.put(key, [variant], _key_size(key) + 2 * len(output) + 64)
+        elif len(variants) < _MEMO_VARIANTS:
+            variants.append(variant)
+        return result
 
     def _preamble(self, vendor: Vendor, allowed: bool) -> bytes:
         if (
@@ -919,6 +1118,37 @@ class HtmlRewriter:
         return end
 
     def _start_tag(self, buf: bytes, pos: int, end: int, name: bytes, out: list[bytes]) -> int:
+        if not self._memo_ok():
+            return self._start_tag_now(buf, pos, end, name, out)
+        tag = buf[pos:end]
+        key = (tag, self._memo_ctx())
+        variants = self._memo.get(key)  # type: ignore[union-attr]
+        self.steps += len(tag) + 1
+        done = None if variants is None else self._replay(variants, out)
+        if done is not None:
+            if done[3] is None:
+                # the same tag again at once, in the same context: the same decision
+                # (a tag's end depends on its own bytes only)
+                size = end - pos
+                output, deltas = done[1], done[2]
+                while buf.startswith(tag, end):
+                    self.steps += size
+                    if output:
+                        out.append(output)
+                    if deltas is not None:
+                        self.neutralised += deltas[0]
+                        self.removed += deltas[1]
+                        self.reported += deltas[2]
+                        self.kept += deltas[3]
+                        self.overflowed += deltas[4]
+                        self.escaped += deltas[5]
+                    end += size
+            return end
+        return self._record(
+            key, variants, out, lambda: self._start_tag_now(buf, pos, end, name, out)
+        )
+
+    def _start_tag_now(self, buf: bytes, pos: int, end: int, name: bytes, out: list[bytes]) -> int:
         tag = buf[pos:end]
         lname = name.lower()
         selfclosing = tag.endswith(b"/>")
@@ -1026,6 +1256,28 @@ class HtmlRewriter:
         ``complete``: the closer was found (next: DATA at it); else the text
         passed ``max_tag_bytes`` and the rest streams (RAW) or is dropped.
         """
+        if not self._memo_ok() or len(self._held) + len(self._held_tag) > _MEMO_ITEM:
+            self._decide_held_now(out, complete)
+            return
+        key = (
+            self._held_tag,
+            bytes(self._held),
+            self._held_kind,
+            complete,
+            self._memo_ctx(),
+        )
+        variants = self._memo.get(key)  # type: ignore[union-attr]
+        self.steps += len(key[0]) + len(key[1]) + 1
+        if variants is not None and self._replay(variants, out) is not None:
+            return
+
+        def decide() -> int:
+            self._decide_held_now(out, complete)
+            return 0
+
+        self._record(key, variants, out, decide)
+
+    def _decide_held_now(self, out: list[bytes], complete: bool) -> None:
         tag = self._held_tag
         text = bytes(self._held)
         self._held = bytearray()
@@ -1258,6 +1510,7 @@ class HtmlRewriter:
             return data
         if lname == b"iframe" and self._placeholder is not None:
             pairs = [(a, v.decode(self._encoding, "replace")) for a, v, _s, _e in attrs]
+            self._taint = True  # the callback's answer is not ours to replay
             custom = self._placeholder(blocked, elem, pairs)
             if custom is not None:
                 self.neutralised += 1
@@ -1273,6 +1526,7 @@ class HtmlRewriter:
         raw = next((v for a, v, _s, _e in attrs if a == "srcdoc"), None)
         if raw is None:
             return None
+        self._taint = True  # a nested document asks its own verdicts
         doc = raw.decode(self._encoding, "replace")
         if "&" in doc:
             doc = _stdhtml.unescape(doc)
@@ -1345,6 +1599,10 @@ class HtmlRewriter:
         if hit is None:
             hit = cache.put(tag, _attrs(tag, start), len(tag))
         return hit
+
+
+def _key_size(key: tuple[Any, ...]) -> int:
+    return sum(len(k) for k in key if isinstance(k, bytes)) + 64
 
 
 class _ForeignScriptEnd(RawEnd):
