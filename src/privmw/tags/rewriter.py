@@ -125,15 +125,19 @@ _MAX_DEPTH = 256
 _INERT = re.compile(rb"<[A-Za-z!/?]")
 _IMPORT = re.compile(rb"@(?i:import)")
 _LT = re.compile(rb"<")
+_LT_RUN = re.compile(rb"<+")
+_NOSCRIPT_CLOSER = re.compile(rb"</(?=(?i:noscript)[\t\n\f\r />])")
 
 _re2_warned: list[bool] = []  # the one start-up warning (not a cache)
 
-#: A recorded decision: (verdicts consulted, output, counter deltas, state after).
+#: A recorded decision: (verdicts consulted, output, counter deltas, state after,
+#: whether to replay it on repetitions at once).
 _Variant = tuple[
     tuple[tuple[str, bool], ...],
     bytes,
     "tuple[int, int, int, int, int, int] | None",
     "tuple[Any, ...] | None",
+    bool,
 ]
 #: The largest construct (key plus output bytes) the memo keeps; variants per key.
 _MEMO_ITEM = 32768
@@ -155,6 +159,9 @@ class RewritePlan:
     """
 
     __slots__ = (
+        "_fast_noscript",
+        "_noscript_ok",
+        "_noscript_pattern",
         "attr_cache",
         "fast",
         "fast_foreign",
@@ -224,15 +231,26 @@ class RewritePlan:
         self.uses_re2 = re2 is not None
         #: Where one fast-grammar call may look (stdlib: a small window bounds backtracking).
         self.window = 1 << 30
+        self._fast_noscript: Callable[[bytes, int, int], int] | None = None
+        self._noscript_pattern: bytes | None = None
         if re2 is not None:
             self.fast = _re2_matcher(re2, _grammar.fast_pattern(tlds, False))
             self.fast_foreign = _re2_matcher(re2, _grammar.fast_pattern(tlds, True))
+            self._fast_noscript = _re2_matcher(
+                re2, _grammar.fast_pattern(tlds, False, noscript=True)
+            )
             self.tag_end = _re2_matcher(re2, TAG_PAT, empty=-1)
         else:
             self.window = 4096
             self.fast = _re_matcher(_grammar.fast_pattern(tlds, False, backtracking=True))
             self.fast_foreign = _re_matcher(_grammar.fast_pattern(tlds, True, backtracking=True))
+            # compiled at its first use (stdlib re takes about 0.2 s for it)
+            self._noscript_pattern = _grammar.fast_pattern(
+                tlds, False, backtracking=True, noscript=True
+            )
             self.tag_end = _stdlib_tag_end
+        #: ``memo=False`` also turns off the fast grammar inside <noscript> (tests compare)
+        self._noscript_ok = memo
         #: (tag, context) -> the attributes naming vendors; bounded in entries and bytes
         self.tag_cache: BoundedCache[_TagKey, list[tuple[str, Vendor]]] = BoundedCache(
             1024, max_bytes=1 << 20, max_item=4096
@@ -249,6 +267,16 @@ class RewritePlan:
         self.memo: BoundedCache[tuple[Any, ...], list[_Variant]] | None = (
             BoundedCache(4096, max_bytes=4 << 20, max_item=_MEMO_ITEM) if memo else None
         )
+
+    @property
+    def fast_noscript(self) -> Callable[[bytes, int, int], int] | None:
+        """The fast grammar for the content of a ``<noscript>`` read both ways."""
+        if not self._noscript_ok:
+            return None
+        if self._fast_noscript is None and self._noscript_pattern is not None:
+            self._fast_noscript = _re_matcher(self._noscript_pattern)
+            self._noscript_pattern = None
+        return self._fast_noscript
 
 
 def _stdlib_tag_end(buf: bytes, pos: int, end: int) -> int:
@@ -457,7 +485,7 @@ class HtmlRewriter:
 
     def _replay(self, variants: list[_Variant], out: list[bytes]) -> _Variant | None:
         for variant in variants:
-            reqs, output, deltas, after = variant
+            reqs, output, deltas, after, _repeat = variant
             for category, verdict in reqs:
                 if self._allowed_cat(category) is not verdict:
                     break
@@ -495,8 +523,13 @@ class HtmlRewriter:
         variants: list[_Variant] | None,
         out: list[bytes],
         decide: Callable[[], int],
+        tag: bytes | None = None,
     ) -> int:
-        """Take a decision with ``decide`` and record it under ``key`` if it can be replayed."""
+        """Take a decision with ``decide`` and record it under ``key`` if it can be replayed.
+
+        ``tag``: the start tag decided; a stable decision on a tag the fast grammar
+        does not read whole is replayed on its repetitions at once (see ``_start_tag``).
+        """
         state0 = self._state
         rawend0 = self._rawend
         align0 = tuple(self._align)
@@ -587,7 +620,11 @@ class HtmlRewriter:
                 self._in_select,
                 self._in_frameset,
             )
-        variant: _Variant = (tuple(rec), output, deltas, after)
+        repeat = False
+        if after is None and tag is not None:
+            fast = self._c.fast
+            repeat = bool(self._align) or fast is None or fast(tag, 0, len(tag)) != len(tag)
+        variant: _Variant = (tuple(rec), output, deltas, after, repeat)
         if variants is None:
             memo.put(key, [variant], _key_size(key) + 2 * len(output) + 64)
         elif len(variants) < _MEMO_VARIANTS:
@@ -749,7 +786,12 @@ class HtmlRewriter:
     def _feed(self, chunk: bytes) -> bytes:
         out: list[bytes] = []
         if self._state == TAGHOLD:
-            self._held += chunk
+            held = self._held
+            held += chunk
+            if len(held) <= self._max and chunk.find(b">") < 0:
+                # a tag ends at a ">": without one in the new bytes it goes on
+                self.steps += len(chunk) + 1
+                return b""
             buf = self._try_held(out, final=False)
             if buf is None:
                 return b"".join(out)
@@ -796,8 +838,9 @@ class HtmlRewriter:
         """A held tag: the whole buffer to go on with, or None (still incomplete)."""
         held = self._held
         n = len(held)
-        if not final and n <= self._max:
-            # re-match only when it may have ended and has grown enough (log rescans)
+        if not final and n <= self._max and n >= 1024:
+            # re-match only when it may have ended and has grown enough (log rescans);
+            # a short one is simply read again from its "<" (and held again if cut)
             if n < 4096 or n >= self._held_try * 5 // 4:
                 self._held_try = n
                 self.steps += n
@@ -819,14 +862,18 @@ class HtmlRewriter:
             state = self._state
             if state == DATA:
                 fast = None
+                aligned = False
                 if (
-                    not self._align
-                    and not self._unsure
+                    not self._unsure
                     and not self._base_registry
                     and self._observer is None  # observed: every tag is read in Python
                 ):
                     st = self._fstack
-                    if not st:
+                    if self._align:
+                        if not st and self._align == [b"noscript"]:
+                            fast = c.fast_noscript
+                            aligned = True
+                    elif not st:
                         fast = c.fast
                     elif st[-1][1] == _F_FOREIGN and not self._xml:
                         fast = c.fast_foreign
@@ -840,7 +887,14 @@ class HtmlRewriter:
                         q = n
                 self.steps += q - pos + 1
                 if q > pos:
-                    out.append(buf[pos:q])
+                    if aligned:
+                        # every "</noscript" in there is inside a construct
+                        seg, k = _NOSCRIPT_CLOSER.subn(b"&lt;/", buf[pos:q])
+                        self.steps += q - pos
+                        self.escaped += k
+                        out.append(seg)
+                    else:
+                        out.append(buf[pos:q])
                     pos = q
                 if pos >= n:
                     return
@@ -970,21 +1024,25 @@ class HtmlRewriter:
             if not (0x41 <= c2 <= 0x5A or 0x61 <= c2 <= 0x7A):
                 self._state = BOGUS
                 return self._stream_until(buf, pos, out, final, opened=True)
+            if buf.find(b">", pos + 3) < 0:  # a tag ends at a ">"
+                self.steps += n - pos
+                return -1
             e = self._tag_end(buf, pos, n)
             self.steps += (n if e < 0 else e) - pos
             if e < 0:
                 return -1
             return self._end_tag(buf, pos, e, NAME_AT.match(buf, pos).group(1), out)  # type: ignore[union-attr]
         if 0x41 <= c1 <= 0x5A or 0x61 <= c1 <= 0x7A:
+            if buf.find(b">", pos + 2) < 0:  # a tag ends at a ">"
+                self.steps += n - pos
+                return -1
             e = self._tag_end(buf, pos, n)
             self.steps += (n if e < 0 else e) - pos
             if e < 0:
                 return -1
             return self._start_tag(buf, pos, e, NAME_AT.match(buf, pos).group(1), out)  # type: ignore[union-attr]
         if c1 == 0x3C:  # "<<<": all but the last "<" are text (and never rescanned)
-            q = pos + 1
-            while q < n and buf[q] == 0x3C:
-                q += 1
+            q = _LT_RUN.match(buf, pos, n).end()  # type: ignore[union-attr]
             self.steps += q - pos
             out.append(buf[pos : q - 1])
             return q - 1
@@ -1126,7 +1184,7 @@ class HtmlRewriter:
         self.steps += len(tag) + 1
         done = None if variants is None else self._replay(variants, out)
         if done is not None:
-            if done[3] is None:
+            if done[3] is None and done[4]:
                 # the same tag again at once, in the same context: the same decision
                 # (a tag's end depends on its own bytes only)
                 size = end - pos
@@ -1145,7 +1203,7 @@ class HtmlRewriter:
                     end += size
             return end
         return self._record(
-            key, variants, out, lambda: self._start_tag_now(buf, pos, end, name, out)
+            key, variants, out, lambda: self._start_tag_now(buf, pos, end, name, out), tag
         )
 
     def _start_tag_now(self, buf: bytes, pos: int, end: int, name: bytes, out: list[bytes]) -> int:
