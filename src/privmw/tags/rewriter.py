@@ -126,6 +126,7 @@ _INERT = re.compile(rb"<[A-Za-z!/?]")
 _IMPORT = re.compile(rb"@(?i:import)")
 _LT = re.compile(rb"<")
 _LT_RUN = re.compile(rb"<+")
+_LETTERS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 _NOSCRIPT_CLOSER = re.compile(rb"</(?=(?i:noscript)[\t\n\f\r />])")
 
 _re2_warned: list[bool] = []  # the one start-up warning (not a cache)
@@ -139,6 +140,8 @@ _Variant = tuple[
     "tuple[Any, ...] | None",
     bool,
 ]
+#: The memo's answer for a decision that cannot be replayed (it is taken anew each time).
+_NEVER: list[_Variant] = []
 #: The largest construct (key plus output bytes) the memo keeps; variants per key.
 _MEMO_ITEM = 32768
 _MEMO_VARIANTS = 4
@@ -421,6 +424,10 @@ class HtmlRewriter:
         #: while a decision is recorded: the verdicts it consults, in order
         self._rec: list[tuple[str, bool]] | None = None
         self._taint = False  # the recorded decision did something a replay cannot
+        #: the memo context (``_memo_ctx``), None when one of its fields moved
+        self._mctx: tuple[Any, ...] | None = None
+        #: the fast grammar for the data state (``_pick_fast``), None when to be picked
+        self._sel: tuple[Callable[[bytes, int, int], int] | None, bool] | None = None
 
     @property
     def held_bytes(self) -> int:
@@ -466,7 +473,10 @@ class HtmlRewriter:
     # callback) is never recorded: it is taken anew each time.
 
     def _memo_ctx(self) -> tuple[Any, ...]:
-        return (
+        ctx = self._mctx
+        if ctx is not None:
+            return ctx
+        ctx = self._mctx = (
             self._mode,
             self._max,
             self._encoding,
@@ -479,6 +489,7 @@ class HtmlRewriter:
             self._in_select,
             self._in_frameset,
         )
+        return ctx
 
     def _memo_ok(self) -> bool:
         return self._memo is not None and not self._fstack and not self._unsure
@@ -486,8 +497,10 @@ class HtmlRewriter:
     def _replay(self, variants: list[_Variant], out: list[bytes]) -> _Variant | None:
         for variant in variants:
             reqs, output, deltas, after, _repeat = variant
+            verdicts = self._verdicts
             for category, verdict in reqs:
-                if self._allowed_cat(category) is not verdict:
+                known = verdicts.get(category)
+                if (known if known is not None else self._allowed_cat(category)) is not verdict:
                     break
             else:
                 if output:
@@ -514,6 +527,7 @@ class HtmlRewriter:
                         self._set_align()
                     self._in_select = in_select
                     self._in_frameset = in_frameset
+                    self._mctx = None
                 return variant
         return None
 
@@ -558,9 +572,10 @@ class HtmlRewriter:
         finally:
             self._rec = None
         memo = self._memo
+        if memo is None:
+            return result
         if (
             self._taint
-            or memo is None
             or self._held
             or before
             != (
@@ -572,12 +587,16 @@ class HtmlRewriter:
                 len(self._fstack),
             )
         ):
+            if variants is None:  # not replayable: decide it anew each time, unrecorded
+                memo.put(key, _NEVER, _key_size(key))
             return result
         state = self._state
         rawend: bytes | bool | None = None
         if self._rawend is not rawend0:
             r = self._rawend
             if r is None or r.state != 0:
+                if variants is None:
+                    memo.put(key, _NEVER, _key_size(key))
                 return result
             rawend = True if isinstance(r, _ForeignScriptEnd) else r.name
         elif state in (RAW, DROP, HOLD):
@@ -627,7 +646,7 @@ class HtmlRewriter:
         variant: _Variant = (tuple(rec), output, deltas, after, repeat)
         if variants is None:
             memo.put(key, [variant], _key_size(key) + 2 * len(output) + 64)
-        elif len(variants) < _MEMO_VARIANTS:
+        elif variants is not _NEVER and len(variants) < _MEMO_VARIANTS:
             variants.append(variant)
         return result
 
@@ -640,6 +659,7 @@ class HtmlRewriter:
         ):
             snippet = self._consent_mode
             self._consent_mode = None
+            self._mctx = None
             self.injected = True
             return snippet
         return b""
@@ -674,6 +694,8 @@ class HtmlRewriter:
             self._set_align()
 
     def _set_align(self) -> None:
+        self._mctx = None
+        self._sel = None
         if not self._align:
             self._align_re = None
             return
@@ -785,17 +807,25 @@ class HtmlRewriter:
 
     def _feed(self, chunk: bytes) -> bytes:
         out: list[bytes] = []
-        if self._state == TAGHOLD:
+        state = self._state
+        if state == TAGHOLD:
             held = self._held
             held += chunk
-            if len(held) <= self._max and chunk.find(b">") < 0:
-                # a tag ends at a ">": without one in the new bytes it goes on
-                self.steps += len(chunk) + 1
-                return b""
+            nh = len(held)
+            if nh <= self._max:
+                if chunk.find(b">") < 0:
+                    # a tag ends at a ">": without one in the new bytes it goes on
+                    self.steps += len(chunk) + 1
+                    return b""
+                if nh < 1024:  # short: read again from its "<" (and held again if cut)
+                    self._held = bytearray()
+                    self._state = DATA
+                    self._run(bytes(held), 0, out, False)
+                    return b"".join(out)
             buf = self._try_held(out, final=False)
             if buf is None:
                 return b"".join(out)
-        elif self._state == SKIPTAG:
+        elif state == SKIPTAG:
             buf = bytes(chunk)
             assert self._tagscan is not None
             scan = self._tagscan
@@ -855,32 +885,45 @@ class HtmlRewriter:
 
     # -- the main loop --------------------------------------------------------------
 
+    def _pick_fast(self) -> tuple[Callable[[bytes, int, int], int] | None, bool]:
+        """The fast grammar for the data state now, and whether it reads <noscript> content.
+
+        Cached in ``_sel``; whatever moves the context it depends on (the
+        foreign stack, ``_unsure``, the aligned closers, a registry base)
+        resets that to None.
+        """
+        if self._unsure or self._base_registry or self._observer is not None:
+            return None, False  # observed: every tag is read in Python
+        c = self._c
+        st = self._fstack
+        if self._align:
+            if not st and self._align == [b"noscript"]:
+                return c.fast_noscript, True
+            return None, False
+        if not st:
+            return c.fast, False
+        if st[-1][1] == _F_FOREIGN and not self._xml:
+            return c.fast_foreign, False
+        return None, False
+
     def _run(self, buf: bytes, pos: int, out: list[bytes], final: bool) -> None:
         n = len(buf)
-        c = self._c
+        window = self._window
         while pos < n:
             state = self._state
             if state == DATA:
-                fast = None
-                aligned = False
-                if (
-                    not self._unsure
-                    and not self._base_registry
-                    and self._observer is None  # observed: every tag is read in Python
-                ):
-                    st = self._fstack
-                    if self._align:
-                        if not st and self._align == [b"noscript"]:
-                            fast = c.fast_noscript
-                            aligned = True
-                    elif not st:
-                        fast = c.fast
-                    elif st[-1][1] == _F_FOREIGN and not self._xml:
-                        fast = c.fast_foreign
+                if pos + 1 == n and not final and buf[pos] == 0x3C:
+                    self._tail = buf[pos:]  # a lone "<" cut by the end of the chunk
+                    return
+                sel = self._sel
+                if sel is None:
+                    sel = self._sel = self._pick_fast()
+                fast, aligned = sel
                 if fast is not None:
                     # at most max_tag_bytes a call: a longer tag is never accepted
                     # whole, so Python sees (and drops) it, in any chunking
-                    q = fast(buf, pos, min(n, pos + self._window))
+                    end = pos + window
+                    q = fast(buf, pos, n if end > n else end)
                 else:
                     q = buf.find(b"<", pos)
                     if q < 0:
@@ -900,6 +943,22 @@ class HtmlRewriter:
                     return
                 if buf[pos] != 0x3C:  # the window ended inside text: read on
                     continue
+                if not final:
+                    # the common cuts by the end of the chunk, as _construct and
+                    # _hold_tail would take them: a lone "<", a start tag (it ends at a ">")
+                    if pos + 1 == n:
+                        self._tail = buf[pos:]
+                        return
+                    if (
+                        buf[pos + 1] in _LETTERS
+                        and buf.find(b">", pos + 2) < 0
+                        and n - pos <= self._max
+                    ):
+                        self.steps += n - pos
+                        self._state = TAGHOLD
+                        self._held = bytearray(buf[pos:])
+                        self._held_try = n - pos
+                        return
                 r = self._construct(buf, pos, out, final)
                 if r < 0:
                     self._hold_tail(buf, pos, final, out)
@@ -1033,14 +1092,25 @@ class HtmlRewriter:
                 return -1
             return self._end_tag(buf, pos, e, NAME_AT.match(buf, pos).group(1), out)  # type: ignore[union-attr]
         if 0x41 <= c1 <= 0x5A or 0x61 <= c1 <= 0x7A:
-            if buf.find(b">", pos + 2) < 0:  # a tag ends at a ">"
+            gt = buf.find(b">", pos + 2)
+            if gt < 0:  # a tag ends at a ">"
                 self.steps += n - pos
                 return -1
+            memo = self._memo
+            if memo is not None and not self._fstack and not self._unsure:
+                # A recorded tag is a whole tag and where a tag ends depends on its
+                # own bytes only: a recorded tag up to the first ">" is this tag.
+                tag = buf[pos : gt + 1]
+                variants = memo.get((tag, self._mctx or self._memo_ctx()))
+                if variants is not None:
+                    r = self._replay_tag(buf, pos, gt + 1, tag, variants, out, final)
+                    if r >= 0:
+                        return r
             e = self._tag_end(buf, pos, n)
             self.steps += (n if e < 0 else e) - pos
             if e < 0:
                 return -1
-            return self._start_tag(buf, pos, e, NAME_AT.match(buf, pos).group(1), out)  # type: ignore[union-attr]
+            return self._start_tag(buf, pos, e, out, final)
         if c1 == 0x3C:  # "<<<": all but the last "<" are text (and never rescanned)
             q = _LT_RUN.match(buf, pos, n).end()  # type: ignore[union-attr]
             self.steps += q - pos
@@ -1172,39 +1242,77 @@ class HtmlRewriter:
             self._emit_construct(out, tag)
         if lname == b"select":
             self._in_select = False
+            self._mctx = None
         self._end_context(lname)
+        self._sel = None
         return end
 
-    def _start_tag(self, buf: bytes, pos: int, end: int, name: bytes, out: list[bytes]) -> int:
+    def _start_tag(self, buf: bytes, pos: int, end: int, out: list[bytes], final: bool) -> int:
+        name = NAME_AT.match(buf, pos).group(1)  # type: ignore[union-attr]
         if not self._memo_ok():
             return self._start_tag_now(buf, pos, end, name, out)
         tag = buf[pos:end]
         key = (tag, self._memo_ctx())
         variants = self._memo.get(key)  # type: ignore[union-attr]
-        self.steps += len(tag) + 1
-        done = None if variants is None else self._replay(variants, out)
-        if done is not None:
-            if done[3] is None and done[4]:
-                # the same tag again at once, in the same context: the same decision
-                # (a tag's end depends on its own bytes only)
-                size = end - pos
-                output, deltas = done[1], done[2]
-                while buf.startswith(tag, end):
-                    self.steps += size
-                    if output:
-                        out.append(output)
-                    if deltas is not None:
-                        self.neutralised += deltas[0]
-                        self.removed += deltas[1]
-                        self.reported += deltas[2]
-                        self.kept += deltas[3]
-                        self.overflowed += deltas[4]
-                        self.escaped += deltas[5]
-                    end += size
-            return end
+        if variants is not None:
+            if variants is _NEVER:
+                return self._start_tag_now(buf, pos, end, name, out)
+            r = self._replay_tag(buf, pos, end, tag, variants, out, final)
+            if r >= 0:
+                return r
         return self._record(
             key, variants, out, lambda: self._start_tag_now(buf, pos, end, name, out), tag
         )
+
+    def _replay_tag(
+        self,
+        buf: bytes,
+        pos: int,
+        end: int,
+        tag: bytes,
+        variants: list[_Variant],
+        out: list[bytes],
+        final: bool,
+    ) -> int:
+        """Replay a recorded start tag ``buf[pos:end]``; the new position, or -1 (no variant)."""
+        self.steps += end - pos + 1
+        done = self._replay(variants, out)
+        if done is None:
+            return -1
+        if done[3] is None and done[4]:
+            # the same tag again at once, in the same context: the same decision
+            # (a tag's end depends on its own bytes only)
+            size = end - pos
+            output, deltas = done[1], done[2]
+            while buf.startswith(tag, end):
+                self.steps += size
+                if output:
+                    out.append(output)
+                if deltas is not None:
+                    self.neutralised += deltas[0]
+                    self.removed += deltas[1]
+                    self.reported += deltas[2]
+                    self.kept += deltas[3]
+                    self.overflowed += deltas[4]
+                    self.escaped += deltas[5]
+                end += size
+            n = len(buf)
+            rest = n - end
+            if (
+                not final
+                and 1 < rest < size
+                and rest <= self._max
+                and tag.startswith(buf[end:])
+                and self._state == DATA
+            ):
+                # the same tag again, cut by the end of the chunk: no proper prefix
+                # of a whole tag is a whole tag, so it is held as _run would hold it
+                self.steps += rest
+                self._state = TAGHOLD
+                self._held = bytearray(buf[end:])
+                self._held_try = rest
+                return n
+        return end
 
     def _start_tag_now(self, buf: bytes, pos: int, end: int, name: bytes, out: list[bytes]) -> int:
         tag = buf[pos:end]
@@ -1217,6 +1325,7 @@ class HtmlRewriter:
             self._state = self._dropped_tag(lname, False)
             return end
         as_html, as_foreign = self._start_context(lname, tag, selfclosing)
+        self._sel = None
         elem = (
             "img" if lname == b"image" and as_html and not as_foreign else lname.decode("latin-1")
         )
@@ -1225,10 +1334,13 @@ class HtmlRewriter:
             # in the data state there): read those elements both ways
             if lname == b"select":
                 self._in_select = not self._in_select
+                self._mctx = None
             elif lname in (b"input", b"keygen", b"textarea"):
                 self._in_select = False
+                self._mctx = None
             elif lname == b"frameset":
                 self._in_frameset = True
+                self._mctx = None
         dual = as_html and (as_foreign or self._in_select or self._in_frameset)
         raw_html = as_html and not as_foreign  # certainly HTML rules
         # -- script ---------------------------------------------------------------
@@ -1326,6 +1438,9 @@ class HtmlRewriter:
         )
         variants = self._memo.get(key)  # type: ignore[union-attr]
         self.steps += len(key[0]) + len(key[1]) + 1
+        if variants is _NEVER:
+            self._decide_held_now(out, complete)
+            return
         if variants is not None and self._replay(variants, out) is not None:
             return
 
@@ -1519,6 +1634,7 @@ class HtmlRewriter:
             if href is not None:
                 blocked_base = hits and not all(self._allowed(v) for _a, v in hits)
                 if not blocked_base:
+                    self._mctx = None
                     self._base_set = True
                     value = href.decode(self._encoding, "replace")
                     if "&" in value:
@@ -1526,6 +1642,7 @@ class HtmlRewriter:
                     self._base = resolve(value, self._base) or self._base
                     if hits:
                         self._base_registry = True
+                        self._sel = None
         srcdoc_out = None
         if has_srcdoc:
             srcdoc_out = self._srcdoc(attrs)
