@@ -426,12 +426,21 @@ SVG_LEAVES = (
 )
 
 
-def fast_pattern(tlds: Iterable[bytes], foreign: bool, backtracking: bool = False) -> bytes:
+def fast_pattern(
+    tlds: Iterable[bytes], foreign: bool, backtracking: bool = False, noscript: bool = False
+) -> bytes:
     """The fast data-state grammar (see the module docstring).
 
     ``backtracking``: for stdlib ``re`` (leftmost-first, backtracking): no
     safe-name alternative, so every item has one way to match and a failing
     tag costs linear time.
+
+    ``noscript``: for the content of a ``<noscript>`` read both ways (HTML
+    content only): a nested ``<noscript>`` start tag is ordinary there (it
+    changes nothing), and an end tag named ``noscript`` is a stop. Every
+    other ``</noscript`` + delimiter in what it accepts then lies inside one
+    construct (an attribute value, a comment...), where the rewriter writes
+    its ``<`` as ``&lt;``, as it does for the constructs Python reads.
     """
     tlds = list(tlds)
     dq = set(range(256)) - {0x22}
@@ -481,7 +490,10 @@ def fast_pattern(tlds: Iterable[bytes], foreign: bool, backtracking: bool = Fals
         + b"))"
     )
     attr_any = gen_name + b"(?:=(?:" + any_value + b"))?"
-    name = _not_in(FOREIGN_STOP if foreign else HTML_STOP)
+    stops: tuple[bytes, ...] = FOREIGN_STOP if foreign else HTML_STOP
+    if noscript:
+        stops = tuple(n for n in stops if n != b"noscript")
+    name = _not_in(stops)
 
     def attr_with(names: list[bytes]) -> bytes:
         sn = (
@@ -574,7 +586,8 @@ def fast_pattern(tlds: Iterable[bytes], foreign: bool, backtracking: bool = Fals
         items[1] += b"|" + svg
     items.append(COMMENT)
     if not foreign:
-        items[1] += rb"|/[A-Za-z][A-Za-z0-9-]*(?:" + W + b"+" + attr_any + b")*" + W + b"*/?>"
+        end_name = _not_in([b"noscript"]) if noscript else rb"[A-Za-z][A-Za-z0-9-]*"
+        items[1] += b"|/" + end_name + b"(?:" + W + b"+" + attr_any + b")*" + W + b"*/?>"
         bang = rb"|!(?:>|[^>\-][^>]*>|-(?:>|[^>\-][^>]*>))"
     else:
         bang = rb"|!(?:>|[^>\-\[][^>]*>|-(?:>|[^>\-][^>]*>))"

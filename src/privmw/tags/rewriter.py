@@ -125,8 +125,26 @@ _MAX_DEPTH = 256
 _INERT = re.compile(rb"<[A-Za-z!/?]")
 _IMPORT = re.compile(rb"@(?i:import)")
 _LT = re.compile(rb"<")
+_LT_RUN = re.compile(rb"<+")
+_LETTERS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+_NOSCRIPT_CLOSER = re.compile(rb"</(?=(?i:noscript)[\t\n\f\r />])")
 
 _re2_warned: list[bool] = []  # the one start-up warning (not a cache)
+
+#: A recorded decision: (verdicts consulted, output, counter deltas, state after,
+#: whether to replay it on repetitions at once).
+_Variant = tuple[
+    tuple[tuple[str, bool], ...],
+    bytes,
+    "tuple[int, int, int, int, int, int] | None",
+    "tuple[Any, ...] | None",
+    bool,
+]
+#: The memo's answer for a decision that cannot be replayed (it is taken anew each time).
+_NEVER: list[_Variant] = []
+#: The largest construct (key plus output bytes) the memo keeps; variants per key.
+_MEMO_ITEM = 32768
+_MEMO_VARIANTS = 4
 
 
 def _load_re2() -> Any:
@@ -144,11 +162,15 @@ class RewritePlan:
     """
 
     __slots__ = (
+        "_fast_noscript",
+        "_noscript_ok",
+        "_noscript_pattern",
         "attr_cache",
         "fast",
         "fast_foreign",
         "finder",
         "hint",
+        "memo",
         "neutral_cache",
         "registry",
         "tag_cache",
@@ -182,6 +204,7 @@ class RewritePlan:
         use_re2: bool | None = None,
         tlds: Iterable[bytes] | None = None,
         hint: re.Pattern[bytes] | None = None,
+        memo: bool = True,
     ) -> None:
         if use_re2 is None and os.environ.get("PRIVMW_TAGS_NO_RE2"):
             use_re2 = False  # private switch: CI runs the suite once on the stdlib path
@@ -211,15 +234,26 @@ class RewritePlan:
         self.uses_re2 = re2 is not None
         #: Where one fast-grammar call may look (stdlib: a small window bounds backtracking).
         self.window = 1 << 30
+        self._fast_noscript: Callable[[bytes, int, int], int] | None = None
+        self._noscript_pattern: bytes | None = None
         if re2 is not None:
             self.fast = _re2_matcher(re2, _grammar.fast_pattern(tlds, False))
             self.fast_foreign = _re2_matcher(re2, _grammar.fast_pattern(tlds, True))
+            self._fast_noscript = _re2_matcher(
+                re2, _grammar.fast_pattern(tlds, False, noscript=True)
+            )
             self.tag_end = _re2_matcher(re2, TAG_PAT, empty=-1)
         else:
             self.window = 4096
             self.fast = _re_matcher(_grammar.fast_pattern(tlds, False, backtracking=True))
             self.fast_foreign = _re_matcher(_grammar.fast_pattern(tlds, True, backtracking=True))
+            # compiled at its first use (stdlib re takes about 0.2 s for it)
+            self._noscript_pattern = _grammar.fast_pattern(
+                tlds, False, backtracking=True, noscript=True
+            )
             self.tag_end = _stdlib_tag_end
+        #: ``memo=False`` also turns off the fast grammar inside <noscript> (tests compare)
+        self._noscript_ok = memo
         #: (tag, context) -> the attributes naming vendors; bounded in entries and bytes
         self.tag_cache: BoundedCache[_TagKey, list[tuple[str, Vendor]]] = BoundedCache(
             1024, max_bytes=1 << 20, max_item=4096
@@ -231,6 +265,21 @@ class RewritePlan:
         self.neutral_cache: BoundedCache[tuple[bytes, str, frozenset[str]], bytes] = BoundedCache(
             512, max_bytes=1 << 20, max_item=4096
         )
+        #: Decisions at stops, replayed: (construct bytes, context) -> variants by
+        #: verdicts (see ``HtmlRewriter._record``); ``memo=False``: always decide anew
+        self.memo: BoundedCache[tuple[Any, ...], list[_Variant]] | None = (
+            BoundedCache(4096, max_bytes=4 << 20, max_item=_MEMO_ITEM) if memo else None
+        )
+
+    @property
+    def fast_noscript(self) -> Callable[[bytes, int, int], int] | None:
+        """The fast grammar for the content of a ``<noscript>`` read both ways."""
+        if not self._noscript_ok:
+            return None
+        if self._fast_noscript is None and self._noscript_pattern is not None:
+            self._fast_noscript = _re_matcher(self._noscript_pattern)
+            self._noscript_pattern = None
+        return self._fast_noscript
 
 
 def _stdlib_tag_end(buf: bytes, pos: int, end: int) -> int:
@@ -371,6 +420,14 @@ class HtmlRewriter:
         self.injected = False
         #: work counter: regex/scan calls and bytes handed to Python decisions
         self.steps = 0
+        self._memo = compiled.memo if observer is None and not xml else None
+        #: while a decision is recorded: the verdicts it consults, in order
+        self._rec: list[tuple[str, bool]] | None = None
+        self._taint = False  # the recorded decision did something a replay cannot
+        #: the memo context (``_memo_ctx``), None when one of its fields moved
+        self._mctx: tuple[Any, ...] | None = None
+        #: the fast grammar for the data state (``_pick_fast``), None when to be picked
+        self._sel: tuple[Callable[[bytes, int, int], int] | None, bool] | None = None
 
     @property
     def held_bytes(self) -> int:
@@ -386,14 +443,212 @@ class HtmlRewriter:
     # -- consent --------------------------------------------------------------
 
     def _allowed(self, vendor: Vendor) -> bool:
-        verdict = self._verdicts.get(vendor.category)
+        return self._allowed_cat(vendor.category)
+
+    def _allowed_cat(self, category: str) -> bool:
+        verdict = self._verdicts.get(category)
         if verdict is None:
             try:
-                verdict = bool(self._allows(vendor.category))
+                verdict = bool(self._allows(category))
             except Exception:
                 verdict = False
-            self._verdicts[vendor.category] = verdict
+            self._verdicts[category] = verdict
+        rec = self._rec
+        if rec is not None:
+            rec.append((category, verdict))
         return verdict
+
+    # -- the decision memo ------------------------------------------------------------
+    #
+    # A decision at a stop (a start tag; a held script, style or import map) is
+    # a function of the construct's bytes, of the context in the key below and
+    # of the verdicts it consults. The first time, it is taken by the code
+    # below and *recorded*: the verdicts consulted in order, the bytes it
+    # emitted, the counters it moved and the state it left. Next time (in this
+    # response or another one of the plan), the recorded verdicts are asked
+    # again in the same order (so each is asked exactly as the decision would
+    # ask it) and, when all agree, the record is replayed. A decision that
+    # touches anything else (the document base, the consent-mode snippet, the
+    # foreign-content stack, a nested srcdoc document, the placeholder
+    # callback) is never recorded: it is taken anew each time.
+
+    def _memo_ctx(self) -> tuple[Any, ...]:
+        ctx = self._mctx
+        if ctx is not None:
+            return ctx
+        ctx = self._mctx = (
+            self._mode,
+            self._max,
+            self._encoding,
+            self._base,
+            self._base_set,
+            self._depth,
+            self._placeholder is None,
+            self._consent_mode is not None,
+            tuple(self._align),
+            self._in_select,
+            self._in_frameset,
+        )
+        return ctx
+
+    def _memo_ok(self) -> bool:
+        return self._memo is not None and not self._fstack and not self._unsure
+
+    def _replay(self, variants: list[_Variant], out: list[bytes]) -> _Variant | None:
+        for variant in variants:
+            reqs, output, deltas, after, _repeat = variant
+            verdicts = self._verdicts
+            for category, verdict in reqs:
+                known = verdicts.get(category)
+                if (known if known is not None else self._allowed_cat(category)) is not verdict:
+                    break
+            else:
+                if output:
+                    out.append(output)
+                if deltas is not None:
+                    self.neutralised += deltas[0]
+                    self.removed += deltas[1]
+                    self.reported += deltas[2]
+                    self.kept += deltas[3]
+                    self.overflowed += deltas[4]
+                    self.escaped += deltas[5]
+                if after is not None:
+                    state, rawend, held_tag, held_kind, align, in_select, in_frameset = after
+                    self._state = state
+                    if rawend is not None:
+                        self._rawend = _ForeignScriptEnd() if rawend is True else RawEnd(rawend)
+                    if state == HOLD:
+                        self._held_tag = held_tag
+                        self._held_kind = held_kind
+                    if self._held:
+                        self._held = bytearray()
+                    if align is not None:
+                        self._align = list(align)
+                        self._set_align()
+                    self._in_select = in_select
+                    self._in_frameset = in_frameset
+                    self._mctx = None
+                return variant
+        return None
+
+    def _record(
+        self,
+        key: tuple[Any, ...],
+        variants: list[_Variant] | None,
+        out: list[bytes],
+        decide: Callable[[], int],
+        tag: bytes | None = None,
+    ) -> int:
+        """Take a decision with ``decide`` and record it under ``key`` if it can be replayed.
+
+        ``tag``: the start tag decided; a stable decision on a tag the fast grammar
+        does not read whole is replayed on its repetitions at once (see ``_start_tag``).
+        """
+        state0 = self._state
+        rawend0 = self._rawend
+        align0 = tuple(self._align)
+        before = (
+            self._base,
+            self._base_set,
+            self._base_registry,
+            self._consent_mode,
+            self._unsure,
+            len(self._fstack),
+        )
+        counters0 = (
+            self.neutralised,
+            self.removed,
+            self.reported,
+            self.kept,
+            self.overflowed,
+            self.escaped,
+        )
+        mark = len(out)
+        rec: list[tuple[str, bool]] = []
+        self._rec = rec
+        self._taint = False
+        try:
+            result = decide()
+        finally:
+            self._rec = None
+        memo = self._memo
+        if memo is None:
+            return result
+        if (
+            self._taint
+            or self._held
+            or before
+            != (
+                self._base,
+                self._base_set,
+                self._base_registry,
+                self._consent_mode,
+                self._unsure,
+                len(self._fstack),
+            )
+        ):
+            if variants is None:  # not replayable: decide it anew each time, unrecorded
+                memo.put(key, _NEVER, _key_size(key))
+            return result
+        state = self._state
+        rawend: bytes | bool | None = None
+        if self._rawend is not rawend0:
+            r = self._rawend
+            if r is None or r.state != 0:
+                if variants is None:
+                    memo.put(key, _NEVER, _key_size(key))
+                return result
+            rawend = True if isinstance(r, _ForeignScriptEnd) else r.name
+        elif state in (RAW, DROP, HOLD):
+            return result  # (never: these states always start a new reader)
+        output = b"".join(out[mark:])
+        counters = (
+            self.neutralised,
+            self.removed,
+            self.reported,
+            self.kept,
+            self.overflowed,
+            self.escaped,
+        )
+        deltas: tuple[int, int, int, int, int, int] | None = None
+        if counters != counters0:
+            deltas = (
+                counters[0] - counters0[0],
+                counters[1] - counters0[1],
+                counters[2] - counters0[2],
+                counters[3] - counters0[3],
+                counters[4] - counters0[4],
+                counters[5] - counters0[5],
+            )
+        align = tuple(self._align)
+        after = None
+        if (
+            state != state0
+            or rawend is not None
+            or align != align0
+            or self._in_select != key[-1][-2]
+            or self._in_frameset != key[-1][-1]
+            or state0 != DATA
+        ):
+            after = (
+                state,
+                rawend,
+                self._held_tag,
+                self._held_kind,
+                align if align != align0 else None,
+                self._in_select,
+                self._in_frameset,
+            )
+        repeat = False
+        if after is None and tag is not None:
+            fast = self._c.fast
+            repeat = bool(self._align) or fast is None or fast(tag, 0, len(tag)) != len(tag)
+        variant: _Variant = (tuple(rec), output, deltas, after, repeat)
+        if variants is None:
+            memo.put(key, [variant], _key_size(key) + 2 * len(output) + 64)
+        elif variants is not _NEVER and len(variants) < _MEMO_VARIANTS:
+            variants.append(variant)
+        return result
 
     def _preamble(self, vendor: Vendor, allowed: bool) -> bytes:
         if (
@@ -404,6 +659,7 @@ class HtmlRewriter:
         ):
             snippet = self._consent_mode
             self._consent_mode = None
+            self._mctx = None
             self.injected = True
             return snippet
         return b""
@@ -438,6 +694,8 @@ class HtmlRewriter:
             self._set_align()
 
     def _set_align(self) -> None:
+        self._mctx = None
+        self._sel = None
         if not self._align:
             self._align_re = None
             return
@@ -549,12 +807,25 @@ class HtmlRewriter:
 
     def _feed(self, chunk: bytes) -> bytes:
         out: list[bytes] = []
-        if self._state == TAGHOLD:
-            self._held += chunk
+        state = self._state
+        if state == TAGHOLD:
+            held = self._held
+            held += chunk
+            nh = len(held)
+            if nh <= self._max:
+                if chunk.find(b">") < 0:
+                    # a tag ends at a ">": without one in the new bytes it goes on
+                    self.steps += len(chunk) + 1
+                    return b""
+                if nh < 1024:  # short: read again from its "<" (and held again if cut)
+                    self._held = bytearray()
+                    self._state = DATA
+                    self._run(bytes(held), 0, out, False)
+                    return b"".join(out)
             buf = self._try_held(out, final=False)
             if buf is None:
                 return b"".join(out)
-        elif self._state == SKIPTAG:
+        elif state == SKIPTAG:
             buf = bytes(chunk)
             assert self._tagscan is not None
             scan = self._tagscan
@@ -597,8 +868,9 @@ class HtmlRewriter:
         """A held tag: the whole buffer to go on with, or None (still incomplete)."""
         held = self._held
         n = len(held)
-        if not final and n <= self._max:
-            # re-match only when it may have ended and has grown enough (log rescans)
+        if not final and n <= self._max and n >= 1024:
+            # re-match only when it may have ended and has grown enough (log rescans);
+            # a short one is simply read again from its "<" (and held again if cut)
             if n < 4096 or n >= self._held_try * 5 // 4:
                 self._held_try = n
                 self.steps += n
@@ -613,40 +885,80 @@ class HtmlRewriter:
 
     # -- the main loop --------------------------------------------------------------
 
+    def _pick_fast(self) -> tuple[Callable[[bytes, int, int], int] | None, bool]:
+        """The fast grammar for the data state now, and whether it reads <noscript> content.
+
+        Cached in ``_sel``; whatever moves the context it depends on (the
+        foreign stack, ``_unsure``, the aligned closers, a registry base)
+        resets that to None.
+        """
+        if self._unsure or self._base_registry or self._observer is not None:
+            return None, False  # observed: every tag is read in Python
+        c = self._c
+        st = self._fstack
+        if self._align:
+            if not st and self._align == [b"noscript"]:
+                return c.fast_noscript, True
+            return None, False
+        if not st:
+            return c.fast, False
+        if st[-1][1] == _F_FOREIGN and not self._xml:
+            return c.fast_foreign, False
+        return None, False
+
     def _run(self, buf: bytes, pos: int, out: list[bytes], final: bool) -> None:
         n = len(buf)
-        c = self._c
+        window = self._window
         while pos < n:
             state = self._state
             if state == DATA:
-                fast = None
-                if (
-                    not self._align
-                    and not self._unsure
-                    and not self._base_registry
-                    and self._observer is None  # observed: every tag is read in Python
-                ):
-                    st = self._fstack
-                    if not st:
-                        fast = c.fast
-                    elif st[-1][1] == _F_FOREIGN and not self._xml:
-                        fast = c.fast_foreign
+                if pos + 1 == n and not final and buf[pos] == 0x3C:
+                    self._tail = buf[pos:]  # a lone "<" cut by the end of the chunk
+                    return
+                sel = self._sel
+                if sel is None:
+                    sel = self._sel = self._pick_fast()
+                fast, aligned = sel
                 if fast is not None:
                     # at most max_tag_bytes a call: a longer tag is never accepted
                     # whole, so Python sees (and drops) it, in any chunking
-                    q = fast(buf, pos, min(n, pos + self._window))
+                    end = pos + window
+                    q = fast(buf, pos, n if end > n else end)
                 else:
                     q = buf.find(b"<", pos)
                     if q < 0:
                         q = n
                 self.steps += q - pos + 1
                 if q > pos:
-                    out.append(buf[pos:q])
+                    if aligned:
+                        # every "</noscript" in there is inside a construct
+                        seg, k = _NOSCRIPT_CLOSER.subn(b"&lt;/", buf[pos:q])
+                        self.steps += q - pos
+                        self.escaped += k
+                        out.append(seg)
+                    else:
+                        out.append(buf[pos:q])
                     pos = q
                 if pos >= n:
                     return
                 if buf[pos] != 0x3C:  # the window ended inside text: read on
                     continue
+                if not final:
+                    # the common cuts by the end of the chunk, as _construct and
+                    # _hold_tail would take them: a lone "<", a start tag (it ends at a ">")
+                    if pos + 1 == n:
+                        self._tail = buf[pos:]
+                        return
+                    if (
+                        buf[pos + 1] in _LETTERS
+                        and buf.find(b">", pos + 2) < 0
+                        and n - pos <= self._max
+                    ):
+                        self.steps += n - pos
+                        self._state = TAGHOLD
+                        self._held = bytearray(buf[pos:])
+                        self._held_try = n - pos
+                        return
                 r = self._construct(buf, pos, out, final)
                 if r < 0:
                     self._hold_tail(buf, pos, final, out)
@@ -771,21 +1083,36 @@ class HtmlRewriter:
             if not (0x41 <= c2 <= 0x5A or 0x61 <= c2 <= 0x7A):
                 self._state = BOGUS
                 return self._stream_until(buf, pos, out, final, opened=True)
+            if buf.find(b">", pos + 3) < 0:  # a tag ends at a ">"
+                self.steps += n - pos
+                return -1
             e = self._tag_end(buf, pos, n)
             self.steps += (n if e < 0 else e) - pos
             if e < 0:
                 return -1
             return self._end_tag(buf, pos, e, NAME_AT.match(buf, pos).group(1), out)  # type: ignore[union-attr]
         if 0x41 <= c1 <= 0x5A or 0x61 <= c1 <= 0x7A:
+            gt = buf.find(b">", pos + 2)
+            if gt < 0:  # a tag ends at a ">"
+                self.steps += n - pos
+                return -1
+            memo = self._memo
+            if memo is not None and not self._fstack and not self._unsure:
+                # A recorded tag is a whole tag and where a tag ends depends on its
+                # own bytes only: a recorded tag up to the first ">" is this tag.
+                tag = buf[pos : gt + 1]
+                variants = memo.get((tag, self._mctx or self._memo_ctx()))
+                if variants is not None:
+                    r = self._replay_tag(buf, pos, gt + 1, tag, variants, out, final)
+                    if r >= 0:
+                        return r
             e = self._tag_end(buf, pos, n)
             self.steps += (n if e < 0 else e) - pos
             if e < 0:
                 return -1
-            return self._start_tag(buf, pos, e, NAME_AT.match(buf, pos).group(1), out)  # type: ignore[union-attr]
+            return self._start_tag(buf, pos, e, out, final)
         if c1 == 0x3C:  # "<<<": all but the last "<" are text (and never rescanned)
-            q = pos + 1
-            while q < n and buf[q] == 0x3C:
-                q += 1
+            q = _LT_RUN.match(buf, pos, n).end()  # type: ignore[union-attr]
             self.steps += q - pos
             out.append(buf[pos : q - 1])
             return q - 1
@@ -915,10 +1242,79 @@ class HtmlRewriter:
             self._emit_construct(out, tag)
         if lname == b"select":
             self._in_select = False
+            self._mctx = None
         self._end_context(lname)
+        self._sel = None
         return end
 
-    def _start_tag(self, buf: bytes, pos: int, end: int, name: bytes, out: list[bytes]) -> int:
+    def _start_tag(self, buf: bytes, pos: int, end: int, out: list[bytes], final: bool) -> int:
+        name = NAME_AT.match(buf, pos).group(1)  # type: ignore[union-attr]
+        if not self._memo_ok():
+            return self._start_tag_now(buf, pos, end, name, out)
+        tag = buf[pos:end]
+        key = (tag, self._memo_ctx())
+        variants = self._memo.get(key)  # type: ignore[union-attr]
+        if variants is not None:
+            if variants is _NEVER:
+                return self._start_tag_now(buf, pos, end, name, out)
+            r = self._replay_tag(buf, pos, end, tag, variants, out, final)
+            if r >= 0:
+                return r
+        return self._record(
+            key, variants, out, lambda: self._start_tag_now(buf, pos, end, name, out), tag
+        )
+
+    def _replay_tag(
+        self,
+        buf: bytes,
+        pos: int,
+        end: int,
+        tag: bytes,
+        variants: list[_Variant],
+        out: list[bytes],
+        final: bool,
+    ) -> int:
+        """Replay a recorded start tag ``buf[pos:end]``; the new position, or -1 (no variant)."""
+        self.steps += end - pos + 1
+        done = self._replay(variants, out)
+        if done is None:
+            return -1
+        if done[3] is None and done[4]:
+            # the same tag again at once, in the same context: the same decision
+            # (a tag's end depends on its own bytes only)
+            size = end - pos
+            output, deltas = done[1], done[2]
+            while buf.startswith(tag, end):
+                self.steps += size
+                if output:
+                    out.append(output)
+                if deltas is not None:
+                    self.neutralised += deltas[0]
+                    self.removed += deltas[1]
+                    self.reported += deltas[2]
+                    self.kept += deltas[3]
+                    self.overflowed += deltas[4]
+                    self.escaped += deltas[5]
+                end += size
+            n = len(buf)
+            rest = n - end
+            if (
+                not final
+                and 1 < rest < size
+                and rest <= self._max
+                and tag.startswith(buf[end:])
+                and self._state == DATA
+            ):
+                # the same tag again, cut by the end of the chunk: no proper prefix
+                # of a whole tag is a whole tag, so it is held as _run would hold it
+                self.steps += rest
+                self._state = TAGHOLD
+                self._held = bytearray(buf[end:])
+                self._held_try = rest
+                return n
+        return end
+
+    def _start_tag_now(self, buf: bytes, pos: int, end: int, name: bytes, out: list[bytes]) -> int:
         tag = buf[pos:end]
         lname = name.lower()
         selfclosing = tag.endswith(b"/>")
@@ -929,6 +1325,7 @@ class HtmlRewriter:
             self._state = self._dropped_tag(lname, False)
             return end
         as_html, as_foreign = self._start_context(lname, tag, selfclosing)
+        self._sel = None
         elem = (
             "img" if lname == b"image" and as_html and not as_foreign else lname.decode("latin-1")
         )
@@ -937,10 +1334,13 @@ class HtmlRewriter:
             # in the data state there): read those elements both ways
             if lname == b"select":
                 self._in_select = not self._in_select
+                self._mctx = None
             elif lname in (b"input", b"keygen", b"textarea"):
                 self._in_select = False
+                self._mctx = None
             elif lname == b"frameset":
                 self._in_frameset = True
+                self._mctx = None
         dual = as_html and (as_foreign or self._in_select or self._in_frameset)
         raw_html = as_html and not as_foreign  # certainly HTML rules
         # -- script ---------------------------------------------------------------
@@ -1026,6 +1426,31 @@ class HtmlRewriter:
         ``complete``: the closer was found (next: DATA at it); else the text
         passed ``max_tag_bytes`` and the rest streams (RAW) or is dropped.
         """
+        if not self._memo_ok() or len(self._held) + len(self._held_tag) > _MEMO_ITEM:
+            self._decide_held_now(out, complete)
+            return
+        key = (
+            self._held_tag,
+            bytes(self._held),
+            self._held_kind,
+            complete,
+            self._memo_ctx(),
+        )
+        variants = self._memo.get(key)  # type: ignore[union-attr]
+        self.steps += len(key[0]) + len(key[1]) + 1
+        if variants is _NEVER:
+            self._decide_held_now(out, complete)
+            return
+        if variants is not None and self._replay(variants, out) is not None:
+            return
+
+        def decide() -> int:
+            self._decide_held_now(out, complete)
+            return 0
+
+        self._record(key, variants, out, decide)
+
+    def _decide_held_now(self, out: list[bytes], complete: bool) -> None:
         tag = self._held_tag
         text = bytes(self._held)
         self._held = bytearray()
@@ -1209,6 +1634,7 @@ class HtmlRewriter:
             if href is not None:
                 blocked_base = hits and not all(self._allowed(v) for _a, v in hits)
                 if not blocked_base:
+                    self._mctx = None
                     self._base_set = True
                     value = href.decode(self._encoding, "replace")
                     if "&" in value:
@@ -1216,6 +1642,7 @@ class HtmlRewriter:
                     self._base = resolve(value, self._base) or self._base
                     if hits:
                         self._base_registry = True
+                        self._sel = None
         srcdoc_out = None
         if has_srcdoc:
             srcdoc_out = self._srcdoc(attrs)
@@ -1258,6 +1685,7 @@ class HtmlRewriter:
             return data
         if lname == b"iframe" and self._placeholder is not None:
             pairs = [(a, v.decode(self._encoding, "replace")) for a, v, _s, _e in attrs]
+            self._taint = True  # the callback's answer is not ours to replay
             custom = self._placeholder(blocked, elem, pairs)
             if custom is not None:
                 self.neutralised += 1
@@ -1273,6 +1701,7 @@ class HtmlRewriter:
         raw = next((v for a, v, _s, _e in attrs if a == "srcdoc"), None)
         if raw is None:
             return None
+        self._taint = True  # a nested document asks its own verdicts
         doc = raw.decode(self._encoding, "replace")
         if "&" in doc:
             doc = _stdhtml.unescape(doc)
@@ -1345,6 +1774,10 @@ class HtmlRewriter:
         if hit is None:
             hit = cache.put(tag, _attrs(tag, start), len(tag))
         return hit
+
+
+def _key_size(key: tuple[Any, ...]) -> int:
+    return sum(len(k) for k in key if isinstance(k, bytes)) + 64
 
 
 class _ForeignScriptEnd(RawEnd):

@@ -1,0 +1,1354 @@
+"""The streaming tag rewriter (sans-io: bytes in, bytes out).
+
+States (HTML §13.2.5): the rewriter is always in one of
+
+========= ==========================================================================
+DATA      data state; the fast grammar (``_grammar``) consumes what needs no
+          decision, Python reads the construct where it stops
+COMMENT   inside ``<!--``: streamed to ``-->``/``--!>``
+BOGUS     bogus comment / doctype / ``<?``: streamed to ``>``
+CDATA     CDATA section (foreign content only): streamed to ``]]>``
+RAW       RAWTEXT / RCDATA / script data (escape states in ``RawEnd``): streamed
+HOLD      text of an inline script, import map or ``<style>`` held for a decision
+DROP      content of a removed element, discarded up to its end tag
+TAGHOLD   a tag cut by a chunk boundary, held (``max_tag_bytes`` at most)
+SKIPTAG   the rest of a tag past ``max_tag_bytes``, discarded
+========= ==========================================================================
+
+Tree context, enough to know what the tokenizer does next (§13.2.6):
+the stack of open foreign elements (``<svg>``, ``<math>``), HTML and MathML
+text integration points, breakout tags; inside foreign content ``<style>``,
+``<title>``, ``<textarea>``, ``<xmp>``, ``<iframe>``, ``<noembed>`` are
+ordinary elements and CDATA sections exist. Where the HTML tree would be
+needed to know whether an end tag closes foreign content, the rewriter
+becomes *unsure* for the rest of the document and then reads both ways:
+
+* ``<noscript>`` (always: a browser with scripting on reads it as raw
+  text, one with scripting off as markup) and, when unsure, ``<style>``,
+  ``<textarea>``, ``<title>``, ``<xmp>``, ``<iframe>``, ``<noembed>``,
+  ``<noframes>``: content is read as markup and gated; a ``</name`` that the
+  raw-text reading would take as the end but that sits inside a markup
+  construct (comment, attribute value, raw text) has its ``<`` written
+  ``&lt;``, so both readings end at the same byte (counted in ``escaped``);
+* SVG ``<script>`` and unsure ``<script>``: held to the first ``</script``;
+  kept (or neutralised) if its content is plain text in every reading, else
+  dropped; unsure CDATA likewise.
+
+Fail closed: a tag longer than ``max_tag_bytes`` is dropped (with its
+content if it is a raw-text element); an inline script, import map or
+style block longer than that is neutralised; both are counted in
+``overflowed``. The decision depends on lengths only, so any split of the
+input gives the same output.
+"""
+
+from __future__ import annotations
+
+import html as _stdhtml
+import os
+import re
+import warnings
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from privmw._cache import BoundedCache
+from privmw.trackers import TrackerRegistry, Vendor
+
+from . import _fetch, _grammar
+from ._inline import Finder, refresh_url, resolve
+from ._neutralise import neutral
+from ._tokenizer import ATTRS, NAME_AT, RAW_TAIL, TAG, TAG_PAT, RawEnd, TagScan, comment_end
+
+__all__: list[str] = []
+
+MODES = ("neutralise", "remove", "report-only")
+
+DATA, COMMENT, BOGUS, CDATA, RAW, HOLD, DROP, TAGHOLD, SKIPTAG = range(9)
+
+_JS_TYPES = frozenset(
+    {
+        "",
+        "module",
+        "text/partytown",
+        "application/ecmascript",
+        "application/javascript",
+        "application/x-ecmascript",
+        "application/x-javascript",
+        "text/ecmascript",
+        "text/javascript",
+        "text/javascript1.0",
+        "text/javascript1.1",
+        "text/javascript1.2",
+        "text/javascript1.3",
+        "text/javascript1.4",
+        "text/javascript1.5",
+        "text/jscript",
+        "text/livescript",
+        "text/x-ecmascript",
+        "text/x-javascript",
+    }
+)
+#: JSON script types that make the browser fetch (import maps, speculation rules).
+_JSON_FETCH = frozenset({"importmap", "speculationrules"})
+_GOOGLE = frozenset({"google-analytics", "google-tag-manager", "google-ads"})
+_RAW_HTML = frozenset({b"style", b"textarea", b"title", b"xmp", b"iframe", b"noembed", b"noframes"})
+_VOID = frozenset(
+    {
+        b"area",
+        b"base",
+        b"br",
+        b"col",
+        b"embed",
+        b"hr",
+        b"img",
+        b"image",
+        b"input",
+        b"link",
+        b"meta",
+        b"source",
+        b"track",
+        b"wbr",
+        b"param",
+        b"keygen",
+        b"basefont",
+        b"bgsound",
+        b"frame",
+    }
+)
+_BREAKOUT = frozenset(_grammar.FOREIGN_STOP[:45])  # b .. font (the §13.2.6.5 list)
+_SVG_IP = frozenset({b"foreignobject", b"desc", b"title"})
+_MATH_TEXT_IP = frozenset({b"mi", b"mo", b"mn", b"ms", b"mtext"})
+# fstack kinds
+_F_FOREIGN, _F_HTML_IP, _F_MATH_TEXT_IP, _F_HTML = range(4)
+_TagKey = tuple[bytes, str, bool, bool, "str | None", str]
+_MAX_DEPTH = 256
+_INERT = re.compile(rb"<[A-Za-z!/?]")
+_IMPORT = re.compile(rb"@(?i:import)")
+_LT = re.compile(rb"<")
+
+_re2_warned: list[bool] = []  # the one start-up warning (not a cache)
+
+
+def _load_re2() -> Any:
+    try:
+        import re2
+    except ImportError:
+        return None
+    return re2
+
+
+class RewritePlan:
+    """Everything a rewriter needs from one registry, built once (by the runtime).
+
+    Owns its bounded caches. ``use_re2=False`` forces the stdlib path.
+    """
+
+    __slots__ = (
+        "attr_cache",
+        "fast",
+        "fast_foreign",
+        "finder",
+        "hint",
+        "neutral_cache",
+        "registry",
+        "tag_cache",
+        "tag_end",
+        "uses_re2",
+        "window",
+    )
+
+    @property
+    def match_url(self) -> Callable[[str, str | None], Vendor | None]:
+        """What a URL attribute value is matched with (the registry's, or strict mode's)."""
+        return self.finder.match_url
+
+    @match_url.setter
+    def match_url(self, fn: Callable[[str, str | None], Vendor | None]) -> None:
+        self.finder.match_url = fn
+
+    @property
+    def inline_vendors(self) -> Callable[[bytes], list[Vendor]]:
+        """What inline code is matched with (the vendors' snippet signatures)."""
+        return self.finder.inline_vendors
+
+    @inline_vendors.setter
+    def inline_vendors(self, fn: Callable[[bytes], list[Vendor]]) -> None:
+        self.finder.inline_vendors = fn
+
+    def __init__(
+        self,
+        registry: TrackerRegistry,
+        *,
+        use_re2: bool | None = None,
+        tlds: Iterable[bytes] | None = None,
+        hint: re.Pattern[bytes] | None = None,
+    ) -> None:
+        if use_re2 is None and os.environ.get("PRIVMW_TAGS_NO_RE2"):
+            use_re2 = False  # private switch: CI runs the suite once on the stdlib path
+        self.registry = registry
+        self.finder = Finder(registry)
+        if tlds is None:
+            tlds = {
+                p.partition("/")[0].rsplit(".", 1)[-1].encode()
+                for v in registry.vendors
+                for p in v.urls
+            }
+        tlds = sorted(set(tlds))
+        own = re.compile(_grammar.hint_pattern(tlds))
+        # a wider pre-filter (strict mode) only adds looks, never removes one
+        self.hint = own if hint is None else re.compile(own.pattern + b"|" + hint.pattern)
+        self.fast: Callable[[bytes, int, int], int] | None = None
+        self.fast_foreign: Callable[[bytes, int, int], int] | None = None
+        re2 = _load_re2() if use_re2 is not False else None
+        if re2 is None and use_re2 is None and not _re2_warned:
+            _re2_warned.append(True)
+            warnings.warn(
+                "privmw: google-re2 is not installed; the tag rewriter uses a slower "
+                "pure-Python path (pip install 'privmw[speedups]')",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+        self.uses_re2 = re2 is not None
+        #: Where one fast-grammar call may look (stdlib: a small window bounds backtracking).
+        self.window = 1 << 30
+        if re2 is not None:
+            self.fast = _re2_matcher(re2, _grammar.fast_pattern(tlds, False))
+            self.fast_foreign = _re2_matcher(re2, _grammar.fast_pattern(tlds, True))
+            self.tag_end = _re2_matcher(re2, TAG_PAT, empty=-1)
+        else:
+            self.window = 4096
+            self.fast = _re_matcher(_grammar.fast_pattern(tlds, False, backtracking=True))
+            self.fast_foreign = _re_matcher(_grammar.fast_pattern(tlds, True, backtracking=True))
+            self.tag_end = _stdlib_tag_end
+        #: (tag, context) -> the attributes naming vendors; bounded in entries and bytes
+        self.tag_cache: BoundedCache[_TagKey, list[tuple[str, Vendor]]] = BoundedCache(
+            1024, max_bytes=1 << 20, max_item=4096
+        )
+        #: tag bytes -> parsed attributes; (tag, vendor, attributes) -> inert markup
+        self.attr_cache: BoundedCache[bytes, list[tuple[str, bytes, int, int]]] = BoundedCache(
+            1024, max_bytes=1 << 20, max_item=4096
+        )
+        self.neutral_cache: BoundedCache[tuple[bytes, str, frozenset[str]], bytes] = BoundedCache(
+            512, max_bytes=1 << 20, max_item=4096
+        )
+
+
+def _stdlib_tag_end(buf: bytes, pos: int, end: int) -> int:
+    """End of the tag at ``pos`` (-1: not complete before ``end``), linear in time.
+
+    The regex only within 4 KiB (its backtracking is bounded there); a longer
+    tag is read by the state machine.
+    """
+    m = TAG.match(buf, pos, min(end, pos + 4096))
+    if m is not None:
+        return m.end()
+    if end - pos <= 4096:
+        return -1
+    return TagScan(pos + (2 if buf[pos + 1] == 0x2F else 1)).advance(buf, end)
+
+
+def _re2_matcher(
+    re2: Any, pattern: bytes, empty: int | None = None
+) -> Callable[[bytes, int, int], int]:
+    options = re2.Options()
+    options.encoding = re2.Options.Encoding.LATIN1
+    options.never_capture = True
+    options.longest_match = True
+    options.max_mem = 64 << 20
+    compiled = re2.compile(pattern, options)
+    raw = compiled._regexp.Match
+    anchor = re2._re2.RE2.Anchor.ANCHOR_START
+
+    miss = empty
+
+    def fast(buf: bytes, pos: int, end: int) -> int:
+        span = raw(anchor, buf, pos, end)[0]
+        if span[1] < 0:
+            return pos if miss is None else miss
+        return int(span[1])
+
+    return fast
+
+
+def _re_matcher(pattern: bytes) -> Callable[[bytes, int, int], int]:
+    match = re.compile(pattern).match
+
+    def fast(buf: bytes, pos: int, end: int) -> int:
+        m = match(buf, pos, end)
+        return pos if m is None else m.end()
+
+    return fast
+
+
+def _attrs(tag: bytes, start: int) -> list[tuple[str, bytes, int, int]]:
+    """(lower name, raw value, start, end) of each attribute, first of duplicates only."""
+    out: list[tuple[str, bytes, int, int]] = []
+    seen: set[str] = set()
+    for m in ATTRS.finditer(tag, start):
+        raw = m.group(1)
+        if raw is None:
+            continue
+        name = raw.decode("latin-1").lower()
+        if name in seen:
+            continue
+        seen.add(name)
+        value = m.group(2)
+        if value is None:
+            value = m.group(3)
+            if value is None:
+                value = m.group(4) or b""
+        out.append((name, value, m.start(), m.end()))
+    return out
+
+
+class HtmlRewriter:
+    """Gate third-party tags in one HTML document, fed in chunks.
+
+    ``feed`` each body chunk, ``close`` once; the outputs concatenated are
+    the rewritten document. See the module docstring for the states.
+    """
+
+    def __init__(
+        self,
+        compiled: RewritePlan | TrackerRegistry,
+        allows: Callable[[str], bool],
+        *,
+        mode: str = "neutralise",
+        max_tag_bytes: int = 65536,
+        consent_mode: bytes | None = None,
+        loader: bytes | None = None,
+        encoding: str = "utf-8",
+        base_url: str | None = None,
+        placeholder: Callable[[Vendor, str, list[tuple[str, str]]], bytes | None] | None = None,
+        depth: int = 0,
+        xml: bool = False,
+        observer: Callable[[bytes, bytes], None] | None = None,
+    ) -> None:
+        if mode not in MODES:
+            raise ValueError(f"HtmlRewriter: mode must be one of {MODES}, got {mode!r}")
+        if isinstance(compiled, TrackerRegistry):
+            compiled = RewritePlan(compiled)  # tests and tools; the runtime shares one plan
+        self._c = compiled
+        self._finder = compiled.finder
+        self._tag_end = compiled.tag_end
+        self._window = min(max_tag_bytes, compiled.window)
+        self._allows = allows
+        self._verdicts: dict[str, bool] = {}
+        self._mode = mode
+        self._max = max_tag_bytes
+        self._consent_mode = consent_mode
+        self._loader = loader
+        self._encoding = encoding
+        self._base = base_url
+        self._base_set = False
+        self._base_registry = False
+        self._placeholder = placeholder
+        self._depth = depth
+        self._state = DATA
+        self._tail = b""
+        self._held = bytearray()
+        self._held_tag = b""  # start tag of held content (HOLD)
+        self._held_kind = 0
+        self._held_try = 0
+        self._tagscan: TagScan | None = None
+        self._rawend: RawEnd | None = None
+        self._after_skip = DATA
+        self._fstack: list[tuple[bytes, int, bool]] = []
+        self._xml = xml
+        #: called with (lower-case name, tag bytes) for every start tag read (tests, harnesses)
+        self._observer = observer
+        self._unsure = False
+        self._in_select = False
+        self._in_frameset = False
+        self._align: list[bytes] = []
+        self._align_re: re.Pattern[bytes] | None = None
+        self.neutralised = self.removed = self.reported = self.kept = self.overflowed = 0
+        self.escaped = 0
+        self.injected = False
+        #: work counter: regex/scan calls and bytes handed to Python decisions
+        self.steps = 0
+
+    @property
+    def held_bytes(self) -> int:
+        """Bytes held back right now (bounded by about ``max_tag_bytes``)."""
+        return len(self._held) + len(self._tail)
+
+    @property
+    def changed(self) -> bool:
+        return bool(
+            self.neutralised or self.removed or self.injected or self.escaped or self.overflowed
+        )
+
+    # -- consent --------------------------------------------------------------
+
+    def _allowed(self, vendor: Vendor) -> bool:
+        verdict = self._verdicts.get(vendor.category)
+        if verdict is None:
+            try:
+                verdict = bool(self._allows(vendor.category))
+            except Exception:
+                verdict = False
+            self._verdicts[vendor.category] = verdict
+        return verdict
+
+    def _preamble(self, vendor: Vendor, allowed: bool) -> bytes:
+        if (
+            self._consent_mode is not None
+            and vendor.name in _GOOGLE
+            and self._mode != "report-only"
+            and (allowed or self._mode == "neutralise")
+        ):
+            snippet = self._consent_mode
+            self._consent_mode = None
+            self.injected = True
+            return snippet
+        return b""
+
+    # -- output with raw-view alignment ----------------------------------------
+
+    def _emit_construct(self, out: list[bytes], seg: bytes, closer_at0: bytes = b"") -> None:
+        """Emit markup that is not data-state text, escaping divergent raw-view closers."""
+        pat = self._align_re
+        if pat is None or not seg:
+            out.append(seg)
+            return
+        self.steps += len(seg)
+        pieces: list[bytes] = []
+        last = 0
+        for m in pat.finditer(seg):
+            if m.start() == 0 and closer_at0 and m.group(1).lower() == closer_at0:
+                continue
+            pieces.append(seg[last : m.start()])
+            pieces.append(b"&lt;")
+            last = m.start() + 1
+            self.escaped += 1
+        if not pieces:
+            out.append(seg)
+            return
+        pieces.append(seg[last:])
+        out.append(b"".join(pieces))
+
+    def _add_align(self, name: bytes) -> None:
+        if name not in self._align:  # one constraint per name (at most 8 names)
+            self._align.append(name)
+            self._set_align()
+
+    def _set_align(self) -> None:
+        if not self._align:
+            self._align_re = None
+            return
+        names = b"|".join(sorted(set(self._align)))
+        self._align_re = re.compile(rb"</((?i:" + names + rb"))[\t\n\f\r />]")
+
+    # -- context ----------------------------------------------------------------
+
+    def _html_rules(self, lname: bytes) -> bool:
+        """Whether a start tag is processed by the HTML rules (§13.2.6 dispatcher)."""
+        if self._xml:
+            return False
+        st = self._fstack
+        if not st:
+            return True
+        kind = st[-1][1]
+        if kind in (_F_HTML, _F_HTML_IP):
+            return True
+        if kind == _F_MATH_TEXT_IP:
+            return lname not in (b"mglyph", b"malignmark")
+        return False
+
+    def _foreign_now(self) -> bool:
+        """Whether the adjusted current node is a foreign element (CDATA allowed)."""
+        if self._xml:
+            return True
+        st = self._fstack
+        return bool(st) and st[-1][1] != _F_HTML
+
+    def _start_context(self, lname: bytes, tag: bytes, selfclosing: bool) -> tuple[bool, bool]:
+        """Update the tree context for a start tag; (read as HTML, read as foreign)."""
+        if self._xml:
+            return True, True  # XHTML: HTML elements, but every element is markup
+        html = self._html_rules(lname)
+        st = self._fstack
+        if not html and (
+            lname in _BREAKOUT
+            or (lname == b"font" and re.search(rb"(?i)[\t\n\f\r /](?:color|face|size)", tag))
+        ):
+            while st and st[-1][1] == _F_FOREIGN:
+                st.pop()
+            html = self._html_rules(lname)
+        if len(st) >= _MAX_DEPTH:  # deeper than we track: read both ways from here on
+            self._unsure = True
+            st.clear()
+        if self._unsure:
+            if lname in (b"svg", b"math") or (lname in _BREAKOUT):
+                pass
+            return True, True
+        if html:
+            if lname in (b"svg", b"math"):
+                if not selfclosing:
+                    st.append((lname, _F_FOREIGN, lname == b"math"))
+                return False, True
+            if st and lname not in _VOID and not selfclosing:
+                st.append((lname, _F_HTML, False))
+            return True, self._unsure
+        # foreign element: the namespace of the adjusted current node
+        if not selfclosing:
+            ns_math = st[-1][2] if st else False
+            kind = _F_FOREIGN
+            if lname in _SVG_IP and not ns_math:
+                kind = _F_HTML_IP
+            elif lname in _MATH_TEXT_IP and ns_math:
+                kind = _F_MATH_TEXT_IP
+            elif lname == b"annotation-xml" and re.search(
+                rb"(?i)encoding[\t\n\f\r ]*=[\t\n\f\r ]*[\"']?"
+                rb"(?:text/html|application/xhtml\+xml)[\"'\t\n\f\r />]",
+                tag,
+            ):
+                kind = _F_HTML_IP
+            st.append((lname, kind, ns_math))
+        return self._unsure, True
+
+    def _end_context(self, lname: bytes) -> None:
+        st = self._fstack
+        if self._xml or not st:
+            return
+        if self._unsure:  # read both ways from now on: the stack no longer decides
+            st.clear()
+            return
+        kind = st[-1][1]
+        if kind == _F_HTML:
+            # HTML rules: only an exact match of the current node is certain
+            if st[-1][0] == lname:
+                st.pop()
+                return
+            self._unsure = True
+            st.clear()
+            return
+        if lname in (b"br", b"p"):
+            while st and st[-1][1] == _F_FOREIGN:
+                st.pop()
+            return
+        for i in range(len(st) - 1, max(-1, len(st) - 17), -1):  # the 16 innermost
+            if st[i][1] == _F_HTML:
+                break
+            if st[i][0] == lname:
+                del st[i:]
+                return
+        self._unsure = True  # HTML rules with ancestors we do not track
+        st.clear()
+
+    # -- feed ---------------------------------------------------------------------
+
+    def feed(self, chunk: bytes) -> bytes:
+        out: list[bytes] = []
+        if self._state == TAGHOLD:
+            self._held += chunk
+            buf = self._try_held(out, final=False)
+            if buf is None:
+                return b"".join(out)
+        elif self._state == SKIPTAG:
+            buf = bytes(chunk)
+            assert self._tagscan is not None
+            scan = self._tagscan
+            scan.pos = 0
+            before = scan.steps
+            e = scan.advance(buf, len(buf))
+            self.steps += scan.steps - before
+            if e < 0:
+                return b""
+            buf = buf[e:]
+            self._state = self._after_skip
+            self._tagscan = None
+        else:
+            buf = self._tail + chunk if self._tail else bytes(chunk)
+            self._tail = b""
+        self._run(buf, 0, out, final=False)
+        return b"".join(out)
+
+    def close(self) -> bytes:
+        out: list[bytes] = []
+        if self._state == TAGHOLD:
+            buf = self._try_held(out, final=True)
+            if buf is not None:
+                self._run(buf, 0, out, final=True)
+        elif self._state != SKIPTAG:
+            buf, self._tail = self._tail, b""
+            self._run(buf, 0, out, final=True)
+        if self._state == HOLD:
+            self._decide_held(out, complete=True)
+        self._state = DATA
+        if self.neutralised and self._loader is not None:
+            out.append(self._loader)
+            self._loader = None
+        return b"".join(out)
+
+    def _try_held(self, out: list[bytes], final: bool) -> bytes | None:
+        """A held tag: the whole buffer to go on with, or None (still incomplete)."""
+        held = self._held
+        n = len(held)
+        if not final and n <= self._max:
+            # re-match only when it may have ended and has grown enough (log rescans)
+            if n < 4096 or n >= self._held_try * 5 // 4:
+                self._held_try = n
+                self.steps += n
+                if self._tag_end(bytes(held), 0, n) < 0:
+                    return None
+            else:
+                return None
+        buf = bytes(held)
+        self._held = bytearray()
+        self._state = DATA
+        return buf
+
+    # -- the main loop --------------------------------------------------------------
+
+    def _run(self, buf: bytes, pos: int, out: list[bytes], final: bool) -> None:
+        n = len(buf)
+        c = self._c
+        while pos < n:
+            state = self._state
+            if state == DATA:
+                fast = None
+                if (
+                    not self._align
+                    and not self._unsure
+                    and not self._base_registry
+                    and self._observer is None  # observed: every tag is read in Python
+                ):
+                    st = self._fstack
+                    if not st:
+                        fast = c.fast
+                    elif st[-1][1] == _F_FOREIGN and not self._xml:
+                        fast = c.fast_foreign
+                if fast is not None:
+                    # at most max_tag_bytes a call: a longer tag is never accepted
+                    # whole, so Python sees (and drops) it, in any chunking
+                    q = fast(buf, pos, min(n, pos + self._window))
+                else:
+                    q = buf.find(b"<", pos)
+                    if q < 0:
+                        q = n
+                self.steps += q - pos + 1
+                if q > pos:
+                    out.append(buf[pos:q])
+                    pos = q
+                if pos >= n:
+                    return
+                if buf[pos] != 0x3C:  # the window ended inside text: read on
+                    continue
+                r = self._construct(buf, pos, out, final)
+                if r < 0:
+                    self._hold_tail(buf, pos, final, out)
+                    return
+                pos = r
+            elif state in (COMMENT, BOGUS, CDATA):
+                pos = self._stream_until(buf, pos, out, final)
+            elif state in (RAW, DROP, HOLD):
+                pos = self._raw(buf, pos, out, final)
+                if pos < 0:
+                    return
+            elif state == SKIPTAG:
+                assert self._tagscan is not None
+                before = self._tagscan.steps
+                e = self._tagscan.advance(buf, n)
+                self.steps += self._tagscan.steps - before
+                if e < 0:
+                    return
+                pos = e
+                self._state = self._after_skip
+                self._tagscan = None
+            else:  # pragma: no cover
+                raise AssertionError(state)
+
+    def _hold_tail(self, buf: bytes, pos: int, final: bool, out: list[bytes]) -> None:
+        """The construct at ``pos`` does not end in ``buf``."""
+        rest = len(buf) - pos
+        if final:
+            # an unterminated tag or markup declaration at EOF loads nothing
+            self._emit_construct(out, buf[pos:])
+            return
+        if buf[pos + 1 : pos + 2].isalpha() or (
+            buf[pos + 1 : pos + 2] == b"/" and buf[pos + 2 : pos + 3].isalpha()
+        ):
+            if rest > self._max:
+                self._overflow_tag(buf, pos, out)
+                return
+            self._state = TAGHOLD
+            self._held = bytearray(buf[pos:])
+            self._held_try = rest
+            return
+        self._tail = buf[pos:]  # "<", "<!-", "</": a few bytes
+
+    def _overflow_tag(self, buf: bytes, pos: int, out: list[bytes]) -> None:
+        """A tag longer than ``max_tag_bytes`` that does not end in ``buf``: drop it."""
+        self.overflowed += 1
+        scan = TagScan(pos + 1)
+        e = scan.advance(buf, len(buf))
+        self.steps += scan.steps
+        m = NAME_AT.match(buf, pos)
+        name = m.group(1).lower() if m else b""
+        after = self._dropped_tag(name, buf[pos : pos + 2] == b"</")
+        if e >= 0:
+            self._state = after
+            self._run(buf, e, out, final=False)
+            return
+        self._tagscan = scan
+        self._after_skip = after
+        self._state = SKIPTAG
+
+    def _dropped_tag(self, lname: bytes, end_tag: bool) -> int:
+        """After dropping an oversize tag: DROP for a raw-text element's content, else DATA."""
+        if end_tag:
+            return DATA
+        if (
+            self._html_rules(lname)
+            and not self._unsure
+            and (lname in _RAW_HTML or lname == b"script")
+        ):
+            self._rawend = RawEnd(lname)
+            return DROP
+        return DATA
+
+    # -- one construct at "<" -------------------------------------------------------
+
+    def _construct(self, buf: bytes, pos: int, out: list[bytes], final: bool) -> int:
+        """Handle the construct at ``buf[pos] == '<'``; new position, or -1 if cut."""
+        n = len(buf)
+        if pos + 1 >= n:
+            if final:
+                out.append(b"<")
+                return n
+            return -1
+        c1 = buf[pos + 1]
+        if c1 == 0x21:  # "!"
+            if buf.startswith(b"<!--", pos):
+                e = comment_end(buf, pos, n)
+                self.steps += (e if e >= 0 else n) - pos
+                if e >= 0:
+                    self._emit_construct(out, buf[pos:e])
+                    return e
+                if n - pos < 6 and not final:
+                    return -1
+                self._state = COMMENT
+                return self._stream_until(buf, pos, out, final, opened=True)
+            if (
+                n - pos < 9
+                and not final
+                and (b"<![CDATA["[: n - pos] == buf[pos:] or b"<!--"[: n - pos] == buf[pos:])
+            ):
+                return -1
+            if buf.startswith(b"<![CDATA[", pos) and (self._foreign_now() or self._unsure):
+                if self._unsure and not self._foreign_now():
+                    return self._dual_cdata(buf, pos, out, final)
+                self._state = CDATA
+                return self._stream_until(buf, pos, out, final, opened=True)
+            self._state = BOGUS
+            return self._stream_until(buf, pos, out, final, opened=True)
+        if c1 == 0x3F:  # "?"
+            self._state = BOGUS
+            return self._stream_until(buf, pos, out, final, opened=True)
+        if c1 == 0x2F:  # "/"
+            if pos + 2 >= n:
+                if final:
+                    out.append(buf[pos:])
+                    return n
+                return -1
+            c2 = buf[pos + 2]
+            if c2 == 0x3E:
+                out.append(b"</>")
+                return pos + 3
+            if not (0x41 <= c2 <= 0x5A or 0x61 <= c2 <= 0x7A):
+                self._state = BOGUS
+                return self._stream_until(buf, pos, out, final, opened=True)
+            e = self._tag_end(buf, pos, n)
+            self.steps += (n if e < 0 else e) - pos
+            if e < 0:
+                return -1
+            return self._end_tag(buf, pos, e, NAME_AT.match(buf, pos).group(1), out)  # type: ignore[union-attr]
+        if 0x41 <= c1 <= 0x5A or 0x61 <= c1 <= 0x7A:
+            e = self._tag_end(buf, pos, n)
+            self.steps += (n if e < 0 else e) - pos
+            if e < 0:
+                return -1
+            return self._start_tag(buf, pos, e, NAME_AT.match(buf, pos).group(1), out)  # type: ignore[union-attr]
+        if c1 == 0x3C:  # "<<<": all but the last "<" are text (and never rescanned)
+            q = pos + 1
+            while q < n and buf[q] == 0x3C:
+                q += 1
+            self.steps += q - pos
+            out.append(buf[pos : q - 1])
+            return q - 1
+        out.append(b"<")
+        return pos + 1
+
+    def _stream_until(
+        self, buf: bytes, pos: int, out: list[bytes], final: bool, opened: bool = False
+    ) -> int:
+        """Stream a comment, bogus comment or CDATA section from ``pos``."""
+        n = len(buf)
+        state = self._state
+        self.steps += 1
+        if state == COMMENT:
+            if opened:
+                e = comment_end(buf, pos, n)
+            else:
+                m = re.compile(rb"--!?>").search(buf, pos, n)
+                e = -1 if m is None else m.end()
+            keep = 3
+        elif state == CDATA:
+            f = buf.find(b"]]>", pos + (9 if opened else 0))
+            e = -1 if f < 0 else f + 3
+            keep = 2
+        else:
+            f = buf.find(b">", pos + (2 if opened else 0))
+            e = -1 if f < 0 else f + 1
+            keep = 0
+        self.steps += (e if e >= 0 else n) - pos
+        if e >= 0:
+            self._emit_construct(out, buf[pos:e])
+            self._state = DATA
+            return e
+        if final:
+            self._emit_construct(out, buf[pos:])
+            self._state = DATA
+            return n
+        if self._align_re is not None:
+            keep = max(keep, RAW_TAIL)
+        cut = max(pos + (4 if state == COMMENT and opened else 0), n - keep)
+        if cut < pos:
+            cut = pos
+        self._emit_construct(out, buf[pos:cut])
+        self._tail = buf[cut:]
+        return n
+
+    def _dual_cdata(self, buf: bytes, pos: int, out: list[bytes], final: bool) -> int:
+        """``<![CDATA[`` when unsure: kept if both readings end at the same ``>``, else dropped."""
+        n = len(buf)
+        gt = buf.find(b">", pos + 9)
+        cd = buf.find(b"]]>", pos + 9)
+        if cd < 0 or gt < 0:
+            if final:
+                self._emit_construct(out, buf[pos:])
+                return n
+            if n - pos > self._max:
+                self.overflowed += 1
+                self._state = BOGUS
+                return self._stream_until(buf, pos, out, final, opened=True)
+            return -1
+        if gt == cd + 2:
+            self._emit_construct(out, buf[pos : gt + 1])
+            return gt + 1
+        self.escaped += 1
+        return max(gt + 1, cd + 3)
+
+    # -- raw text -------------------------------------------------------------------
+
+    def _raw(self, buf: bytes, pos: int, out: list[bytes], final: bool) -> int:
+        rawend = self._rawend
+        assert rawend is not None
+        n = len(buf)
+        e = rawend.find(buf, pos, n, final)
+        self.steps += rawend.steps
+        rawend.steps = 0
+        state = self._state
+        if e < 0:
+            safe = rawend.safe if not final else n
+            if state == RAW:
+                self._emit_construct(out, buf[pos:safe])
+            elif state == HOLD:
+                self._held += buf[pos:safe]
+                if len(self._held) > self._max:
+                    self._decide_held(out, complete=False)
+            # DROP: discard
+            self._tail = buf[safe:]
+            return -1
+        if state == RAW:
+            self._emit_construct(out, buf[pos:e])
+            self._state = DATA
+            return e
+        if state == HOLD:
+            self._held += buf[pos:e]
+            self._decide_held(out, complete=len(self._held) <= self._max)
+            if self._state == DROP:
+                return self._raw(buf, e, out, final)
+            return e
+        # DROP: discard the content and the end tag
+        te = self._tag_end(buf, e, n)
+        self.steps += (n if te < 0 else te) - e
+        if te < 0:
+            if final:
+                self._state = DATA
+                return n
+            if n - e > self._max:
+                self.overflowed += 1
+                self._state = DATA
+                return e + 2
+            self._tail = buf[e:]
+            return -1
+        self._state = DATA
+        return te
+
+    # -- tags -------------------------------------------------------------------------
+
+    def _end_tag(self, buf: bytes, pos: int, end: int, name: bytes, out: list[bytes]) -> int:
+        tag = buf[pos:end]
+        if len(tag) > self._max:
+            self.overflowed += 1
+            return end
+        lname = name.lower()
+        if self._align and lname in self._align:
+            self._align = [a for a in self._align if a != lname]
+            self._emit_construct(out, tag, closer_at0=lname)
+            self._set_align()
+        else:
+            self._emit_construct(out, tag)
+        if lname == b"select":
+            self._in_select = False
+        self._end_context(lname)
+        return end
+
+    def _start_tag(self, buf: bytes, pos: int, end: int, name: bytes, out: list[bytes]) -> int:
+        tag = buf[pos:end]
+        lname = name.lower()
+        selfclosing = tag.endswith(b"/>")
+        if self._observer is not None:
+            self._observer(lname, tag)
+        if len(tag) > self._max:
+            self.overflowed += 1
+            self._state = self._dropped_tag(lname, False)
+            return end
+        as_html, as_foreign = self._start_context(lname, tag, selfclosing)
+        elem = (
+            "img" if lname == b"image" and as_html and not as_foreign else lname.decode("latin-1")
+        )
+        if as_html and not as_foreign:
+            # insertion modes that ignore raw-text start tags (the tokenizer stays
+            # in the data state there): read those elements both ways
+            if lname == b"select":
+                self._in_select = not self._in_select
+            elif lname in (b"input", b"keygen", b"textarea"):
+                self._in_select = False
+            elif lname == b"frameset":
+                self._in_frameset = True
+        dual = as_html and (as_foreign or self._in_select or self._in_frameset)
+        raw_html = as_html and not as_foreign  # certainly HTML rules
+        # -- script ---------------------------------------------------------------
+        if lname == b"script":
+            if as_foreign and selfclosing and (self._xml or not as_html):  # <script/>: no text
+                self._gate_tag(tag, elem, lname, out, as_html, as_foreign)
+                return end
+            return self._script(tag, end, out, as_html, as_foreign or self._in_frameset)
+        if lname == b"style" and (raw_html or as_foreign):
+            if dual or as_foreign:  # held to the first "</style": plain text or dropped
+                # (an SVG <style> is a style sheet too)
+                self._hold_text(tag, end, out, b"style", 6)
+                return end
+            return self._hold_text(tag, end, out, b"style", 2)
+        emitted = self._gate_tag(tag, elem, lname, out, as_html, as_foreign)
+        if emitted is None:  # removed (and its content if raw text)
+            if raw_html and lname in _RAW_HTML:
+                self._rawend = RawEnd(lname)
+                self._state = DROP
+            return end
+        if as_html and lname == b"noscript":
+            self._add_align(b"noscript")
+        elif dual and lname in _RAW_HTML:  # both readings: markup, closers aligned
+            self._add_align(lname)
+        elif raw_html and lname in _RAW_HTML:
+            self._rawend = RawEnd(lname)
+            self._state = RAW
+        return end
+
+    def _emit_tag(self, out: list[bytes], data: bytes) -> None:
+        self._emit_construct(out, data)
+
+    def _script_type(self, attrs: list[tuple[str, bytes, int, int]]) -> str:
+        type_ = None
+        language = None
+        for a, v, _s, _e in attrs:
+            if a == "type":
+                type_ = v.decode("latin-1").strip().lower()
+            elif a == "language":
+                language = v.decode("latin-1").strip().lower()
+        if type_ is None:
+            if language:
+                return "text/" + language
+            return ""
+        return type_.split(";", 1)[0].strip()
+
+    def _script(
+        self, tag: bytes, end: int, out: list[bytes], as_html: bool, as_foreign: bool
+    ) -> int:
+        attrs = self._attrs(tag, 8) if len(tag) > 8 else []
+        type_ = self._script_type(attrs)
+        js = type_ in _JS_TYPES
+        kind = 1 if js else (3 if type_ in _JSON_FETCH else 0)
+        has_src = any(
+            a == "src" or (as_foreign and a in ("href", "xlink:href")) for a, _v, _s, _e in attrs
+        )
+        if as_foreign:
+            # SVG script (or unsure): held to the first "</script"; plain text or dropped
+            self._held_tag = tag
+            self._held = bytearray()
+            self._held_kind = 4 if (js or kind) else 5
+            self._rawend = _ForeignScriptEnd()
+            self._state = HOLD
+            return end
+        if kind and not has_src:
+            return self._hold_text(tag, end, out, b"script", kind)
+        emitted = self._gate_tag(tag, "script", b"script", out, True, False)
+        self._rawend = RawEnd(b"script")
+        self._state = DROP if emitted is None else RAW
+        return end
+
+    def _hold_text(self, tag: bytes, end: int, out: list[bytes], name: bytes, kind: int) -> int:
+        self._held_tag = tag
+        self._held = bytearray()
+        self._held_kind = kind  # 1 js, 2 css, 3 json fetch, 4 foreign script, 5 foreign data
+        self._rawend = RawEnd(name)
+        self._state = HOLD
+        return end
+
+    def _decide_held(self, out: list[bytes], complete: bool) -> None:
+        """Decide a held inline script / style / import map, emit it, set the next state.
+
+        ``complete``: the closer was found (next: DATA at it); else the text
+        passed ``max_tag_bytes`` and the rest streams (RAW) or is dropped.
+        """
+        tag = self._held_tag
+        text = bytes(self._held)
+        self._held = bytearray()
+        kind = self._held_kind
+        # what is decided on: the first max_tag_bytes, whatever the chunking
+        seen = text if complete else text[: self._max]
+        self.steps += 4 * len(seen) + 1  # decoded, then searched for hosts and signatures
+        lname = b"style" if kind in (2, 6) else b"script"
+        elem = lname.decode()
+        foreign = kind >= 4  # read both ways: plain text in every reading, or dropped
+        plain = seen.replace(b"<![CDATA[", b"").replace(b"]]>", b"") if foreign else seen
+        if foreign and (not complete or _INERT.search(plain)):
+            # markup inside a script whose reading we cannot pin: drop it whole
+            self.escaped += 1
+            if not complete:
+                self.overflowed += 1
+            self._rawend = RawEnd(b"style") if kind == 6 else _ForeignScriptEnd()
+            self._state = DROP
+            return
+        decoded = seen.decode(self._encoding, "replace")
+        if foreign and "&" in decoded:
+            decoded = decoded + "\n" + _stdhtml.unescape(decoded)
+        vendors: list[Vendor] = []
+        if kind in (2, 6):
+            v = self._finder.css(decoded, self._base)
+            if v is not None:
+                vendors.append(v)
+        elif kind != 5:
+            vendors = self._finder.code_all_cached(decoded)
+        for _a, v in self._hits(tag, elem, lname, True, foreign, None):
+            if v not in vendors:
+                vendors.insert(0, v)
+        blocked = None
+        pre = b""
+        for v in vendors:
+            allowed = self._allowed(v)
+            if not pre and lname == b"script":
+                pre = self._preamble(v, allowed)
+            if not allowed and blocked is None:
+                blocked = v
+        if not complete:
+            self.overflowed += 1
+        nxt = DATA if complete else RAW
+        if foreign:
+            nxt = DATA
+        if blocked is None and complete:
+            if vendors:
+                self.kept += 1
+            self._emit_tag(out, pre + tag)
+            self._emit_construct(out, text)
+            self._state = nxt
+            return
+        if self._mode == "report-only":
+            self.reported += 1
+            self._emit_tag(out, tag)
+            self._emit_construct(out, text)
+            self._state = nxt
+            return
+        if self._mode == "remove":
+            self.removed += 1
+            out.append(pre)
+            if complete:
+                self._rawend = RawEnd(lname) if kind == 6 or not foreign else _ForeignScriptEnd()
+            self._state = DROP
+            return
+        self.neutralised += 1
+        attrs = self._attrs(tag, 1 + len(lname))
+        self._emit_tag(out, pre + self._neutral(tag, elem, lname, attrs, blocked, set(), True))
+        if lname == b"style":
+            # Chromium's preload scanner fetches "@import" even in a
+            # type="text/plain" style block: make the rule unknown (the
+            # activation script writes it back)
+            text = _IMPORT.sub(b"@privmw-import", text)
+        self._emit_construct(out, text)
+        self._state = nxt
+
+    def _tag_vendor(
+        self, tag: bytes, elem: str, lname: bytes, as_html: bool, as_foreign: bool
+    ) -> Vendor | None:
+        hits = self._hits(tag, elem, lname, as_html, as_foreign, _attrs(tag, 1 + len(lname)))
+        for _a, v in hits:
+            if not self._allowed(v):
+                return v
+        return hits[0][1] if hits else None
+
+    def _hits(
+        self,
+        tag: bytes,
+        elem: str,
+        lname: bytes,
+        as_html: bool,
+        as_foreign: bool,
+        attrs: list[tuple[str, bytes, int, int]] | None,
+    ) -> list[tuple[str, Vendor]]:
+        """(attribute, vendor) for every gated attribute naming a registry URL (cached)."""
+        key = (tag, elem, as_html, as_foreign, self._base, self._encoding)
+        cache = self._c.tag_cache
+        hit = cache.get(key)
+        if hit is not None:
+            return hit
+        if attrs is None:
+            attrs = self._attrs(tag, 1 + len(lname))
+        found = self._hits_uncached(elem, as_html, as_foreign, attrs)
+        return cache.put(key, found, len(tag) + len(self._base or ""))
+
+    def _hits_uncached(
+        self,
+        elem: str,
+        as_html: bool,
+        as_foreign: bool,
+        attrs: list[tuple[str, bytes, int, int]],
+    ) -> list[tuple[str, Vendor]]:
+        gated = _fetch.gated_attributes(elem, as_html, as_foreign)
+        finder = self._finder
+        base = self._base
+        hits: list[tuple[str, Vendor]] = []
+        enc = self._encoding
+        http_equiv = None
+        for a, v, _s, _e in attrs:
+            if a == "http-equiv":
+                http_equiv = v.decode("latin-1").strip().lower()
+        for a, raw, _s, _e in attrs:
+            handler = a.startswith("on")
+            if a not in gated and not handler and not (as_foreign and b"url(" in raw.lower()):
+                continue
+            value = raw.decode(enc, "replace")
+            if "&" in value:
+                value = _stdhtml.unescape(value)
+            vendor: Vendor | None
+            if handler:
+                vendor = finder.code(value)
+            elif a == "style" or (as_foreign and a not in gated):
+                vendor = finder.css(value, base)
+            elif a in _fetch.SRCSET:
+                vendor = finder.srcset(value, base)
+            elif a == "content":
+                if elem != "meta" or http_equiv != "refresh":
+                    continue
+                url = refresh_url(value)
+                vendor = finder.url(url, base) if url else None
+            elif a == "srcdoc":
+                vendor = None
+                continue  # rewritten, see _srcdoc
+            elif a == "ping":
+                vendor = None
+                for url in value.split():
+                    vendor = finder.url(url, base)
+                    if vendor is not None:
+                        break
+            else:
+                vendor = finder.url(value, base)
+            if vendor is not None:
+                hits.append((a, vendor))
+        return hits
+
+    def _gate_tag(
+        self,
+        tag: bytes,
+        elem: str,
+        lname: bytes,
+        out: list[bytes],
+        as_html: bool,
+        as_foreign: bool,
+    ) -> bytes | None:
+        """Decide and emit an ordinary start tag. Returns what was emitted, None if removed."""
+        c = self._c
+        self.steps += len(tag)
+        # every script reaches the matcher (third-party observation); others on a hint
+        hint = lname == b"script" or c.hint.search(tag) is not None
+        has_srcdoc = lname == b"iframe" and b"srcdoc" in tag.lower()
+        if not hint and not has_srcdoc:
+            self._emit_tag(out, tag)
+            return tag
+        hits = self._hits(tag, elem, lname, as_html, as_foreign, None)
+        if not hits and not has_srcdoc and lname != b"base":
+            self._emit_tag(out, tag)
+            return tag
+        attrs = self._attrs(tag, 1 + len(lname))
+        if lname == b"base" and as_html and not self._base_set:
+            href = next((v for a, v, _s, _e in attrs if a == "href"), None)
+            if href is not None:
+                blocked_base = hits and not all(self._allowed(v) for _a, v in hits)
+                if not blocked_base:
+                    self._base_set = True
+                    value = href.decode(self._encoding, "replace")
+                    if "&" in value:
+                        value = _stdhtml.unescape(value)
+                    self._base = resolve(value, self._base) or self._base
+                    if hits:
+                        self._base_registry = True
+        srcdoc_out = None
+        if has_srcdoc:
+            srcdoc_out = self._srcdoc(attrs)
+        if not hits and srcdoc_out is None:
+            self._emit_tag(out, tag)
+            return tag
+        blocked = None
+        for _a, v in hits:
+            if not self._allowed(v):
+                blocked = v
+                break
+        if blocked is None:
+            if hits:
+                self.kept += 1
+                if lname == b"script":
+                    pre = self._preamble(hits[0][1], True)
+                    if pre:
+                        out.append(pre)
+            if srcdoc_out is not None and self._mode != "report-only":
+                data = self._rebuild(tag, lname, attrs, {}, srcdoc_out)
+                self._emit_tag(out, data)
+                return data
+            self._emit_tag(out, tag)
+            return tag
+        if self._mode == "report-only":
+            self.reported += 1
+            self._emit_tag(out, tag)
+            return tag
+        hit_attrs = {a for a, _v in hits}
+        fetcher = elem in _fetch.ELEMENT_FETCHERS
+        pre = self._preamble(blocked, False) if lname == b"script" else b""
+        if pre:
+            out.append(pre)
+        if self._mode == "remove":
+            self.removed += 1
+            if fetcher:
+                return None
+            data = self._rebuild(tag, lname, attrs, dict.fromkeys(hit_attrs), srcdoc_out)
+            self._emit_tag(out, data)
+            return data
+        if lname == b"iframe" and self._placeholder is not None:
+            pairs = [(a, v.decode(self._encoding, "replace")) for a, v, _s, _e in attrs]
+            custom = self._placeholder(blocked, elem, pairs)
+            if custom is not None:
+                self.neutralised += 1
+                out.append(custom)
+                return None  # the iframe element (content, end tag) is dropped
+        self.neutralised += 1
+        data = self._neutral(tag, elem, lname, attrs, blocked, hit_attrs, fetcher)
+        self._emit_tag(out, data)
+        return data
+
+    def _srcdoc(self, attrs: list[tuple[str, bytes, int, int]]) -> bytes | None:
+        """The rewritten ``srcdoc`` value, or None when unchanged."""
+        raw = next((v for a, v, _s, _e in attrs if a == "srcdoc"), None)
+        if raw is None:
+            return None
+        doc = raw.decode(self._encoding, "replace")
+        if "&" in doc:
+            doc = _stdhtml.unescape(doc)
+        data = doc.encode("utf-8")
+        if self._depth >= 3:
+            return b"" if self._finder.code(doc) or self._c.hint.search(data) else None
+        nested = HtmlRewriter(
+            self._c,
+            self._allows,
+            mode=self._mode,
+            max_tag_bytes=self._max,
+            base_url=self._base,
+            depth=self._depth + 1,
+            placeholder=None,
+        )
+        rewritten = nested.feed(data) + nested.close()
+        self.neutralised += nested.neutralised
+        self.removed += nested.removed
+        self.reported += nested.reported
+        self.kept += nested.kept
+        self.overflowed += nested.overflowed
+        if rewritten == data:
+            return None
+        return rewritten
+
+    def _rebuild(
+        self,
+        tag: bytes,
+        lname: bytes,
+        attrs: list[tuple[str, bytes, int, int]],
+        drop: dict[str, None],
+        srcdoc: bytes | None,
+    ) -> bytes:
+        parts = [tag[: 1 + len(lname)]]
+        for a, _v, s, e in attrs:
+            if a in drop:
+                continue
+            parts.append(b" ")
+            if a == "srcdoc" and srcdoc is not None:
+                parts.append(
+                    b'srcdoc="' + srcdoc.replace(b"&", b"&amp;").replace(b'"', b"&quot;") + b'"'
+                )
+                continue
+            parts.append(tag[s:e])
+        parts.append(b" />" if tag.endswith(b"/>") else b">")
+        return b"".join(parts)
+
+    def _neutral(
+        self,
+        tag: bytes,
+        elem: str,
+        lname: bytes,
+        attrs: list[tuple[str, bytes, int, int]],
+        vendor: Vendor | None,
+        hit_attrs: set[str],
+        fetcher: bool,
+    ) -> bytes:
+        cache = self._c.neutral_cache
+        key = (tag, f"{elem} {fetcher:d} {vendor.name if vendor else ''}", frozenset(hit_attrs))
+        hit = cache.get(key)
+        if hit is None:
+            hit = cache.put(
+                key, neutral(tag, elem, lname, attrs, vendor, hit_attrs, fetcher), 2 * len(tag)
+            )
+        return hit
+
+    def _attrs(self, tag: bytes, start: int) -> list[tuple[str, bytes, int, int]]:
+        cache = self._c.attr_cache
+        hit = cache.get(tag)
+        if hit is None:
+            hit = cache.put(tag, _attrs(tag, start), len(tag))
+        return hit
+
+
+class _ForeignScriptEnd(RawEnd):
+    """The first ``</script`` + delimiter, any reading."""
+
+    def __init__(self) -> None:
+        super().__init__(b"xmp")
+        self.name = b"script"
+
+    def find(self, buf: bytes, pos: int, end: int, final: bool) -> int:
+        m = _FS_END.search(buf, pos, end)
+        self.steps += (end if m is None else m.end()) - pos
+        if m is not None:
+            return m.start()
+        self.safe = end if final else max(pos, end - 10)
+        return -1
+
+
+_FS_END = re.compile(rb"</(?i:script)[\t\n\f\r />]")
