@@ -52,9 +52,11 @@ def _ratio(make: Callable[[int, int], Callable[[], object]], n: int) -> float:
             call = make(n, i)
             start = time.perf_counter()
             call()
+            call()
             small.append(time.perf_counter() - start)
             call = make(4 * n, i)
             start = time.perf_counter()
+            call()
             call()
             large.append(time.perf_counter() - start)
     finally:
@@ -81,7 +83,10 @@ def test_many_cookie_fields_cost_linear_time() -> None:
         headers = [(b"cookie", b"k%d=%d" % (i, salt)) for i in range(fields)]
         return lambda: read_headers(headers, mw._wanted)  # the one header pass of every request
 
-    ratio = _ratio(run, 8000)
+    # 1000 and 4000 fields: inputs that stay in the CPU caches (at 8000 and 32000
+    # the larger one did not, and a linear pass read 9x in a full-suite heap);
+    # the quadratic join this guards against is 16x at any size.
+    ratio = _ratio(run, 1000)
     assert ratio < MAX_RATIO, f"4x the Cookie fields cost {ratio:.1f}x the time"
 
 
@@ -100,5 +105,5 @@ def test_many_forwarding_fields_cost_linear_time() -> None:
 
         return call
 
-    ratio = _ratio(run, 8000)
+    ratio = _ratio(run, 1000)
     assert ratio < MAX_RATIO, f"4x the X-Forwarded-For fields cost {ratio:.1f}x the time"
