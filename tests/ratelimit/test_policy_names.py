@@ -9,6 +9,7 @@ string parsing algorithm, written out below; the oracle for "nothing lost" is
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import unquote
 
 import pytest
@@ -111,9 +112,10 @@ def test_a_non_ascii_route_template_is_served_with_its_fields(template: str) -> 
         return {"item": item}
 
     app.add_middleware(PrivacyMiddleware, rate_limit=RateLimit())
+    asgi: Any = app
     path = template.replace("{item}", "1")
-    first = drive(app, http_scope(path))
-    second = drive(app, http_scope(path))
+    first = drive(asgi, http_scope(path))
+    second = drive(asgi, http_scope(path))
     starts = [[m for m in sent if m["type"] == "http.response.start"] for sent in (first, second)]
     assert [[m["status"] for m in s] for s in starts] == [[200], [429]]
     fields = dict(starts[0][0]["headers"])

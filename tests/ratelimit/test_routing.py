@@ -53,7 +53,13 @@ def test_head_and_get_share_the_buckets() -> None:
     address = (4, 0xCB007109)
     verdicts = []
     for method in ("HEAD", "GET", "HEAD", "GET"):
-        scope = {"type": "http", "method": method, "path": "/s", "root_path": "", "headers": []}
+        scope: dict[str, Any] = {
+            "type": "http",
+            "method": method,
+            "path": "/s",
+            "root_path": "",
+            "headers": [],
+        }
         verdicts.append(lim.check(address, scope, None).allowed)
     assert verdicts == [True, True, False, False]
 
