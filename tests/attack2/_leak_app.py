@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from privmw import PrivacyMiddleware
-from tests.attack2._leak_cases import CASES
+from tests.attack2._leak_cases import BASE_LOADER_PAGE, CASES, HTML
 
 NAMES = list(CASES)
 PATHS = {f"/case/{i}": name for i, name in enumerate(NAMES)}
@@ -18,7 +18,9 @@ async def raw(scope: Any, receive: Any, send: Any) -> None:
     if scope["type"] != "http":
         return
     name = PATHS.get(scope["path"])
-    if name is None:
+    if scope["path"] == "/base-loader":
+        (headers, body), status = (HTML, BASE_LOADER_PAGE), 200
+    elif name is None:
         headers, body = [(b"content-type", b"text/plain")], b""
         status = 404
     else:

@@ -12,6 +12,8 @@ preload scanner, the XML parser, CSS syntax).
 
 from __future__ import annotations
 
+import base64
+
 Headers = list[tuple[bytes, bytes]]
 
 HTML: Headers = [(b"content-type", b"text/html; charset=utf-8")]
@@ -23,6 +25,11 @@ GA_SNIPPET = (
     b"(function(){var s=document.createElement('script');"
     b"s.src='https://www.google-analytics.com/analytics.js';document.head.appendChild(s)})()"
 )
+
+_GA_TAG = '<script src="https://www.google-analytics.com/analytics.js"></script>'
+#: The GA tag as a UTF-16LE document, with and without a byte order mark, base64.
+_UTF16_BOM = base64.b64encode(b"\xff\xfe" + _GA_TAG.encode("utf-16-le"))
+_UTF16 = base64.b64encode(_GA_TAG.encode("utf-16-le"))
 
 CASES: dict[str, tuple[Headers, bytes]] = {
     # <base> ----------------------------------------------------------------
@@ -156,4 +163,40 @@ CASES: dict[str, tuple[Headers, bytes]] = {
         b'<html xmlns="http://www.w3.org/1999/xhtml"><head><script src="&ga;"/></head>'
         b"<body>hi</body></html>",
     ),
+    # data: URLs -------------------------------------------------------------
+    # Finder.url decodes a data: payload as UTF-8 only; the browser reads a
+    # UTF-16 document (BOM or charset parameter) and runs its script.
+    "iframe data: document in UTF-16 with a BOM": (
+        HTML,
+        b'<iframe src="data:text/html;base64,' + _UTF16_BOM + b'"></iframe>',
+    ),
+    "iframe data: document with charset=utf-16le": (
+        HTML,
+        b'<iframe src="data:text/html;charset=utf-16le;base64,' + _UTF16 + b'"></iframe>',
+    ),
+    # A data: stylesheet is scanned as code, not CSS: its escapes stay.
+    "link data: stylesheet with a CSS escape in @import": (
+        HTML,
+        b'<link rel="stylesheet" '
+        b'href="data:text/css,@import &quot;https://connect.face\\62 ook.net/x.css&quot;;">',
+    ),
+    # Nested documents carry their own <base> (the first finding, one level down).
+    "iframe data: document with a base and a relative img": (
+        HTML,
+        b'<iframe src="data:text/html,<base href=https://www.facebook.com/>'
+        b'<img src=tr?id=1>"></iframe>',
+    ),
+    "iframe srcdoc with a base and a relative img": (
+        HTML,
+        b'<iframe srcdoc="<base href=https://www.facebook.com/><img src=tr?id=1>"></iframe>',
+    ),
 }
+
+
+#: privmw's own activation script is injected as ``<script src="/privacy/privmw.js">``:
+#: a relative URL, so the page's ``<base href>`` sends it to another host
+#: (here a vendor's), which then serves the code privmw runs with the page.
+BASE_LOADER_PAGE = (
+    b'<base href="https://www.facebook.com/">'
+    b'<script src="https://www.google-analytics.com/analytics.js"></script><p>hi</p>'
+)

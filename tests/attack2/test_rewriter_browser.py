@@ -62,3 +62,19 @@ def test_control_loads_a_vendor_without_privmw(browser: Browser, bare: str, name
 @pytest.mark.parametrize("name", list(BY_NAME))
 def test_no_vendor_loads_through_privmw(browser: Browser, guarded: str, name: str) -> None:
     assert not _vendors(browser, guarded + BY_NAME[name]), name
+
+
+def test_the_activation_script_loads_from_the_site_whatever_the_base(
+    browser: Browser, guarded: str
+) -> None:
+    """privmw's injected loader must not follow the page's ``<base href>`` to another host."""
+    context = browser.new_context()
+    requests = Requests()
+    context.route("**/*", requests.handle)
+    try:
+        page = context.new_page()
+        page.goto(guarded + "/base-loader")
+        requests.wait_for(page, lambda r: bool(r.urls), timeout=1.5)
+        assert requests.urls == [], requests.urls
+    finally:
+        context.close()
