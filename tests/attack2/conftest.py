@@ -1,4 +1,4 @@
-"""The real-browser fixtures of ``tests/browser`` (Debian's Chromium), for the round-2 attack tests."""
+"""Real-browser fixtures of ``tests/browser`` (Debian's Chromium) for the round-2 attack tests."""
 
 from __future__ import annotations
 

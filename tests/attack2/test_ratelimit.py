@@ -47,7 +47,7 @@ def test_head_counts_against_a_get_only_route_rule() -> None:
 
     app = Starlette(routes=[StarletteRoute("/search", search, methods=["GET"])])
     mw = PrivacyMiddleware(
-        app, rate_limit=RateLimit(routes=[Route("/search", "2/hour", methods=("GET",))])
+        app, rate_limit=RateLimit(routes=(Route("/search", "2/hour", methods=("GET",)),))
     )
     statuses = _statuses(mw, [("GET", "/search"), ("GET", "/search"), ("HEAD", "/search")])
     assert statuses[2] == [429], (statuses, calls)
