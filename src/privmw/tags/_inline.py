@@ -97,19 +97,31 @@ def refresh_url(content: str) -> str | None:
     return url or None
 
 
-_CSS_ESCAPE = re.compile(r"\\(?:([0-9a-fA-F]{1,6})[ \t\n\r\f]?|(.))", re.S)
+# CSS Syntax §3.3: CR LF, CR and FF are read as LF before tokenizing.
+_CSS_NEWLINES = re.compile(r"\r\n?|\f")
+# §4.3.7 "consume an escaped code point" (hex digits and one whitespace after
+# them, or one code point), and in a string (§4.3.5) "\" + newline, which is
+# removed (a line continuation); outside strings it is no escape, and removing it
+# there too only reads more URLs.
+_CSS_ESCAPE = re.compile(r"\\(?:([0-9a-fA-F]{1,6})[ \t\n]?|(\n)|(.))", re.S)
 _CSS_COMMENT = re.compile(r"/\*.*?(?:\*/|$)", re.S)
 _CSS_URL = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)\s]*))""", re.I)
 _CSS_STRING = re.compile(r""""([^"\n]*)"|'([^'\n]*)'""")
 
 
 def _css_unescape(text: str) -> str:
+    """CSS escapes decoded as CSS Syntax §4.3.5/§4.3.7 read them (newlines preprocessed)."""
+
     def one(m: re.Match[str]) -> str:
         if m.group(1):
             cp = int(m.group(1), 16)
             return chr(cp) if 0 < cp <= 0x10FFFF and not 0xD800 <= cp <= 0xDFFF else "\ufffd"
-        return m.group(2)
+        if m.group(2):
+            return ""  # an escaped newline: a line continuation
+        return m.group(3)
 
+    if "\r" in text or "\f" in text:
+        text = _CSS_NEWLINES.sub("\n", text)
     return _CSS_ESCAPE.sub(one, text)
 
 
