@@ -267,6 +267,14 @@ class Finder:
                 return vendor
         return self.literal(_css_unescape(text) if "\\" in text else text)
 
+    def url_list(self, value: str, base: str | None) -> Vendor | None:
+        """The first vendor of a ``;``-separated list of URLs (SVG animation ``values``)."""
+        for item in value.split(";"):
+            vendor = self.url(item, base)
+            if vendor is not None:
+                return vendor
+        return None
+
     def srcset(self, value: str, base: str | None) -> Vendor | None:
         for url in srcset_urls(value):
             vendor = self.url(url, base)

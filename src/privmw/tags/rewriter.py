@@ -1161,6 +1161,8 @@ class HtmlRewriter:
                 vendor = finder.css(value, base)
             elif a in _fetch.SRCSET:
                 vendor = finder.srcset(value, base)
+            elif a in _fetch.URL_LISTS:
+                vendor = finder.url_list(value, base)
             elif a == "content":
                 if elem != "meta" or http_equiv != "refresh":
                     continue
