@@ -186,7 +186,7 @@ class RewritePlan:
         if use_re2 is None and os.environ.get("PRIVMW_TAGS_NO_RE2"):
             use_re2 = False  # private switch: CI runs the suite once on the stdlib path
         self.registry = registry
-        self.finder = Finder(registry)
+        self.finder = Finder(registry, self)
         if tlds is None:
             tlds = {
                 p.partition("/")[0].rsplit(".", 1)[-1].encode()
