@@ -96,6 +96,9 @@ def live_fetches(
                     hit(attr, finder.css(value, base))
                 elif attr in _fetch.SRCSET:
                     hit(attr, finder.srcset(value, base))
+                elif attr in _fetch.URL_LISTS:
+                    for one in value.split(";"):
+                        hit(attr, finder.url(one, base))
                 elif attr == "content":
                     if (attrs.get("http-equiv") or "").strip().lower() == "refresh":
                         url = refresh_url(value)

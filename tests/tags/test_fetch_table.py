@@ -68,6 +68,21 @@ ROWS: list[Any] = [
     ("svg script href", f'<svg><script href="{FB_JS}"></script></svg>'),
     ("svg use href", f'<svg><use href="{FB_PX}#i"/></svg>'),
     ("svg style url()", f"<svg><rect style=\"fill:url('{FB_PX}')\"/></svg>"),
+    # SVG animation sets an attribute of its target: href of an <image>, <use>, <feImage>
+    ("svg set to href", f'<svg><image><set attributeName="href" to="{FB_PX}"/></image></svg>'),
+    (
+        "svg animate values href",
+        f'<svg><image><animate attributeName="href" values="/a.png;{FB_PX}" dur="1s"/>'
+        "</image></svg>",
+    ),
+    (
+        "svg animate from xlink:href",
+        f'<svg><use><animate attributeName="xlink:href" from="{FB_PX}" to="/a.svg"/></use></svg>',
+    ),
+    (
+        "svg set attributeName by reference",
+        f'<svg><image><set attributeName="hr&#101;f" to="{FB_PX}"/></image></svg>',
+    ),
     ("a ping", f'<a href="/x" ping="{FB_PX}">x</a>'),
     ("img attributionsrc", f'<img src="/a.png" attributionsrc="{FB_PX}">'),
     ("onload handler", f"<img src=/a.png onload=\"fetch('{FB_JS}')\">"),

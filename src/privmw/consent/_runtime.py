@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from privmw._cache import BoundedCache
 from privmw._domain import DomainCache, host_name
-from privmw._headers import Headers
+from privmw._headers import Headers, is_https
 from privmw._stats import Counters
 from privmw._types import Scope
 from privmw.context import NECESSARY, PrivacyContext
@@ -483,13 +483,3 @@ class ConsentRuntime:
         if self.policy.cookie_domain:
             return host_name(self.policy.cookie_domain.lstrip("."))
         return self._domains(host) if host else None
-
-
-def is_https(scope: Scope) -> bool:
-    """Whether the request came over TLS (directly, or per ``X-Forwarded-Proto``)."""
-    if scope.get("scheme") in ("https", "wss"):
-        return True
-    for name, value in scope.get("headers", ()):
-        if name == b"x-forwarded-proto":
-            return bool(value.strip().lower() == b"https")
-    return False

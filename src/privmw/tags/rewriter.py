@@ -209,7 +209,7 @@ class RewritePlan:
         if use_re2 is None and os.environ.get("PRIVMW_TAGS_NO_RE2"):
             use_re2 = False  # private switch: CI runs the suite once on the stdlib path
         self.registry = registry
-        self.finder = Finder(registry)
+        self.finder = Finder(registry, self)
         if tlds is None:
             tlds = {
                 p.partition("/")[0].rsplit(".", 1)[-1].encode()
@@ -1586,6 +1586,8 @@ class HtmlRewriter:
                 vendor = finder.css(value, base)
             elif a in _fetch.SRCSET:
                 vendor = finder.srcset(value, base)
+            elif a in _fetch.URL_LISTS:
+                vendor = finder.url_list(value, base)
             elif a == "content":
                 if elem != "meta" or http_equiv != "refresh":
                     continue
