@@ -54,6 +54,20 @@ ROWS: list[Any] = [
         "base href then relative",
         '<base href="https://connect.facebook.net/"><script src="x.js"></script>',
     ),
+    # a base on the host of a vendor known by host and path: a relative URL has no
+    # host "hint", yet resolves to the vendor's pattern (the hint pre-filter skipped it)
+    (
+        "base on a path-known host, relative img",
+        '<base href="https://www.facebook.com/"><img src="tr?id=1">',
+    ),
+    (
+        "base on a path-known host, relative iframe",
+        '<base href="https://www.google.com/"><iframe src="maps/embed?pb=1"></iframe>',
+    ),
+    (
+        "base on a subdomain of a path-known host",
+        '<base href="https://www.web.facebook.com/"><link rel="preload" as="image" href="tr">',
+    ),
     ("meta refresh", f'<meta http-equiv="refresh" content="0; url={YT}">'),
     ("body background", f'<body background="{FB_PX}">'),
     ("table background", f'<table background="{FB_PX}"><tr><td>x</td></tr></table>'),

@@ -382,6 +382,24 @@ class Finder:
                 return vendor
         return None
 
+    def host_vendor(self, host: str) -> Vendor | None:
+        """A vendor with a URL pattern on ``host`` or a parent domain of it, whatever the path.
+
+        A document base on such a host makes relative URLs (``tr?id=1``, no
+        host in them) the vendor's (``facebook.com/tr``).
+        """
+        by_host = self._by_host
+        host = host.lower().rstrip(".")
+        for _ in range(128):  # the labels of a host (at most 127)
+            entries = by_host.get(host)
+            if entries is not None:
+                return entries[0][1]
+            dot = host.find(".")
+            if dot < 0:
+                break
+            host = host[dot + 1 :]
+        return None
+
 
 _LINK_VALUE = re.compile(
     rb'\s*<([^>]*)>((?:\s*;\s*[^,;"]+(?:=(?:"(?:[^"\\]|\\.)*"|[^,;]*))?)*)\s*(?:,|$)'

@@ -51,6 +51,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from privmw._cache import BoundedCache
+from privmw._url import host_path
 from privmw.trackers import TrackerRegistry, Vendor
 
 from . import _fetch, _grammar
@@ -391,7 +392,8 @@ class HtmlRewriter:
         self._encoding = encoding
         self._base = base_url
         self._base_set = False
-        self._base_registry = False
+        # a base on a vendor's host (a fallback base too: srcdoc): no tag skips the matching
+        self._base_registry = self._base_vendor(base_url) is not None
         self._placeholder = placeholder
         # after_body: bytes emitted after the first data-state <body> start tag (or at
         # close), over this rewriter's output: privmw.tags._inject (the consent banner).
@@ -1620,8 +1622,9 @@ class HtmlRewriter:
         """Decide and emit an ordinary start tag. Returns what was emitted, None if removed."""
         c = self._c
         self.steps += len(tag)
-        # every script reaches the matcher (third-party observation); others on a hint
-        hint = lname == b"script" or c.hint.search(tag) is not None
+        # every script reaches the matcher (third-party observation); others on a hint,
+        # every tag once the base is a vendor's host (a relative URL names no host)
+        hint = lname == b"script" or self._base_registry or c.hint.search(tag) is not None
         has_srcdoc = lname == b"iframe" and b"srcdoc" in tag.lower()
         if not hint and not has_srcdoc:
             self._emit_tag(out, tag)
@@ -1642,7 +1645,7 @@ class HtmlRewriter:
                     if "&" in value:
                         value = _stdhtml.unescape(value)
                     self._base = resolve(value, self._base) or self._base
-                    if hits:
+                    if hits or self._base_vendor(self._base) is not None:
                         self._base_registry = True
                         self._sel = None
         srcdoc_out = None
@@ -1697,6 +1700,23 @@ class HtmlRewriter:
         data = self._neutral(tag, elem, lname, attrs, blocked, hit_attrs, fetcher)
         self._emit_tag(out, data)
         return data
+
+    def _base_vendor(self, base: str | None) -> Vendor | None:
+        """A vendor that relative URLs may name with ``base`` as the document base, or None.
+
+        A base on the host of any registry vendor (one known by host and path
+        such as ``facebook.com/tr`` included) or one the matcher claims (an
+        unknown third party, strict mode): ``tr?id=1`` carries no host, so no
+        hint, and must be resolved and matched.
+        """
+        if base is None:
+            return None
+        hp = host_path(base)
+        if hp is not None:
+            vendor = self._finder.host_vendor(hp.partition("/")[0])
+            if vendor is not None:
+                return vendor
+        return self._finder.match_url(base, None)
 
     def _srcdoc(self, attrs: list[tuple[str, bytes, int, int]]) -> bytes | None:
         """The rewritten ``srcdoc`` value, or None when unchanged."""
