@@ -5,8 +5,10 @@
 other), walks every element in its namespace and reports each fetching
 attribute (the HTML standard's table, ``privmw.tags._fetch``), inline script,
 CSS ``url()``, ``srcdoc`` document and refresh that names a registry vendor
-the visitor has not allowed. URLs are resolved against the document's first
-``<base href>``.
+the visitor has not allowed. URLs are resolved against every document base
+a browser may use: the tree's first ``<base href>`` (not one in ``<template>``
+contents) and the one Chromium's preload scanner takes (the first outside
+``<template>``, an SVG or MathML ``<base>`` too).
 """
 
 from __future__ import annotations
@@ -49,6 +51,28 @@ def _name(el: ET.Element) -> tuple[str, str]:
     return HTML, tag.lower()
 
 
+def _walk(el: ET.Element, in_template: bool = False) -> Iterator[tuple[ET.Element, bool]]:
+    yield el, in_template
+    inside = in_template or _name(el) == (HTML, "template")
+    for child in el:
+        yield from _walk(child, inside)
+
+
+def _bases(tree: ET.Element) -> list[str | None]:
+    """The tree builder's document base, then the preload scanner's (html5lib nests
+    ``<template>`` contents in the tree)."""
+    tree_base = scanner = None
+    for el, in_template in _walk(tree):
+        ns, local = _name(el)
+        if local != "base" or in_template or el.get("href") is None:
+            continue
+        if ns == HTML and tree_base is None:
+            tree_base = resolve(el.get("href") or "", None)
+        if scanner is None:
+            scanner = resolve(el.get("href") or "", None)
+    return [tree_base] if scanner == tree_base else [tree_base, scanner]
+
+
 def live_fetches(
     document: bytes, registry: TrackerRegistry, allows: Callable[[str], bool], depth: int = 0
 ) -> list[tuple[str, str, str]]:
@@ -58,13 +82,8 @@ def live_fetches(
     for scripting in (True, False):
         parser = html5lib.HTMLParser(namespaceHTMLElements=True)
         tree = parser.parse(document, scripting=scripting, transport_encoding="utf-8")
-        base = None
-        for el in _elements(tree):
-            ns, local = _name(el)
-            if ns == HTML and local == "base" and el.get("href") is not None:
-                base = resolve(el.get("href") or "", None)
-                break
-        for el in _elements(tree):
+        bases = _bases(tree)
+        for base, el in ((b, e) for b in bases for e in _elements(tree)):
             ns, local = _name(el)
             html = ns == HTML
             foreign = ns in (SVG, MATHML)

@@ -68,6 +68,38 @@ ROWS: list[Any] = [
         "base on a subdomain of a path-known host",
         '<base href="https://www.web.facebook.com/"><link rel="preload" as="image" href="tr">',
     ),
+    # the browser's base is the tree's first <base href>: not one in <template>
+    # contents, nor (scripting on) one in <noscript>; Chromium's preload scanner
+    # also takes one in <svg>/<math>. privmw took the first in source order only.
+    (
+        "base in template, then the real base",
+        '<template><base href="https://example.com/"></template>'
+        '<base href="https://www.facebook.com/"><script src="tr?id=1"></script>',
+    ),
+    (
+        "base in noscript, then the real base",
+        '<noscript><base href="https://example.com/"></noscript>'
+        '<base href="https://www.facebook.com/"><script src="tr?id=1"></script>',
+    ),
+    (
+        "more candidate bases than kept (fail closed)",
+        "".join(
+            f'<template><base href="https://www.facebook.com/{i}/"></template>' for i in range(9)
+        )
+        + '<base href="https://www.facebook.com/"><img src="tr?id=1">',
+    ),
+    (
+        "base in svg (preload scanner)",
+        '<svg><base href="https://www.facebook.com/"></svg><script src="tr?id=1"></script>',
+    ),
+    (
+        "base in svg, self-closing (preload scanner)",
+        '<svg><base href="https://www.facebook.com/"/></svg><img src="tr?id=1">',
+    ),
+    (
+        "base in math (preload scanner)",
+        '<math><base href="https://www.facebook.com/"></math><img src="tr?id=1">',
+    ),
     ("meta refresh", f'<meta http-equiv="refresh" content="0; url={YT}">'),
     ("body background", f'<body background="{FB_PX}">'),
     ("table background", f'<table background="{FB_PX}"><tr><td>x</td></tr></table>'),

@@ -52,6 +52,7 @@ from typing import Any
 
 from privmw._cache import BoundedCache
 from privmw._url import host_path
+from privmw._url import resolve as resolve_url
 from privmw.trackers import TrackerRegistry, Vendor
 
 from . import _fetch, _grammar
@@ -121,8 +122,10 @@ _SVG_IP = frozenset({b"foreignobject", b"desc", b"title"})
 _MATH_TEXT_IP = frozenset({b"mi", b"mo", b"mn", b"ms", b"mtext"})
 # fstack kinds
 _F_FOREIGN, _F_HTML_IP, _F_MATH_TEXT_IP, _F_HTML = range(4)
-_TagKey = tuple[bytes, str, bool, bool, "str | None", str]
+_TagKey = tuple[bytes, str, bool, bool, "tuple[str | None, ...]", str]
 _MAX_DEPTH = 256
+#: Candidate document bases kept (``HtmlRewriter._bases``); past them, fail closed.
+_MAX_BASES = 8
 _INERT = re.compile(rb"<[A-Za-z!/?]")
 _IMPORT = re.compile(rb"@(?i:import)")
 _LT = re.compile(rb"<")
@@ -392,6 +395,13 @@ class HtmlRewriter:
         self._encoding = encoding
         self._base = base_url
         self._base_set = False
+        #: What a <base href> is resolved against (the fallback base URL, HTML §2.4.1).
+        self._fallbacks: tuple[str | None, ...] = (base_url,)
+        #: Every document base a reader of the document may use from here on (the
+        #: fallbacks first, then each <base href> on a vendor's host): see _take_base.
+        self._bases: tuple[str | None, ...] = (base_url,)
+        #: Past _MAX_BASES: a vendor answering for every base-relative URL (fail closed).
+        self._base_lost: Vendor | None = None
         # a base on a vendor's host (a fallback base too: srcdoc): no tag skips the matching
         self._base_registry = self._base_vendor(base_url) is not None
         self._placeholder = placeholder
@@ -482,7 +492,8 @@ class HtmlRewriter:
             self._mode,
             self._max,
             self._encoding,
-            self._base,
+            self._bases,
+            self._base_lost is not None,
             self._base_set,
             self._depth,
             self._placeholder is None,
@@ -550,7 +561,8 @@ class HtmlRewriter:
         rawend0 = self._rawend
         align0 = tuple(self._align)
         before = (
-            self._base,
+            self._bases,
+            self._base_lost,
             self._base_set,
             self._base_registry,
             self._consent_mode,
@@ -581,7 +593,8 @@ class HtmlRewriter:
             or self._held
             or before
             != (
-                self._base,
+                self._bases,
+                self._base_lost,
                 self._base_set,
                 self._base_registry,
                 self._consent_mode,
@@ -1477,9 +1490,10 @@ class HtmlRewriter:
             decoded = decoded + "\n" + _stdhtml.unescape(decoded)
         vendors: list[Vendor] = []
         if kind in (2, 6):
-            v = self._finder.css(decoded, self._base)
-            if v is not None:
-                vendors.append(v)
+            for b in self._bases:
+                v = self._finder.css(decoded, b)
+                if v is not None and v not in vendors:
+                    vendors.append(v)
         elif kind != 5:
             vendors = self._finder.code_all_cached(decoded)
         for _a, v in self._hits(tag, elem, lname, True, foreign, None):
@@ -1548,15 +1562,42 @@ class HtmlRewriter:
         attrs: list[tuple[str, bytes, int, int]] | None,
     ) -> list[tuple[str, Vendor]]:
         """(attribute, vendor) for every gated attribute naming a registry URL (cached)."""
-        key = (tag, elem, as_html, as_foreign, self._base, self._encoding)
+        bases = self._bases
+        key = (tag, elem, as_html, as_foreign, bases, self._encoding)
         cache = self._c.tag_cache
-        hit = cache.get(key)
+        lost = self._base_lost
+        hit = cache.get(key) if lost is None else None
         if hit is not None:
             return hit
         if attrs is None:
             attrs = self._attrs(tag, 1 + len(lname))
-        found = self._hits_uncached(elem, as_html, as_foreign, attrs)
-        return cache.put(key, found, len(tag) + len(self._base or ""))
+        # a URL is the vendor's if it is under any candidate base
+        found = self._hits_uncached(elem, as_html, as_foreign, attrs, bases[0])
+        for base in bases[1:]:
+            for pair in self._hits_uncached(elem, as_html, as_foreign, attrs, base):
+                if pair not in found:
+                    found.append(pair)
+        if lost is not None:
+            return found or self._lost_hits(elem, as_html, as_foreign, attrs, lost)
+        return cache.put(key, found, len(tag) + sum(len(b or "") for b in bases))
+
+    def _lost_hits(
+        self,
+        elem: str,
+        as_html: bool,
+        as_foreign: bool,
+        attrs: list[tuple[str, bytes, int, int]],
+        lost: Vendor,
+    ) -> list[tuple[str, Vendor]]:
+        """Past ``_MAX_BASES`` candidate bases: every base-relative fetching URL is ``lost``'s."""
+        gated = _fetch.gated_attributes(elem, as_html, as_foreign)
+        out: list[tuple[str, Vendor]] = []
+        for a, raw, _s, _e in attrs:
+            if a in gated and a != "srcdoc" and raw.strip():
+                value = _stdhtml.unescape(raw.decode(self._encoding, "replace"))
+                if resolve_url(value, None) is None:
+                    out.append((a, lost))
+        return out
 
     def _hits_uncached(
         self,
@@ -1564,10 +1605,10 @@ class HtmlRewriter:
         as_html: bool,
         as_foreign: bool,
         attrs: list[tuple[str, bytes, int, int]],
+        base: str | None,
     ) -> list[tuple[str, Vendor]]:
         gated = _fetch.gated_attributes(elem, as_html, as_foreign)
         finder = self._finder
-        base = self._base
         hits: list[tuple[str, Vendor]] = []
         enc = self._encoding
         http_equiv = None
@@ -1634,20 +1675,12 @@ class HtmlRewriter:
             self._emit_tag(out, tag)
             return tag
         attrs = self._attrs(tag, 1 + len(lname))
-        if lname == b"base" and as_html and not self._base_set:
+        if lname == b"base":
             href = next((v for a, v, _s, _e in attrs if a == "href"), None)
             if href is not None:
                 blocked_base = hits and not all(self._allowed(v) for _a, v in hits)
                 if not blocked_base:
-                    self._mctx = None
-                    self._base_set = True
-                    value = href.decode(self._encoding, "replace")
-                    if "&" in value:
-                        value = _stdhtml.unescape(value)
-                    self._base = resolve(value, self._base) or self._base
-                    if hits or self._base_vendor(self._base) is not None:
-                        self._base_registry = True
-                        self._sel = None
+                    self._take_base(href)
         srcdoc_out = None
         if has_srcdoc:
             srcdoc_out = self._srcdoc(attrs)
@@ -1700,6 +1733,42 @@ class HtmlRewriter:
         data = self._neutral(tag, elem, lname, attrs, blocked, hit_attrs, fetcher)
         self._emit_tag(out, data)
         return data
+
+    def _take_base(self, href: bytes) -> None:
+        """A ``<base href>``: one more document base a reader of the page may use.
+
+        The browser's document base is the first ``<base href>`` of the tree:
+        not one in ``<template>`` contents, not one in ``<noscript>`` (raw
+        text with scripting on) and not an SVG or MathML ``<base>``; but
+        Chromium's preload scanner takes a ``<base>`` in ``<svg>``/``<math>``,
+        a browser with scripting off one in ``<noscript>``, and the fast
+        grammar does not see ``<template>``. So no ``<base>`` is final: each
+        one on a vendor's host is kept as a candidate next to the fallback
+        base, and a URL is a vendor's if it is under any of them (fail
+        closed). A base on no vendor's host adds nothing (its relative URLs
+        name no vendor; an absolute or scheme-relative URL names the same host
+        whatever the base). HTML §4.2.3, §2.4.1 (fallback base URL).
+        """
+        value = href.decode(self._encoding, "replace")
+        if "&" in value:
+            value = _stdhtml.unescape(value)
+        self._base_set = True
+        self._mctx = None
+        for fallback in self._fallbacks:
+            base = resolve(value, fallback)
+            if base is None or base in self._bases:
+                continue
+            vendor = self._base_vendor(base)
+            if vendor is None:
+                continue
+            self._base_registry = True
+            self._sel = None
+            if len(self._bases) >= _MAX_BASES:
+                if self._base_lost is None:
+                    self._base_lost = vendor
+                continue
+            self._bases += (base,)
+            self._base = base
 
     def _base_vendor(self, base: str | None) -> Vendor | None:
         """A vendor that relative URLs may name with ``base`` as the document base, or None.
