@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import html5lib
 import pytest
 
 from privmw.tags.rewriter import HtmlRewriter, RewritePlan
@@ -99,6 +100,22 @@ ROWS: list[Any] = [
     (
         "base in math (preload scanner)",
         '<math><base href="https://www.facebook.com/"></math><img src="tr?id=1">',
+    ),
+    # a srcdoc document honours its own <base>; its fallback base is the parent's
+    # document base (the tree's, not the preload scanner's)
+    (
+        "srcdoc with a base and a relative img",
+        '<iframe srcdoc="<base href=https://www.facebook.com/><img src=tr?id=1>"></iframe>',
+    ),
+    (
+        "srcdoc relative img under the parent's base",
+        '<base href="https://www.facebook.com/"><svg><base href="https://www.google.com/"></svg>'
+        '<iframe srcdoc="<img src=tr?id=1>"></iframe>',
+    ),
+    (
+        "srcdoc with a base in svg",
+        '<iframe srcdoc="<svg><base href=https://www.facebook.com/></svg>'
+        '<img src=tr?id=1>"></iframe>',
     ),
     ("meta refresh", f'<meta http-equiv="refresh" content="0; url={YT}">'),
     ("body background", f'<body background="{FB_PX}">'),
@@ -270,6 +287,35 @@ def test_not_a_fetch_is_left_alone(source: str, plan: str) -> None:
     assert rewrite(data, DENY, "neutralise", 1, plan) == data
 
 
+#: data: documents (read by a nested rewriter) with their own <base>.
+DATA_DOCUMENTS = [
+    ("base and a relative img", "<base href=https://www.facebook.com/><img src=tr?id=1>"),
+    ("base in svg", "<svg><base href=https://www.facebook.com/></svg><img src=tr?id=1>"),
+    (
+        "base in template, then the real base",
+        "<template><base href=https://example.com/>"
+        "</template><base href=https://www.google.com/><iframe src=maps/embed?pb=1></iframe>",
+    ),
+]
+
+
+@pytest.mark.parametrize("plan", ["re2", "stdlib"])
+@pytest.mark.parametrize(
+    "doc", [d for _i, d in DATA_DOCUMENTS], ids=[i for i, _d in DATA_DOCUMENTS]
+)
+def test_a_data_document_honours_its_own_base(doc: str, plan: str) -> None:
+    # what the iframe's document loads (html5lib reads the decoded document)
+    assert live_fetches(doc.encode(), REGISTRY, DENY), "the document must fetch a vendor"
+    data = f'<p>before</p><iframe src="data:text/html,{doc}"></iframe><p>after</p>'.encode()
+    for mode in ("neutralise", "remove"):
+        whole = rewrite(data, DENY, mode, None, plan)
+        tree = html5lib.parse(whole, namespaceHTMLElements=False)
+        srcs = [el.get("src") or "" for el in tree.iter("iframe")]
+        assert not any(s.startswith("data:") for s in srcs), (mode, whole)
+        assert rewrite(data, DENY, mode, 1, plan) == whole
+    assert rewrite(data, ALLOW, "neutralise", None, plan) == data
+
+
 def test_placeholder_replaces_the_whole_iframe() -> None:
     seen = []
 
@@ -318,3 +364,15 @@ def test_blocked_style_block_has_no_import_left() -> None:
     assert b'type="text/plain"' in out
     assert b"@import" not in out.lower()
     assert rewrite(data, ALLOW, "neutralise", None, "re2") == data
+
+
+@pytest.mark.parametrize("plan", ["re2", "stdlib"])
+def test_a_data_document_read_again_lists_the_same_vendors(plan: str) -> None:
+    """The nested reader of data: documents lists vendors on every reading (no memo replay)."""
+    from privmw.tags._probe import document_vendors
+
+    fresh = RewritePlan(REGISTRY, use_re2=plan == "re2")
+    doc = "<p>x</p><script src=//connect.facebook.net/x.js></script><img src=tr?id=1>"
+    first = document_vendors(fresh, doc, False, 1)
+    assert [v.name for v in first] == ["meta-pixel"]
+    assert document_vendors(fresh, doc, False, 1) == first

@@ -26,6 +26,9 @@ class _Probe(HtmlRewriter):
 
     def __init__(self, plan: RewritePlan, *, xml: bool, depth: int) -> None:
         super().__init__(plan, _allow, mode="report-only", xml=xml, depth=depth)
+        # no decision memo: a replayed decision asks no vendor (only verdicts), so
+        # a probe reading a document the plan has read before would list none
+        self._memo = None
         self.found: list[Vendor] = []
 
     def _allowed(self, vendor: Vendor) -> bool:

@@ -1770,6 +1770,20 @@ class HtmlRewriter:
             self._bases += (base,)
             self._base = base
 
+    def _adopt_bases(self, bases: tuple[str | None, ...], lost: Vendor | None) -> None:
+        """A ``srcdoc`` document: its fallback base is the parent's document base, any candidate.
+
+        HTML §2.4.1 (fallback base URL of an ``about:srcdoc`` document).
+        """
+        self._fallbacks = self._bases = bases
+        self._base = bases[-1]
+        self._base_lost = lost
+        self._base_registry = lost is not None or any(
+            self._base_vendor(b) is not None for b in bases
+        )
+        self._mctx = None
+        self._sel = None
+
     def _base_vendor(self, base: str | None) -> Vendor | None:
         """A vendor that relative URLs may name with ``base`` as the document base, or None.
 
@@ -1798,7 +1812,8 @@ class HtmlRewriter:
             doc = _stdhtml.unescape(doc)
         data = doc.encode("utf-8")
         if self._depth >= 3:
-            return b"" if self._finder.code(doc) or self._c.hint.search(data) else None
+            hint = self._c.hint.search(data) or (self._base_registry and b"<" in data)
+            return b"" if self._finder.code(doc) or hint else None
         nested = HtmlRewriter(
             self._c,
             self._allows,
@@ -1808,6 +1823,7 @@ class HtmlRewriter:
             depth=self._depth + 1,
             placeholder=None,
         )
+        nested._adopt_bases(self._bases, self._base_lost)
         rewritten = nested.feed(data) + nested.close()
         self.neutralised += nested.neutralised
         self.removed += nested.removed
