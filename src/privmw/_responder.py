@@ -33,7 +33,7 @@ from ._headers import VARY_TOKENS, VARY_VALUE, Headers, Response, merge_vary
 from ._stats import Counters
 from ._types import Message, Scope, Send
 from .cookies import CookieGate, set_cookie_name
-from .tags._runtime import PageTransform, TagRuntime, document_like, rewritable
+from .tags._runtime import PageTransform, TagRuntime, document_like
 
 if TYPE_CHECKING:
     from .consent._banner import Injection
@@ -44,6 +44,7 @@ _SET_COOKIE = b"set-cookie"
 _FILE_CHUNK = 65536  # an HTML file sent by path is read and rewritten in chunks of this
 _VARY = b"vary"
 _CONTENT_LENGTH = b"content-length"
+_CONTENT_TYPE = b"content-type"
 _PERMISSIONS = b"permissions-policy"
 _CSP = b"content-security-policy"
 #: An HTML page that may carry the banner also depends on these request headers.
@@ -97,6 +98,8 @@ class Responder:
     __slots__ = (
         "_allows",
         "_banner",
+        "_ctype",
+        "_ctypes",
         "_extra",
         "_gate",
         "_observer",
@@ -135,6 +138,9 @@ class Responder:
         self._stats = stats
         self._start: Message | None = None
         self._transform: PageTransform | None = None
+        #: The start's Content-Type (the last field) and how many fields it had.
+        self._ctype: bytes | None = None
+        self._ctypes = 0
 
     async def __call__(self, message: Message) -> None:
         kind = message["type"]
@@ -212,7 +218,7 @@ class Responder:
         headers = self.edit_headers(message.get("headers") or [])
         tags = self._tags
         if tags is not None:
-            if rewritable(headers):
+            if tags.is_document(self._ctype, self._ctypes, headers):
                 headers, nonce = self._html_headers(headers, tags)
                 message["headers"] = headers
                 injection = self._banner(headers, nonce) if self._banner is not None else None
@@ -247,6 +253,9 @@ class Responder:
                     continue
             elif name == _LINK:
                 links = True
+            elif name == _CONTENT_TYPE:  # read here, so no second walk decides "HTML?"
+                self._ctype = pair[1]
+                self._ctypes += 1
             elif name == _VARY and vary:
                 if varies is None:
                     varies = []

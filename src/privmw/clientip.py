@@ -763,7 +763,19 @@ class ClientResolver:
             # The dotted text the address was read from is canonical (inet_pton
             # accepted it as a plain quad): no need to format it again.
             known = text if address is not None and address[0] == 4 and text else None
-            if self._scan(rest, address, peer, known):
+            if peer is None and known is not None and ":" not in known:
+                # The common case: one IPv4 client read as a dotted quad, no
+                # peer to look for. Nothing to hide when the truncation is the
+                # address itself; else one join and one ``in`` decide, and only
+                # a request holding ":" and "ffff" (a mapped spelling) or the
+                # quad itself goes on to the full scan.
+                if shown != known and not known.startswith("127."):
+                    blob = b"\x00".join([pair[1] for pair in rest])
+                    if (known.encode("ascii") in blob or b":" in blob) and self._scan(
+                        rest, address, None, known, blob
+                    ):
+                        scrubbed = rest
+            elif self._scan(rest, address, peer, known):
                 scrubbed = rest
         return address, shown, scrubbed
 
@@ -773,11 +785,13 @@ class ClientResolver:
         address: Address | None,
         peer: Address | None,
         known: str | None = None,
+        blob: bytes | None = None,
     ) -> bool:
         """Replace the client's and the peer's address in any header value, in place.
 
-        The fast path is one join of the values and one ``in`` test per form;
-        only a hit walks the headers. ``True`` when a value was changed.
+        The fast path is one join of the values (``blob``, when the caller
+        made it already) and one ``in`` test per form; only a hit walks the
+        headers. ``True`` when a value was changed.
         """
         targets: list[Address] = []
         if address is not None and not _is_loopback(address):
@@ -786,7 +800,8 @@ class ClientResolver:
             targets.append(peer)
         if not targets:
             return False
-        blob = b"\x00".join([pair[1] for pair in headers])
+        if blob is None:
+            blob = b"\x00".join([pair[1] for pair in headers])
         lowered: bytes | None = None
         hits: list[tuple[bytes, bytes, bool]] = []
         mask = self.truncator.mask

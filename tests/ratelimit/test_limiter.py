@@ -229,7 +229,10 @@ async def test_headers_switchable_and_legacy() -> None:
 
 async def test_ban_gets_abnormal_usage_problem() -> None:
     bans = Bans(after=1, base=600, max_time=600, jitter=0)
-    app = make_app(RateLimit("1/minute", bans=bans, clock=Clock(1000.0)))
+    # Both clocks fixed: a real wall clock crossing a retention boundary (every
+    # 3 hours) between the two requests rotates the hash key and wipes the ban.
+    config = RateLimit("1/minute", bans=bans, clock=Clock(1000.0), wall_clock=Clock(0.0))
+    app = make_app(config)
     async with client_for(app) as client:
         await client.get("/")
         response = await client.get("/")
@@ -254,6 +257,34 @@ async def test_ban_retry_after_is_exact_whatever_the_clock_reads(reading: float)
         response = await client.get("/")
     assert (response.status_code, response.headers["retry-after"]) == (429, "600")
     assert response.headers["ratelimit"] == '"default";r=0;t=600'
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.floats(0.0, 2.0**33, allow_nan=False), st.integers(0, 599_999_999))
+def test_ban_retry_after_is_the_ceiling_of_what_is_left(reading: float, elapsed: int) -> None:
+    # A float clock read anywhere, a retry any µs later: Retry-After is the
+    # ceiling of the µs the ban has left, exact; the client is still banned one
+    # µs before that and no longer banned at it (never a second early or late).
+    bans = Bans(after=1, base=600, max_time=600, jitter=0)
+    clock = Clock(reading)
+    lim = Limiter(RateLimit("1/minute", bans=bans), clock=clock, wall=Clock(0.0))
+    address = addr("203.0.113.9")
+    assert lim.check(address, scope_for(), None).allowed
+    start = lim._now()
+    banned = lim.check(address, scope_for(), None)
+    assert (banned.kind, banned.retry_after) == ("ban", 600)
+    storage = lim.storage
+    key = lim.client_key(address)
+    rates = banned.rule.rates
+    now = start + elapsed
+    kind, left, _ = storage.hit(key, (key,), rates, 0, now)
+    assert kind == 2
+    assert left == start + 600_000_000 - now
+    verdict = Verdict(False, "ban", banned.rule, ((False, 0, left),), left)
+    assert verdict.retry_after == max(1, -(-left // 1_000_000))
+    assert (verdict.retry_after - 1) * 1_000_000 < left <= verdict.retry_after * 1_000_000
+    assert storage.hit(key, (key,), rates, 0, now + left - 1)[0] == 2  # still banned
+    assert storage.hit(key, (key,), rates, 0, now + left)[0] != 2  # the ban is over
 
 
 async def test_quota_retry_after_is_exact_whatever_the_clock_reads() -> None:

@@ -9,9 +9,12 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from privmw import PrivacyMiddleware, TagGate
 from privmw.tags import _encoding
+from privmw.tags._runtime import TagRuntime, rewritable
 from privmw.trackers import TrackerRegistry
 from tests.tags._oracle import live_fetches
 
@@ -232,3 +235,66 @@ async def test_httpx_end_to_end_gzip() -> None:
         response = await client.get("/")
     assert "content-encoding" not in response.headers
     assert_gated(response.content)
+
+
+_CTYPE_VALUES = st.sampled_from(
+    [
+        b"text/html",
+        b"text/html; charset=utf-8",
+        b"TEXT/HTML ;charset=x",
+        b"text/plain",
+        b"application/json",
+        b"application/xhtml+xml",
+        b"image/svg+xml",
+        b"text/plain, text/html",
+        b"",
+        b"junk",
+        b"*/*",
+        b" text/html ",
+    ]
+) | st.binary(max_size=24)
+
+
+_RUNTIME = TagRuntime(TagGate(), REGISTRY)
+
+
+@given(
+    fields=st.lists(
+        st.tuples(st.sampled_from([b"content-type", b"Content-Type", b"x-other"]), _CTYPE_VALUES),
+        max_size=4,
+    )
+)
+def test_the_responders_memoised_decision_is_rewritable(
+    fields: list[tuple[bytes, bytes]],
+) -> None:
+    """TagRuntime.is_document (one field: memoised) always agrees with rewritable()."""
+    runtime = _RUNTIME  # one for every example: its memo carries over, as in a process
+    ctypes = [value for name, value in fields if name.lower() == b"content-type"]
+    last = ctypes[-1] if ctypes else None
+    expected = rewritable(fields)
+    for _ in range(2):  # the second call is answered from the memo
+        assert runtime.is_document(last, len(ctypes), fields) is expected
+
+
+def _rewritable_by_fetch(fields: list[tuple[bytes, bytes]]) -> bool:
+    """The oracle: Fetch's "extract a MIME type", then HTML or an XML type (or none: sniffed)."""
+    ctype = _encoding.extract_mime(fields)
+    if ctype is None:
+        return True
+    essence, _ = _encoding.parse_content_type(ctype)
+    return essence == "text/html" or _encoding.is_xml(essence)
+
+
+@given(
+    fields=st.lists(
+        st.tuples(
+            st.sampled_from([b"content-type", b"Content-Type", b"x-other"]),
+            _CTYPE_VALUES | st.sampled_from([b"text/javascript", b"text/css", b"text/xml; q=1"]),
+        ),
+        max_size=3,
+    )
+)
+def test_rewritable_fast_path_agrees_with_the_fetch_algorithm(
+    fields: list[tuple[bytes, bytes]],
+) -> None:
+    assert rewritable(fields) is _rewritable_by_fetch(fields)

@@ -419,13 +419,21 @@ class ConsentRuntime:
         if not stale and renew is None:
             return self._tk_headers
         verdict = context._verdict
-        headers = scope["headers"]
+        # One walk for both: the Host (the expiry's Domain) and the scheme.
         host = b""
-        for name, value in headers:
+        https = scope.get("scheme") in ("https", "wss")
+        proto_seen = https
+        for name, value in scope["headers"]:
             if name == b"host":
-                host = value
-                break
-        https = is_https(scope)
+                if not host:
+                    host = value
+                    if proto_seen:
+                        break
+            elif name == b"x-forwarded-proto" and not proto_seen:
+                proto_seen = True
+                https = value.strip().lower() == b"https"
+                if host:
+                    break
         if (
             isinstance(verdict, _Verdict)
             and verdict.expiry_for is not None

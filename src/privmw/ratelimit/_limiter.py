@@ -217,9 +217,13 @@ class Ticket(Verdict):
         free: the client is in ``allow``: no rule limits it.
         refused: the first refusing verdict, if any.
         more: endpoint verdicts, in the order they were decided (``None``: none yet).
+        app: ``scope["app"]`` when the middleware ran (the Starlette app it is
+            inside, if any): an endpoint limit that finds another app there is
+            inside a mounted app, whose own error handling stands between it
+            and the middleware.
     """
 
-    __slots__ = ("_fields", "_n", "client", "free", "limiter", "more", "refused")
+    __slots__ = ("_fields", "_n", "app", "client", "free", "limiter", "more", "refused")
 
     def __init__(
         self,
@@ -232,10 +236,12 @@ class Ticket(Verdict):
         retry_us: int = 0,
         *,
         free: bool = False,
+        app: object = None,
     ) -> None:
         self.limiter = limiter
         self.client = client
         self.free = free
+        self.app = app
         self.allowed = allowed
         self.kind = kind
         self.rule = rule  # type: ignore[assignment]
@@ -326,6 +332,72 @@ def route_path(scope: Any) -> str:
     return path
 
 
+def _methods(methods: tuple[str, ...]) -> frozenset[str] | None:
+    """The methods a route rule matches (``None``: all); ``GET`` brings ``HEAD``.
+
+    Starlette answers ``HEAD`` with a ``GET`` route's endpoint (its ``Route``
+    adds ``HEAD`` to ``methods`` when ``GET`` is there, as RFC 9110 section
+    9.3.2 has a server do), so a ``GET`` rule that skipped ``HEAD`` would let
+    the same work run unlimited. ``HEAD`` counts against the very same buckets.
+    """
+    if not methods:
+        return None
+    out = frozenset(methods)
+    return out | {"HEAD"} if "GET" in out else out
+
+
+#: Mounts followed from the top router to an endpoint (deeper: the concrete prefix stays).
+_MAX_MOUNTS = 16
+
+
+def _mount_templates(scope: Any, root: str, base: str) -> str | None:
+    """The mount templates leading from ``scope["router"]`` to ``root`` (``None``: not found).
+
+    Starlette's own matching, again, on a probe scope starting at ``base``
+    (the ``root_path`` above the first mount): the first route of each
+    router that matches fully is the one Starlette took (``Router.app``);
+    each ``Mount`` on the way adds its template and its concrete prefix,
+    until the prefix is the request's ``root_path``.
+    """
+    from starlette.routing import Match
+
+    routes = getattr(scope.get("router"), "routes", None)
+    probe: dict[str, Any] = {
+        "type": scope.get("type"),
+        "path": scope.get("path"),
+        "root_path": base,
+        "app_root_path": base,
+        "method": scope.get("method", "GET"),
+        "headers": scope.get("headers") or [],
+        "path_params": {},
+    }
+    parts: list[str] = []
+    try:
+        for _ in range(_MAX_MOUNTS):
+            if probe["root_path"] == root:
+                return "".join(parts)
+            if not isinstance(routes, Sequence):
+                return None
+            for candidate in routes:
+                match, child = candidate.matches(probe)
+                if match == Match.FULL:
+                    break
+            else:
+                return None
+            routes = getattr(candidate, "routes", None)
+            if routes is None:  # an endpoint before any mount: not the way this request went
+                return None
+            if "root_path" in child:  # a Mount (a Host adds no path)
+                template = getattr(candidate, "path", None)
+                if not isinstance(template, str):
+                    return None
+                parts.append(template)
+            probe.update(child)
+    except Exception:  # a custom route's matches() is not ours to trust
+        logger.debug("privmw rate limit: mount templates not found", exc_info=True)
+    return None
+
+
 class Limiter:
     """Rate limiting and bans keyed by rotating pseudonyms.
 
@@ -406,7 +478,7 @@ class Limiter:
                 route.cost,
                 self._exempt_keys,
             )
-            methods = frozenset(route.methods) if route.methods else None
+            methods = _methods(route.methods)
             routes.append((route.path, compile_template("Route", route.path), methods, rule))
         self._routes: tuple[tuple[str, re.Pattern[str] | None, frozenset[str] | None, Rule], ...]
         self._routes = tuple(routes)
@@ -431,6 +503,10 @@ class Limiter:
             _RULE_CACHE_ENTRIES, max_bytes=1 << 20, max_item=1 << 12
         )
         self._warned: BoundedCache[tuple[object, ...], bool] = BoundedCache(64, lru=True)
+        #: Concrete mount prefix and route -> the prefix as templates (full_template).
+        self._mounts: BoundedCache[tuple[str, int], str] = BoundedCache(
+            _RULE_CACHE_ENTRIES, max_bytes=1 << 20, max_item=1 << 12
+        )
         self._timer: asyncio.TimerHandle | None = None
 
     def __repr__(self) -> str:
@@ -613,32 +689,64 @@ class Limiter:
     def endpoint_rule(self, limit: Limit, scope: Any, privacy: Any) -> Rule | None:
         """The rule of an endpoint :class:`~privmw.Limit` on this request's route.
 
-        Compiled once per limit and route (and rate text, for a dynamic one) in a
-        bounded cache: the route's template, under the ``root_path`` of its mount.
+        Compiled once per limit and route template (and rate text, for a
+        dynamic one) in a bounded cache. The buckets are the route's *full*
+        template (:meth:`full_template`: ``/t/{tenant}/login`` under
+        ``Mount("/t/{tenant}")``), so the concrete values of a mount's path
+        parameters share them; the policy name is the route's own template.
         """
-        template = getattr(scope.get("route"), "path", None)
-        if not isinstance(template, str):
+        route = scope.get("route")
+        template = getattr(route, "path", None)
+        if isinstance(template, str):
+            full = self.full_template(scope, route, template)
+        else:  # not routed by Starlette: the path itself
             template = route_path(scope)
-        root = scope.get("root_path") or ""
+            full = (scope.get("root_path") or "") + template
         if limit.dynamic is None:
-            rule = self._rules.get((limit, root, template))
+            rule = self._rules.get((limit, full))
             if rule is not None:
                 return rule
 
         def make(rates: tuple[tuple[int, float], ...]) -> Rule:
             name = limit.name or limit.group or template
-            tag = _tag(b"g", limit.group) if limit.group else _tag(b"e", root + template)
+            tag = _tag(b"g", limit.group) if limit.group else _tag(b"e", full)
             key = limit.key if limit.key is not None else self.key
             exempt = self._exempt_keys | limit.exempt_values
             return Rule(policies(name, rates, limit.burst), tag, key, limit.cost, exempt)
 
         if limit.dynamic is not None:
             text = limit.dynamic(scope, privacy)
-            return self._dynamic_rule(limit, root + template, text, make, limit.burst)
+            return self._dynamic_rule(limit, full, text, make, limit.burst)
         self._check_retention(limit, limit.rate_text, limit.rates, limit.burst)
         rule = make(limit.rates)
-        self._rules.put((limit, root, template), rule, len(root) + len(template) + 64)
+        self._rules.put((limit, full), rule, len(full) + 64)
         return rule
+
+    def full_template(self, scope: Any, route: object, template: str) -> str:
+        """The template of the routed endpoint from the top: mounts' templates, then its own.
+
+        Starlette keeps only the innermost route in ``scope["route"]`` and
+        the *concrete* prefix of its mounts in ``scope["root_path"]``
+        (``/t/acme`` under ``Mount("/t/{tenant}")``). Without mounts
+        (``app_root_path``, set by the first mount, absent or equal) that
+        prefix is the server's ``root_path``, fixed per deployment. Under
+        mounts, the mount templates are found by matching the request again
+        from ``scope["router"]`` (the first router the request entered), mount
+        by mount, as Starlette did: bounded in depth, remembered per concrete
+        prefix and route in a bounded cache. A request whose mounts cannot be
+        found so (a router that is not Starlette's) keeps the concrete prefix.
+        """
+        root = scope.get("root_path") or ""
+        base = scope.get("app_root_path")
+        if base is None or base == root:
+            return root + template
+        cache_key = (root, id(route))
+        mounts = self._mounts.get(cache_key)
+        if mounts is None:
+            found = _mount_templates(scope, root, base)
+            mounts = root if found is None else base + found
+            self._mounts.put(cache_key, mounts, len(root) + len(mounts) + 64)
+        return mounts + template
 
     # -- the one check path -----------------------------------------------------------
 
@@ -685,12 +793,13 @@ class Limiter:
 
     def _begin(self, address: Address | None, scope: Any) -> Ticket:
         """The request's ticket: the client's digest, or ``free`` when allow-listed."""
+        app = scope.get("app")
         if address is None:
-            ticket = Ticket(self, None)
+            ticket = Ticket(self, None, app=app)
         elif self._allowing and address in self._allow:
-            ticket = Ticket(self, None, free=True)
+            ticket = Ticket(self, None, free=True, app=app)
         else:
-            ticket = Ticket(self, self.client_key(address))
+            ticket = Ticket(self, self.client_key(address), app=app)
         scope[SCOPE_KEY] = ticket
         return ticket
 
@@ -721,7 +830,14 @@ class Limiter:
                 int(self._clock() * 1_000_000),  # type: ignore[misc]
             )
             ticket = Ticket(
-                self, client, kind == OK, _KINDS.get(kind, QUOTA), default, results, retry
+                self,
+                client,
+                kind == OK,
+                _KINDS.get(kind, QUOTA),
+                default,
+                results,
+                retry,
+                app=scope.get("app"),
             )
             scope[SCOPE_KEY] = ticket
             return ticket
@@ -772,17 +888,29 @@ class Limiter:
             return None
         return rule, ident
 
-    def _endpoint_settle(self, ticket: Ticket, verdict: Verdict | None) -> Verdict | None:
-        """An endpoint verdict joins the ticket; a refusal raises ``RateLimitExceeded``."""
+    def _endpoint_settle(
+        self, ticket: Ticket, verdict: Verdict | None, scope: Any
+    ) -> Verdict | None:
+        """An endpoint verdict joins the ticket; a refusal raises ``RateLimitExceeded``.
+
+        Inside a mounted Starlette/FastAPI app (``scope["app"]`` is not the app
+        the middleware ran in, or the middleware wraps the app from outside),
+        that app's ``ServerErrorMiddleware`` would answer any exception on its
+        way out with a 500 before the middleware could answer it: there the
+        refusal is raised as an ``HTTPException`` too, which that app's own
+        exception handling answers (one 429, with the refusal's fields).
+        """
         if verdict is None:
             return None
         ticket.add(verdict)
         if not verdict.allowed:
-            from .endpoint import RateLimitExceeded
+            from .endpoint import RateLimitExceeded, RefusedInMountedApp
 
             refusal = self.refusal(ticket, verdict)
             # The refusal carries the fields now: whoever answers it sends them once.
             ticket.clear_fields()
+            if scope.get("type") == "http" and scope.get("app") is not ticket.app:
+                raise RefusedInMountedApp(refusal)
             raise RateLimitExceeded(refusal)
         return verdict
 
@@ -806,7 +934,7 @@ class Limiter:
             rule.cost if cost is None else cost,
             int(self._clock() * 1_000_000),  # type: ignore[misc]
         )
-        return self._endpoint_settle(ticket, self._verdict(rule, outcome))
+        return self._endpoint_settle(ticket, self._verdict(rule, outcome), scope)
 
     async def acheck_endpoint(
         self, ticket: Ticket, limit: Limit, scope: Any, cost: int | None = None
@@ -816,7 +944,7 @@ class Limiter:
         if plan is None:
             return None
         rule, ident = plan
-        return self._endpoint_settle(ticket, await self._astep(rule, ident, cost))
+        return self._endpoint_settle(ticket, await self._astep(rule, ident, cost), scope)
 
     # -- the response side -----------------------------------------------------------
 

@@ -29,13 +29,14 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
+from starlette.exceptions import HTTPException
 from starlette.requests import HTTPConnection
 
 from privmw._validate import fail
 
 from ._limiter import SCOPE_KEY, Ticket
 from .keys import Key, KeyFunction, as_key
-from .refusal import Refusal
+from .refusal import _PROBLEMS, Refusal
 from .rules import (
     RateFunction,
     _q,
@@ -59,6 +60,29 @@ class RateLimitExceeded(Exception):
         self.refusal = refusal
         names = ", ".join(refusal.policies) or refusal.kind
         super().__init__(f"rate limit exceeded ({names}); retry after {refusal.retry_after} s")
+
+
+class RefusedInMountedApp(RateLimitExceeded, HTTPException):
+    """A :class:`RateLimitExceeded` that a mounted app's own exception handling answers.
+
+    Raised instead of the plain one when the endpoint runs in a Starlette or
+    FastAPI app that the middleware is not inside (``app.mount("/v1", api)``, or
+    ``PrivacyMiddleware(app)`` wrapping it): that app's ``ServerErrorMiddleware``
+    turns any exception that leaves it into a 500, so the refusal must be
+    answered in there. As an ``HTTPException`` it is: by that app's handler for
+    ``RateLimitExceeded`` if it has one, else by its ``HTTPException`` handler,
+    with status 429 (or 503) and the refusal's ``Retry-After`` and ``RateLimit``
+    fields (the body is that handler's, e.g. FastAPI's ``{"detail": ...}``).
+    """
+
+    def __init__(self, refusal: Refusal) -> None:
+        RateLimitExceeded.__init__(self, refusal)
+        headers = refusal.headers
+        headers["cache-control"] = "no-store"
+        # HTTPException's fields, set directly: its __init__ would reset args.
+        self.status_code = refusal.status
+        self.detail = _PROBLEMS[refusal.kind][1]
+        self.headers = headers
 
 
 def _ticket(scope: Any, owner: str) -> Ticket:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 from .gcra import US
 
@@ -36,9 +37,36 @@ ABNORMAL_USAGE = _TYPES + "#abnormal-usage-detected"
 REDUCED_CAPACITY = _TYPES + "#temporary-reduced-capacity"
 
 
+#: What a policy name may hold as is: printable ASCII but ``%`` (the escape itself).
+_UNSAFE = re.compile(r"[^\x20-\x24\x26-\x7e]+")
+
+
+def _percent(match: re.Match[str]) -> str:
+    data = match.group().encode("utf-8", "surrogatepass")
+    return "".join(f"%{byte:02X}" for byte in data)
+
+
+def wire_name(name: str) -> str:
+    """A policy name as the fields carry it: printable ASCII, percent-encoded beyond that.
+
+    An sf-string holds printable ASCII only (RFC 9651 section 3.3.3), but a
+    route template, the default policy name, may be any text (``/café/{item}``).
+    Every character outside ``%x20-7E``, and ``%`` itself, is percent-encoded as
+    UTF-8 (``/café`` -> ``/caf%C3%A9``, ``50%`` -> ``50%25``), as in a URL path
+    (RFC 3986 section 2.1): injective, and ``urllib.parse.unquote`` reverses it.
+    Lone surrogates are encoded as ``surrogatepass`` UTF-8, so any ``str`` maps
+    (``unquote(value, errors="surrogatepass")`` gives them back).
+    """
+    return _UNSAFE.sub(_percent, name)
+
+
 def sf_string(text: str) -> bytes:
-    """An RFC 9651 sf-string: quoted, with ``\\`` and ``"`` escaped (ASCII only)."""
-    return b'"' + text.replace("\\", "\\\\").replace('"', '\\"').encode("ascii") + b'"'
+    """An RFC 9651 sf-string naming a policy: :func:`wire_name`, quoted, ``\\`` and ``"`` escaped.
+
+    Always ASCII, whatever ``text`` holds: a header value never fails to encode.
+    """
+    escaped = wire_name(text).replace("\\", "\\\\").replace('"', '\\"')
+    return b'"' + escaped.encode("ascii") + b'"'
 
 
 def policy_field(name: str, quota: int, window: float) -> bytes:

@@ -237,7 +237,9 @@ class Route:
             the app's path: the ``root_path`` a proxy or a mount adds is removed first.
         rate: like :class:`RateLimit`'s ``rate`` (several limits: ``"5/minute;20/hour"``).
         burst: requests allowed at once (default: each rate's count).
-        methods: HTTP methods the rule applies to (default: all).
+        methods: HTTP methods the rule applies to (default: all). ``"GET"``
+            covers ``HEAD`` too, in the same buckets: Starlette answers ``HEAD``
+            with the ``GET`` endpoint.
         name: the policy name sent in ``RateLimit``/``RateLimit-Policy``
             (default: the path).
         key: what a bucket stands for (default: :class:`RateLimit`'s ``key``,

@@ -66,6 +66,13 @@ def activation_script(reload: bool = False) -> bytes:
     return source.encode("utf-8")
 
 
+#: The essences of documents privmw reads (HTML and the XML types browsers run scripts in).
+_READ_TYPES = frozenset(
+    {b"text/html", b"application/xhtml+xml", b"image/svg+xml", b"application/xml", b"text/xml"}
+)
+_MIME_TOKEN = re.compile(rb"[!#$%&'*+.^_`|~0-9a-z-]+/[!#$%&'*+.^_`|~0-9a-z-]+")
+
+
 def rewritable(headers: Iterable[tuple[bytes, bytes]]) -> bool:
     """Whether a response with these headers may be a document privmw reads.
 
@@ -74,11 +81,26 @@ def rewritable(headers: Iterable[tuple[bytes, bytes]]) -> bool:
     content coding and charset (see :mod:`privmw.tags._encoding` for what is
     decoded, transcoded or refused).
     """
-    ctype = extract_mime(headers)
+    value: bytes | None = None
+    fields = 0
+    for name, raw in headers:
+        if name == b"content-type" or (name[:1] in b"Cc" and name.lower() == b"content-type"):
+            value = raw
+            fields += 1
+    if fields == 1 and b"," not in value:  # type: ignore[operator]
+        # The common case, read exactly without the general algorithm: one
+        # field, one item; its essence is what precedes ";" (MIME Sniffing,
+        # "parse a MIME type": trimmed, lower-cased, type/subtype tokens).
+        essence = value.partition(b";")[0].strip(b" \t").lower()  # type: ignore[union-attr]
+        if essence in _READ_TYPES:
+            return True
+        if essence != b"*/*" and _MIME_TOKEN.fullmatch(essence) is not None:
+            return False  # a valid type that is no document ("*/*" is none: sniffed)
+    ctype = extract_mime(headers)  # several fields, a list, or junk: as Fetch reads them
     if ctype is None:
         return True
-    essence, _ = parse_content_type(ctype)
-    return essence == "text/html" or is_xml(essence)
+    kind, _ = parse_content_type(ctype)
+    return kind == "text/html" or is_xml(kind)
 
 
 #: MIME essences a browser runs as a document or a worker (and so enforces a CSP
@@ -120,6 +142,7 @@ class TagRuntime:
     """Everything a :class:`TagGate` needs per request, built once."""
 
     __slots__ = (
+        "_documents",
         "_gcm_cache",
         "_gcm_categories",
         "_script_headers",
@@ -139,6 +162,10 @@ class TagRuntime:
         self, config: TagGate, registry: TrackerRegistry, stats: Counters | None = None
     ) -> None:
         self.config = config
+        #: Content-Type values already classified (document or not): app-chosen, bounded.
+        self._documents: BoundedCache[bytes, bool] = BoundedCache(
+            256, max_bytes=64 * 1024, max_item=512
+        )
         #: The middleware's counters: each rewritten page adds its tag counts.
         self.stats = stats
         self.registry = registry
@@ -198,6 +225,23 @@ class TagRuntime:
         return tuple(out)
 
     # -- privmw's own route ------------------------------------------------
+
+    def is_document(
+        self, value: bytes | None, fields: int, headers: Iterable[tuple[bytes, bytes]]
+    ) -> bool:
+        """:func:`rewritable` for a response whose ``Content-Type`` fields were counted.
+
+        One field: its answer is remembered (an app sends a handful of
+        distinct values), so most responses decide with one dict lookup.
+        """
+        if fields == 1 and value is not None:
+            hit = self._documents.get(value)
+            if hit is None:
+                hit = self._documents.put(
+                    value, rewritable(((b"content-type", value),)), len(value) + 64
+                )
+            return hit
+        return rewritable(headers)
 
     def script_response(self, method: str) -> Response:
         """The answer to a request for the activation script."""
