@@ -300,8 +300,9 @@ class BannerRuntime:
         next_path = safe_next(query.get("next")) or "/"
         lang = self.language(request.headers)
         origin = origin_of(request.headers.get("host"), request.https)
-        body = self.banner_html(lang, context, next_path, reopened=True, origin=origin)
-        body = body.encode("utf-8")
+        body = self.banner_html(lang, context, next_path, reopened=True, origin=origin).encode(
+            "utf-8"
+        )
         return Response(
             200,
             [

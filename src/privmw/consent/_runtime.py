@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from privmw._cache import BoundedCache
 from privmw._domain import DomainCache, host_name
-from privmw._headers import Headers, is_https
+from privmw._headers import Headers
 from privmw._stats import Counters
 from privmw._types import Scope
 from privmw.context import NECESSARY, PrivacyContext

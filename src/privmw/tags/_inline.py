@@ -30,12 +30,12 @@ __all__: list[str] = []
 
 import base64
 import binascii
+import contextlib
 import html as _stdhtml
 import re
 from collections.abc import Callable, Iterable
-from urllib.parse import unquote_to_bytes
-
 from typing import TYPE_CHECKING
+from urllib.parse import unquote_to_bytes
 
 from privmw._cache import BoundedCache
 from privmw._url import document_base
@@ -169,10 +169,8 @@ def data_url(url: str) -> tuple[str, str | None, bytes] | None:
     b64 = _BASE64_PARAM.search(head)
     if b64 is not None:
         head = head[: b64.start()]
-        try:
+        with contextlib.suppress(binascii.Error, ValueError):
             raw = base64.b64decode(re.sub(rb"[\t\n\f\r ]", b"", raw) + b"===", validate=False)
-        except (binascii.Error, ValueError):
-            pass
     if head.startswith(";") or not head:
         head = "text/plain" + head
     essence, charset = parse_content_type(head.encode("latin-1", "replace"))
@@ -208,11 +206,15 @@ def decode_data(payload: bytes, charset: str | None, document: bool) -> str | No
             return payload.decode("utf-8")
         except UnicodeDecodeError:
             name = "windows-1252" if document else "utf-8"
-    python = codec(name) if name not in TRANSCODE else {
-        "utf-16le": "utf-16-le",
-        "utf-16be": "utf-16-be",
-        "iso-2022-jp": "iso2022_jp",
-    }[name]
+    python = (
+        codec(name)
+        if name not in TRANSCODE
+        else {
+            "utf-16le": "utf-16-le",
+            "utf-16be": "utf-16-be",
+            "iso-2022-jp": "iso2022_jp",
+        }[name]
+    )
     return payload.decode(python, "replace")
 
 
@@ -302,7 +304,7 @@ class Finder:
             # One vendor answers for the URL: a registry vendor that needs consent
             # before an unknown third party (allowed unless strict) or a necessary one.
             needs = [v for v in found if v.name in self._names and v.category != "necessary"]
-            vendor = (needs or found or [None])[0]
+            vendor = needs[0] if needs else found[0] if found else None
         elif essence == "text/css":
             vendor = self.css(text, None)
         return vendor if vendor is not None else self.code(text)
