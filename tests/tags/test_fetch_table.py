@@ -69,6 +69,18 @@ ROWS: list[Any] = [
         "base on a subdomain of a path-known host",
         '<base href="https://www.web.facebook.com/"><link rel="preload" as="image" href="tr">',
     ),
+    # a base changes the URL of what came before it too (HTML: an <img> is
+    # fetched again when the document base URL changes; html5lib's tree says
+    # so, Chromium 156 does not refetch): the base itself is neutralised
+    (
+        "relative img, then a base on a vendor's host",
+        '<img src="tr?id=1"><base href="https://www.facebook.com/">',
+    ),
+    (
+        "bogus comment, then a late base",
+        '</<iframe srcdoc="<base href=https://www.facebook.com/><img src=tr?id=1>"></iframe>'
+        '<base href="https://www.facebook.com/"><img src="tr?id=1">',
+    ),
     # the browser's base is the tree's first <base href>: not one in <template>
     # contents, nor (scripting on) one in <noscript>; Chromium's preload scanner
     # also takes one in <svg>/<math>. privmw took the first in source order only.

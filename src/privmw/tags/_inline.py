@@ -384,6 +384,21 @@ class Finder:
                 return vendor
         return None
 
+    def host_vendors(self, host: str) -> list[Vendor]:
+        """Every vendor with a URL pattern on ``host`` or a parent domain (see host_vendor)."""
+        by_host = self._by_host
+        host = host.lower().rstrip(".")
+        found: list[Vendor] = []
+        for _ in range(128):  # the labels of a host (at most 127)
+            entries = by_host.get(host)
+            if entries is not None:
+                found.extend(v for _p, v in entries if v not in found)
+            dot = host.find(".")
+            if dot < 0:
+                break
+            host = host[dot + 1 :]
+        return found
+
     def host_vendor(self, host: str) -> Vendor | None:
         """A vendor with a URL pattern on ``host`` or a parent domain of it, whatever the path.
 

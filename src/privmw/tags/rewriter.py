@@ -1680,6 +1680,9 @@ class HtmlRewriter:
             if href is not None:
                 blocked_base = hits and not all(self._allowed(v) for _a, v in hits)
                 if not blocked_base:
+                    late = self._base_blocker(href)
+                    if late is not None:
+                        hits = [*hits, ("href", late)]
                     self._take_base(href)
         srcdoc_out = None
         if has_srcdoc:
@@ -1733,6 +1736,27 @@ class HtmlRewriter:
         data = self._neutral(tag, elem, lname, attrs, blocked, hit_attrs, fetcher)
         self._emit_tag(out, data)
         return data
+
+    def _base_blocker(self, href: bytes) -> Vendor | None:
+        """The non-consented vendor whose host a ``<base href>`` makes the document base, or None.
+
+        Such a base is neutralised (its ``href`` renamed), not only taken as a
+        candidate: a base changes the URL of what came *before* it too (an
+        ``<img>`` is a relevant mutation of a base URL change and is fetched
+        again, HTML §4.8.4.3.8), and that output has gone out already.
+        """
+        value = href.decode(self._encoding, "replace")
+        if "&" in value:
+            value = _stdhtml.unescape(value)
+        for fallback in self._fallbacks:
+            base = resolve(value, fallback)
+            hp = host_path(base) if base is not None else None
+            if hp is None:
+                continue
+            for vendor in self._finder.host_vendors(hp.partition("/")[0]):
+                if not self._allowed(vendor):
+                    return vendor
+        return None
 
     def _take_base(self, href: bytes) -> None:
         """A ``<base href>``: one more document base a reader of the page may use.
