@@ -57,7 +57,17 @@ from . import _fetch, _grammar
 from ._inject import BodyInjector
 from ._inline import Finder, refresh_url, resolve
 from ._neutralise import neutral
-from ._tokenizer import ATTRS, NAME_AT, RAW_TAIL, TAG, TAG_PAT, RawEnd, TagScan, comment_end
+from ._tokenizer import (
+    ATTRS,
+    NAME_AT,
+    RAW_TAIL,
+    TAG,
+    TAG_PAT,
+    RawEnd,
+    TagScan,
+    attr_unescape,
+    comment_end,
+)
 
 __all__: list[str] = []
 
@@ -761,11 +771,7 @@ class HtmlRewriter:
                 kind = _F_HTML_IP
             elif lname in _MATH_TEXT_IP and ns_math:
                 kind = _F_MATH_TEXT_IP
-            elif lname == b"annotation-xml" and re.search(
-                rb"(?i)encoding[\t\n\f\r ]*=[\t\n\f\r ]*[\"']?"
-                rb"(?:text/html|application/xhtml\+xml)[\"'\t\n\f\r />]",
-                tag,
-            ):
+            elif lname == b"annotation-xml" and _html_encoding(tag):
                 kind = _F_HTML_IP
             st.append((lname, kind, ns_math))
         return self._unsure, True
@@ -1377,10 +1383,11 @@ class HtmlRewriter:
         type_ = None
         language = None
         for a, v, _s, _e in attrs:
+            # compared as the browser reads them: character references decoded
             if a == "type":
-                type_ = v.decode("latin-1").strip().lower()
+                type_ = attr_unescape(v.decode("latin-1")).strip().lower()
             elif a == "language":
-                language = v.decode("latin-1").strip().lower()
+                language = attr_unescape(v.decode("latin-1")).strip().lower()
         if type_ is None:
             if language:
                 return "text/" + language
@@ -1571,14 +1578,12 @@ class HtmlRewriter:
         http_equiv = None
         for a, v, _s, _e in attrs:
             if a == "http-equiv":
-                http_equiv = v.decode("latin-1").strip().lower()
+                http_equiv = attr_unescape(v.decode("latin-1")).strip().lower()
         for a, raw, _s, _e in attrs:
             handler = a.startswith("on")
             if a not in gated and not handler and not (as_foreign and b"url(" in raw.lower()):
                 continue
-            value = raw.decode(enc, "replace")
-            if "&" in value:
-                value = _stdhtml.unescape(value)
+            value = attr_unescape(raw.decode(enc, "replace"))
             vendor: Vendor | None
             if handler:
                 vendor = finder.code(value)
@@ -1638,9 +1643,7 @@ class HtmlRewriter:
                 if not blocked_base:
                     self._mctx = None
                     self._base_set = True
-                    value = href.decode(self._encoding, "replace")
-                    if "&" in value:
-                        value = _stdhtml.unescape(value)
+                    value = attr_unescape(href.decode(self._encoding, "replace"))
                     self._base = resolve(value, self._base) or self._base
                     if hits:
                         self._base_registry = True
@@ -1704,9 +1707,7 @@ class HtmlRewriter:
         if raw is None:
             return None
         self._taint = True  # a nested document asks its own verdicts
-        doc = raw.decode(self._encoding, "replace")
-        if "&" in doc:
-            doc = _stdhtml.unescape(doc)
+        doc = attr_unescape(raw.decode(self._encoding, "replace"))
         data = doc.encode("utf-8")
         if self._depth >= 3:
             return b"" if self._finder.code(doc) or self._c.hint.search(data) else None
@@ -1776,6 +1777,19 @@ class HtmlRewriter:
         if hit is None:
             hit = cache.put(tag, _attrs(tag, start), len(tag))
         return hit
+
+
+def _html_encoding(tag: bytes) -> bool:
+    """Whether an ``<annotation-xml>`` start tag makes an HTML integration point.
+
+    Its ``encoding`` attribute (the first one, character references decoded) is
+    ``text/html`` or ``application/xhtml+xml``, ASCII case-insensitively (§13.2.6.5).
+    """
+    for a, v, _s, _e in _attrs(tag, 15):
+        if a == "encoding":
+            value = attr_unescape(v.decode("latin-1"))
+            return value.lower() in ("text/html", "application/xhtml+xml") and value.isascii()
+    return False
 
 
 def _key_size(key: tuple[Any, ...]) -> int:
