@@ -125,7 +125,9 @@ _VOID = frozenset(
         b"frame",
     }
 )
-_BREAKOUT = frozenset(_grammar.FOREIGN_STOP[:45])  # b .. font (the §13.2.6.5 list)
+#: b .. var: the §13.2.6.5 list without <font>, which breaks out only with a
+#: color, face or size attribute (``_font_breakout``)
+_BREAKOUT = frozenset(_grammar.FOREIGN_STOP[:44])
 _SVG_IP = frozenset({b"foreignobject", b"desc", b"title"})
 _MATH_TEXT_IP = frozenset({b"mi", b"mo", b"mn", b"ms", b"mtext"})
 # fstack kinds
@@ -743,7 +745,7 @@ class HtmlRewriter:
         st = self._fstack
         if not html and (
             lname in _BREAKOUT
-            or (lname == b"font" and re.search(rb"(?i)[\t\n\f\r /](?:color|face|size)", tag))
+            or (lname == b"font" and _font_breakout(tag))
         ):
             while st and st[-1][1] == _F_FOREIGN:
                 st.pop()
@@ -1777,6 +1779,15 @@ class HtmlRewriter:
         if hit is None:
             hit = cache.put(tag, _attrs(tag, start), len(tag))
         return hit
+
+
+def _font_breakout(tag: bytes) -> bool:
+    """Whether a ``<font>`` start tag leaves foreign content (§13.2.6.5).
+
+    Only an attribute *named* ``color``, ``face`` or ``size`` (as the tokenizer
+    reads names: lower-cased, whole) does; not ``colorx``, nor " color" in a value.
+    """
+    return any(a in ("color", "face", "size") for a, _v, _s, _e in _attrs(tag, 5))
 
 
 def _html_encoding(tag: bytes) -> bool:
