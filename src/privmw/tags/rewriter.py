@@ -429,6 +429,7 @@ class HtmlRewriter:
         self._xns = Namespaces() if xml else None
         #: XML: the general entities of the internal subset, expanded (None: unknown)
         self._xml_entities: dict[str, str | None] = {}
+        self._xml_root = False  # XML: the root element has started (the prolog is over)
         self._xml_spent = 0  # characters of entity expansion read (at most _EXPANSION_MAX)
         self._dt_try = 0
         #: called with (lower-case name, tag bytes) for every start tag read (tests, harnesses)
@@ -908,16 +909,19 @@ class HtmlRewriter:
         foreign stack, ``_unsure``, the aligned closers, a registry base)
         resets that to None.
         """
-        if self._unsure or self._base_registry or self._observer is not None or self._xml:
-            # observed: every tag is read in Python; XML: every element may be SVG
-            # (an <image href> fetches) and names are read with their namespaces
-            return None, False
+        if self._unsure or self._base_registry or self._observer is not None:
+            return None, False  # observed: every tag is read in Python
         c = self._c
         st = self._fstack
         if self._align:
             if not st and self._align == [b"noscript"]:
                 return c.fast_noscript, True
             return None, False
+        if self._xml:
+            # XML: every element may be SVG (<image href> fetches): the foreign grammar,
+            # which leaves open tags and end tags (the namespace scopes) to Python; and
+            # none before the root element (the prolog's DOCTYPE is read in Python)
+            return (c.fast_foreign if self._xml_root else None), False
         if not st:
             return c.fast, False
         if st[-1][1] == _F_FOREIGN and not self._xml:
@@ -1363,8 +1367,9 @@ class HtmlRewriter:
         if self._xml_entities and b"&" in tag and not self._xml_budget(tag):
             return end
         if self._xns is not None:
+            self._xml_root = True
             kname = self._xns.start(
-                name, tag, _attrs(tag, len(name) + 1), selfclosing, self._attr_text
+                name, tag, self._raw_attrs(tag, len(name) + 1), selfclosing, self._attr_text
             )
         elem = (
             "img" if lname == b"image" and as_html and not as_foreign else kname.decode("latin-1")
@@ -1823,11 +1828,15 @@ class HtmlRewriter:
             # XML: after the name as written (prefix and all), prefixed names resolved
             m = NAME_AT.match(tag)
             start = m.end() if m is not None else start
+        hit = self._raw_attrs(tag, start)
+        return hit if self._xns is None else self._xns.rename(tag, hit)
+
+    def _raw_attrs(self, tag: bytes, start: int) -> list[tuple[str, bytes, int, int]]:
         cache = self._c.attr_cache
         hit = cache.get(tag)
         if hit is None:
             hit = cache.put(tag, _attrs(tag, start), len(tag))
-        return hit if self._xns is None else self._xns.rename(tag, hit)
+        return hit
 
     def _attr_text(self, value: str) -> str:
         """An attribute value as the document's parser decodes it."""
