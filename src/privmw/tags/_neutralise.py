@@ -48,7 +48,7 @@ def neutral(
         if a in hit_attrs or (fetcher and a in MOVED) or a.startswith("on"):
             parts.append(b"data-privmw-")
         parts.append(tag[s:e])
-    if lname in (b"script", b"style"):
+    if elem in ("script", "style"):  # (XML: ``<h:script>`` too; ``lname`` is as written)
         parts.append(b' type="text/plain"')
     if fetcher:
         placeholder = _PLACEHOLDER.get(elem)

@@ -55,11 +55,22 @@ from privmw._url import host_path
 from privmw._url import resolve as resolve_url
 from privmw.trackers import TrackerRegistry, Vendor
 
-from . import _fetch, _grammar
+from . import _fetch, _grammar, _xml
 from ._inject import BodyInjector
 from ._inline import Finder, refresh_url, resolve
 from ._neutralise import neutral
-from ._tokenizer import ATTRS, NAME_AT, RAW_TAIL, TAG, TAG_PAT, RawEnd, TagScan, comment_end
+from ._tokenizer import (
+    ATTRS,
+    NAME_AT,
+    RAW_TAIL,
+    TAG,
+    TAG_PAT,
+    RawEnd,
+    TagScan,
+    attr_unescape,
+    comment_end,
+)
+from ._xml import Namespaces
 
 __all__: list[str] = []
 
@@ -117,7 +128,9 @@ _VOID = frozenset(
         b"frame",
     }
 )
-_BREAKOUT = frozenset(_grammar.FOREIGN_STOP[:45])  # b .. font (the §13.2.6.5 list)
+#: b .. var: the §13.2.6.5 list without <font>, which breaks out only with a
+#: color, face or size attribute (``_font_breakout``)
+_BREAKOUT = frozenset(_grammar.FOREIGN_STOP[:44])
 _SVG_IP = frozenset({b"foreignobject", b"desc", b"title"})
 _MATH_TEXT_IP = frozenset({b"mi", b"mo", b"mn", b"ms", b"mtext"})
 # fstack kinds
@@ -149,6 +162,10 @@ _NEVER: list[_Variant] = []
 #: The largest construct (key plus output bytes) the memo keeps; variants per key.
 _MEMO_ITEM = 32768
 _MEMO_VARIANTS = 4
+#: The longest XML document type declaration read (internal subset and all).
+_DOCTYPE_MAX = 16384
+#: The entity expansion read in one XML document, at most (libxml2 stops amplification too).
+_EXPANSION_MAX = 8 << 20
 
 
 def _load_re2() -> Any:
@@ -420,6 +437,13 @@ class HtmlRewriter:
         self._after_skip = DATA
         self._fstack: list[tuple[bytes, int, bool]] = []
         self._xml = xml
+        #: XML: the namespace prefixes in scope (what ``<h:script>``, ``q:href`` are)
+        self._xns = Namespaces() if xml else None
+        #: XML: the general entities of the internal subset, expanded (None: unknown)
+        self._xml_entities: dict[str, str | None] = {}
+        self._xml_root = False  # XML: the root element has started (the prolog is over)
+        self._xml_spent = 0  # characters of entity expansion read (at most _EXPANSION_MAX)
+        self._dt_try = 0
         #: called with (lower-case name, tag bytes) for every start tag read (tests, harnesses)
         self._observer = observer
         self._unsure = False
@@ -746,10 +770,7 @@ class HtmlRewriter:
             return True, True  # XHTML: HTML elements, but every element is markup
         html = self._html_rules(lname)
         st = self._fstack
-        if not html and (
-            lname in _BREAKOUT
-            or (lname == b"font" and re.search(rb"(?i)[\t\n\f\r /](?:color|face|size)", tag))
-        ):
+        if not html and (lname in _BREAKOUT or (lname == b"font" and _font_breakout(tag))):
             while st and st[-1][1] == _F_FOREIGN:
                 st.pop()
             html = self._html_rules(lname)
@@ -776,11 +797,7 @@ class HtmlRewriter:
                 kind = _F_HTML_IP
             elif lname in _MATH_TEXT_IP and ns_math:
                 kind = _F_MATH_TEXT_IP
-            elif lname == b"annotation-xml" and re.search(
-                rb"(?i)encoding[\t\n\f\r ]*=[\t\n\f\r ]*[\"']?"
-                rb"(?:text/html|application/xhtml\+xml)[\"'\t\n\f\r />]",
-                tag,
-            ):
+            elif lname == b"annotation-xml" and _html_encoding(tag):
                 kind = _F_HTML_IP
             st.append((lname, kind, ns_math))
         return self._unsure, True
@@ -915,6 +932,11 @@ class HtmlRewriter:
             if not st and self._align == [b"noscript"]:
                 return c.fast_noscript, True
             return None, False
+        if self._xml:
+            # XML: every element may be SVG (<image href> fetches): the foreign grammar,
+            # which leaves open tags and end tags (the namespace scopes) to Python; and
+            # none before the root element (the prolog's DOCTYPE is read in Python)
+            return (c.fast_foreign if self._xml_root else None), False
         if not st:
             return c.fast, False
         if st[-1][1] == _F_FOREIGN and not self._xml:
@@ -1020,6 +1042,8 @@ class HtmlRewriter:
     def _overflow_tag(self, buf: bytes, pos: int, out: list[bytes]) -> None:
         """A tag longer than ``max_tag_bytes`` that does not end in ``buf``: drop it."""
         self.overflowed += 1
+        if self._xns is not None:  # a tag we cannot read: its bindings are unknown
+            self._xns.unsure = True
         scan = TagScan(pos + 1)
         e = scan.advance(buf, len(buf))
         self.steps += scan.steps
@@ -1072,9 +1096,15 @@ class HtmlRewriter:
             if (
                 n - pos < 9
                 and not final
-                and (b"<![CDATA["[: n - pos] == buf[pos:] or b"<!--"[: n - pos] == buf[pos:])
+                and (
+                    b"<![CDATA["[: n - pos] == buf[pos:]
+                    or b"<!--"[: n - pos] == buf[pos:]
+                    or (self._xml and b"<!DOCTYPE"[: n - pos] == buf[pos:].upper())
+                )
             ):
                 return -1
+            if self._xml and _xml.doctype_start(buf, pos):
+                return self._xml_doctype(buf, pos, out, final)
             if buf.startswith(b"<![CDATA[", pos) and (self._foreign_now() or self._unsure):
                 if self._unsure and not self._foreign_now():
                     return self._dual_cdata(buf, pos, out, final)
@@ -1238,6 +1268,9 @@ class HtmlRewriter:
                 return e + 2
             self._tail = buf[e:]
             return -1
+        if self._xns is not None:  # the dropped element's end tag closes it
+            m = NAME_AT.match(buf, e, te)
+            self._xns.end(m.group(1) if m is not None else b"")
         self._state = DATA
         return te
 
@@ -1258,6 +1291,8 @@ class HtmlRewriter:
         if lname == b"select":
             self._in_select = False
             self._mctx = None
+        if self._xns is not None:
+            self._xns.end(name)
         self._end_context(lname)
         self._sel = None
         return end
@@ -1337,12 +1372,22 @@ class HtmlRewriter:
             self._observer(lname, tag)
         if len(tag) > self._max:
             self.overflowed += 1
+            if self._xns is not None:
+                self._xns.unsure = True
             self._state = self._dropped_tag(lname, False)
             return end
         as_html, as_foreign = self._start_context(lname, tag, selfclosing)
         self._sel = None
+        kname = lname  # what element it is (XML: by its namespace, whatever its prefix)
+        if self._xml_entities and b"&" in tag and not self._xml_budget(tag):
+            return end
+        if self._xns is not None:
+            self._xml_root = True
+            kname = self._xns.start(
+                name, tag, self._raw_attrs(tag, len(name) + 1), selfclosing, self._attr_text
+            )
         elem = (
-            "img" if lname == b"image" and as_html and not as_foreign else lname.decode("latin-1")
+            "img" if lname == b"image" and as_html and not as_foreign else kname.decode("latin-1")
         )
         if as_html and not as_foreign:
             # insertion modes that ignore raw-text start tags (the tokenizer stays
@@ -1359,12 +1404,12 @@ class HtmlRewriter:
         dual = as_html and (as_foreign or self._in_select or self._in_frameset)
         raw_html = as_html and not as_foreign  # certainly HTML rules
         # -- script ---------------------------------------------------------------
-        if lname == b"script":
+        if kname == b"script":
             if as_foreign and selfclosing and (self._xml or not as_html):  # <script/>: no text
                 self._gate_tag(tag, elem, lname, out, as_html, as_foreign)
                 return end
             return self._script(tag, end, out, as_html, as_foreign or self._in_frameset)
-        if lname == b"style" and (raw_html or as_foreign):
+        if kname == b"style" and (raw_html or as_foreign):
             if dual or as_foreign:  # held to the first "</style": plain text or dropped
                 # (an SVG <style> is a style sheet too)
                 self._hold_text(tag, end, out, b"style", 6)
@@ -1392,10 +1437,11 @@ class HtmlRewriter:
         type_ = None
         language = None
         for a, v, _s, _e in attrs:
+            # compared as the browser reads them: character references decoded
             if a == "type":
-                type_ = v.decode("latin-1").strip().lower()
+                type_ = self._attr_text(v.decode("latin-1")).strip().lower()
             elif a == "language":
-                language = v.decode("latin-1").strip().lower()
+                language = self._attr_text(v.decode("latin-1")).strip().lower()
         if type_ is None:
             if language:
                 return "text/" + language
@@ -1417,7 +1463,7 @@ class HtmlRewriter:
             self._held_tag = tag
             self._held = bytearray()
             self._held_kind = 4 if (js or kind) else 5
-            self._rawend = _ForeignScriptEnd()
+            self._rawend = _ForeignScriptEnd(_qname(tag) if self._xml else b"script")
             self._state = HOLD
             return end
         if kind and not has_src:
@@ -1431,7 +1477,8 @@ class HtmlRewriter:
         self._held_tag = tag
         self._held = bytearray()
         self._held_kind = kind  # 1 js, 2 css, 3 json fetch, 4 foreign script, 5 foreign data
-        self._rawend = RawEnd(name)
+        # XML: no raw text; the element ends at its own end tag, prefix and all
+        self._rawend = _ForeignScriptEnd(_qname(tag)) if self._xml else RawEnd(name)
         self._state = HOLD
         return end
 
@@ -1477,17 +1524,20 @@ class HtmlRewriter:
         elem = lname.decode()
         foreign = kind >= 4  # read both ways: plain text in every reading, or dropped
         plain = seen.replace(b"<![CDATA[", b"").replace(b"]]>", b"") if foreign else seen
+        if self._xml_entities and b"&" in seen and not self._xml_budget(seen):
+            return  # XML: more entity expansion than we read; the rest is dropped
         if foreign and (not complete or _INERT.search(plain)):
             # markup inside a script whose reading we cannot pin: drop it whole
             self.escaped += 1
             if not complete:
                 self.overflowed += 1
-            self._rawend = RawEnd(b"style") if kind == 6 else _ForeignScriptEnd()
+            self._rawend = self._held_end(tag, kind == 6)
             self._state = DROP
             return
         decoded = seen.decode(self._encoding, "replace")
         if foreign and "&" in decoded:
-            decoded = decoded + "\n" + _stdhtml.unescape(decoded)
+            xml_text = "\n" + self._attr_text(decoded) if self._xml_entities else ""
+            decoded = decoded + "\n" + _stdhtml.unescape(decoded) + xml_text
         vendors: list[Vendor] = []
         if kind in (2, 6):
             for b in self._bases:
@@ -1529,12 +1579,13 @@ class HtmlRewriter:
             self.removed += 1
             out.append(pre)
             if complete:
-                self._rawend = RawEnd(lname) if kind == 6 or not foreign else _ForeignScriptEnd()
+                self._rawend = RawEnd(lname) if not foreign else self._held_end(tag, kind == 6)
             self._state = DROP
             return
         self.neutralised += 1
         attrs = self._attrs(tag, 1 + len(lname))
-        self._emit_tag(out, pre + self._neutral(tag, elem, lname, attrs, blocked, set(), True))
+        written = _qname(tag) if self._xml else lname  # XML: <h:script> stays <h:script
+        self._emit_tag(out, pre + self._neutral(tag, elem, written, attrs, blocked, set(), True))
         if lname == b"style":
             # Chromium's preload scanner fetches "@import" even in a
             # type="text/plain" style block: make the rule unknown (the
@@ -1563,10 +1614,12 @@ class HtmlRewriter:
     ) -> list[tuple[str, Vendor]]:
         """(attribute, vendor) for every gated attribute naming a registry URL (cached)."""
         bases = self._bases
+        # XML: names read with the document's own prefixes, not for a shared cache
+        xml = self._xml
         key = (tag, elem, as_html, as_foreign, bases, self._encoding)
         cache = self._c.tag_cache
         lost = self._base_lost
-        hit = cache.get(key) if lost is None else None
+        hit = cache.get(key) if lost is None and not xml else None
         if hit is not None:
             return hit
         if attrs is None:
@@ -1579,6 +1632,8 @@ class HtmlRewriter:
                     found.append(pair)
         if lost is not None:
             return found or self._lost_hits(elem, as_html, as_foreign, attrs, lost)
+        if xml:
+            return found
         return cache.put(key, found, len(tag) + sum(len(b or "") for b in bases))
 
     def _lost_hits(
@@ -1594,7 +1649,7 @@ class HtmlRewriter:
         out: list[tuple[str, Vendor]] = []
         for a, raw, _s, _e in attrs:
             if a in gated and a != "srcdoc" and raw.strip():
-                value = _stdhtml.unescape(raw.decode(self._encoding, "replace"))
+                value = self._attr_text(raw.decode(self._encoding, "replace"))
                 if resolve_url(value, None) is None:
                     out.append((a, lost))
         return out
@@ -1614,14 +1669,12 @@ class HtmlRewriter:
         http_equiv = None
         for a, v, _s, _e in attrs:
             if a == "http-equiv":
-                http_equiv = v.decode("latin-1").strip().lower()
+                http_equiv = self._attr_text(v.decode("latin-1")).strip().lower()
         for a, raw, _s, _e in attrs:
             handler = a.startswith("on")
             if a not in gated and not handler and not (as_foreign and b"url(" in raw.lower()):
                 continue
-            value = raw.decode(enc, "replace")
-            if "&" in value:
-                value = _stdhtml.unescape(value)
+            value = self._attr_text(raw.decode(enc, "replace"))
             vendor: Vendor | None
             if handler:
                 vendor = finder.code(value)
@@ -1665,17 +1718,22 @@ class HtmlRewriter:
         self.steps += len(tag)
         # every script reaches the matcher (third-party observation); others on a hint,
         # every tag once the base is a vendor's host (a relative URL names no host)
-        hint = lname == b"script" or self._base_registry or c.hint.search(tag) is not None
-        has_srcdoc = lname == b"iframe" and b"srcdoc" in tag.lower()
+        hint = (
+            elem == "script"
+            or self._base_registry
+            or c.hint.search(tag) is not None
+            or (bool(self._xml_entities) and b"&" in tag)  # XML: an entity may name a host
+        )
+        has_srcdoc = elem == "iframe" and b"srcdoc" in tag.lower()
         if not hint and not has_srcdoc:
             self._emit_tag(out, tag)
             return tag
         hits = self._hits(tag, elem, lname, as_html, as_foreign, None)
-        if not hits and not has_srcdoc and lname != b"base":
+        if not hits and not has_srcdoc and elem != "base":
             self._emit_tag(out, tag)
             return tag
         attrs = self._attrs(tag, 1 + len(lname))
-        if lname == b"base":
+        if elem == "base":
             href = next((v for a, v, _s, _e in attrs if a == "href"), None)
             if href is not None:
                 blocked_base = hits and not all(self._allowed(v) for _a, v in hits)
@@ -1698,7 +1756,7 @@ class HtmlRewriter:
         if blocked is None:
             if hits:
                 self.kept += 1
-                if lname == b"script":
+                if elem == "script":
                     pre = self._preamble(hits[0][1], True)
                     if pre:
                         out.append(pre)
@@ -1714,7 +1772,7 @@ class HtmlRewriter:
             return tag
         hit_attrs = {a for a, _v in hits}
         fetcher = elem in _fetch.ELEMENT_FETCHERS
-        pre = self._preamble(blocked, False) if lname == b"script" else b""
+        pre = self._preamble(blocked, False) if elem == "script" else b""
         if pre:
             out.append(pre)
         if self._mode == "remove":
@@ -1745,9 +1803,7 @@ class HtmlRewriter:
         ``<img>`` is a relevant mutation of a base URL change and is fetched
         again, HTML §4.8.4.3.8), and that output has gone out already.
         """
-        value = href.decode(self._encoding, "replace")
-        if "&" in value:
-            value = _stdhtml.unescape(value)
+        value = self._attr_text(href.decode(self._encoding, "replace"))
         for fallback in self._fallbacks:
             base = resolve(value, fallback)
             hp = host_path(base) if base is not None else None
@@ -1773,9 +1829,7 @@ class HtmlRewriter:
         name no vendor; an absolute or scheme-relative URL names the same host
         whatever the base). HTML §4.2.3, §2.4.1 (fallback base URL).
         """
-        value = href.decode(self._encoding, "replace")
-        if "&" in value:
-            value = _stdhtml.unescape(value)
+        value = self._attr_text(href.decode(self._encoding, "replace"))
         self._base_set = True
         self._mctx = None
         for fallback in self._fallbacks:
@@ -1831,9 +1885,7 @@ class HtmlRewriter:
         if raw is None:
             return None
         self._taint = True  # a nested document asks its own verdicts
-        doc = raw.decode(self._encoding, "replace")
-        if "&" in doc:
-            doc = _stdhtml.unescape(doc)
+        doc = attr_unescape(raw.decode(self._encoding, "replace"))
         data = doc.encode("utf-8")
         if self._depth >= 3:
             hint = self._c.hint.search(data) or (self._base_registry and b"<" in data)
@@ -1890,6 +1942,8 @@ class HtmlRewriter:
         hit_attrs: set[str],
         fetcher: bool,
     ) -> bytes:
+        if self._xml:  # attribute names read with the document's prefixes: not shared
+            return neutral(tag, elem, lname, attrs, vendor, hit_attrs, fetcher)
         cache = self._c.neutral_cache
         key = (tag, f"{elem} {fetcher:d} {vendor.name if vendor else ''}", frozenset(hit_attrs))
         hit = cache.get(key)
@@ -1900,11 +1954,128 @@ class HtmlRewriter:
         return hit
 
     def _attrs(self, tag: bytes, start: int) -> list[tuple[str, bytes, int, int]]:
+        if self._xns is not None:
+            # XML: after the name as written (prefix and all), prefixed names resolved
+            m = NAME_AT.match(tag)
+            start = m.end() if m is not None else start
+        hit = self._raw_attrs(tag, start)
+        return hit if self._xns is None else self._xns.rename(tag, hit)
+
+    def _raw_attrs(self, tag: bytes, start: int) -> list[tuple[str, bytes, int, int]]:
         cache = self._c.attr_cache
         hit = cache.get(tag)
         if hit is None:
             hit = cache.put(tag, _attrs(tag, start), len(tag))
         return hit
+
+    def _attr_text(self, value: str) -> str:
+        """An attribute value as the document's parser decodes it."""
+        if self._xml:  # XML: references need ";", entities of the internal subset
+            return _xml.expand(value, self._xml_entities)
+        return attr_unescape(value)
+
+    def _xml_doctype(self, buf: bytes, pos: int, out: list[bytes], final: bool) -> int:
+        """An XML ``<!DOCTYPE``: its entities read, literals naming a blocked vendor blanked.
+
+        The internal subset is read whole (at most ``_DOCTYPE_MAX`` bytes); one
+        longer, or cut by the end of the body, drops the rest of the document
+        (fail closed: its entities and attribute defaults are unknown).
+        """
+        n = len(buf)
+        if not final and n - pos < self._dt_try:
+            return -1  # re-read only once it has grown by a quarter (linear in total)
+        self.steps += n - pos
+        dt = _xml.read_doctype(buf, pos, min(n, pos + _DOCTYPE_MAX + 1))
+        if dt is None:
+            if not final and n - pos <= _DOCTYPE_MAX:
+                self._dt_try = (n - pos) * 5 // 4
+                return -1
+            # (the same in any chunking: read only within _DOCTYPE_MAX bytes)
+            self.overflowed += 1
+            self._rawend = _NeverEnd()
+            self._state = DROP
+            return n
+        self._dt_try = 0
+        entities = self._xml_entities = _xml.expand_all(dt.entities)
+        enc = self._encoding
+        blank: list[tuple[int, int]] = []
+        for s, e in dt.literals:
+            raw = buf[s:e].decode(enc, "replace")
+            if not self._xml_budget(buf[s:e]):
+                return n
+            if s in dt.parameter and ("<!ENTITY" in raw or "<!ATTLIST" in raw):
+                # declarations made by a parameter entity: not expanded here
+                blank.append((s, e))
+            elif self._literal_blocked(_xml.expand(raw, entities)):
+                blank.append((s, e))
+        if not blank or self._mode == "report-only":
+            self.reported += len(blank)
+            self._emit_construct(out, buf[pos : dt.end])
+            return dt.end
+        self.neutralised += len(blank)
+        pieces = []
+        last = pos
+        for s, e in blank:
+            pieces.append(buf[last:s])
+            last = e
+        pieces.append(buf[last : dt.end])
+        self._emit_construct(out, b"".join(pieces))
+        return dt.end
+
+    def _xml_budget(self, data: bytes) -> bool:
+        """Count the entity expansion ``data`` costs; past the bound, drop the rest (False)."""
+        self._xml_spent += _xml.expanded_size(data.decode("latin-1"), self._xml_entities)
+        if self._xml_spent <= _EXPANSION_MAX:
+            return True
+        self.overflowed += 1
+        self._rawend = _NeverEnd()
+        self._state = DROP
+        return False
+
+    def _literal_blocked(self, text: str) -> bool:
+        """Whether a DTD literal, expanded, names a vendor the visitor has not allowed."""
+        if not text.strip():
+            return False
+        from ._probe import document_vendors  # (the probe is a rewriter)
+
+        finder = self._finder
+        vendors = list(finder.code_all_cached(text))
+        for v in (finder.url(text.strip(), self._base), finder.css(text, self._base)):
+            if v is not None:
+                vendors.append(v)
+        if "<" in text and self._depth < 3:
+            vendors.extend(document_vendors(self._c, text, True, self._depth + 1))
+        elif "<" in text:
+            return True
+        return any(not self._allowed(v) for v in vendors)
+
+    def _held_end(self, tag: bytes, style: bool) -> RawEnd:
+        """Where a held foreign script or style (dropped now) ends."""
+        if self._xml:
+            return _ForeignScriptEnd(_qname(tag))
+        return RawEnd(b"style") if style else _ForeignScriptEnd()
+
+
+def _font_breakout(tag: bytes) -> bool:
+    """Whether a ``<font>`` start tag leaves foreign content (§13.2.6.5).
+
+    Only an attribute *named* ``color``, ``face`` or ``size`` (as the tokenizer
+    reads names: lower-cased, whole) does; not ``colorx``, nor " color" in a value.
+    """
+    return any(a in ("color", "face", "size") for a, _v, _s, _e in _attrs(tag, 5))
+
+
+def _html_encoding(tag: bytes) -> bool:
+    """Whether an ``<annotation-xml>`` start tag makes an HTML integration point.
+
+    Its ``encoding`` attribute (the first one, character references decoded) is
+    ``text/html`` or ``application/xhtml+xml``, ASCII case-insensitively (§13.2.6.5).
+    """
+    for a, v, _s, _e in _attrs(tag, 15):
+        if a == "encoding":
+            value = attr_unescape(v.decode("latin-1"))
+            return value.lower() in ("text/html", "application/xhtml+xml") and value.isascii()
+    return False
 
 
 def _key_size(key: tuple[Any, ...]) -> int:
@@ -1914,12 +2085,14 @@ def _key_size(key: tuple[Any, ...]) -> int:
 class _ForeignScriptEnd(RawEnd):
     """The first ``</script`` + delimiter, any reading."""
 
-    def __init__(self) -> None:
+    def __init__(self, name: bytes = b"script") -> None:
         super().__init__(b"xmp")
         self.name = b"script"
+        # XML: the end tag of the element as written (``</h:script``)
+        self._end = _FS_END if name == b"script" else _xml_end(name)
 
     def find(self, buf: bytes, pos: int, end: int, final: bool) -> int:
-        m = _FS_END.search(buf, pos, end)
+        m = self._end.search(buf, pos, end)
         self.steps += (end if m is None else m.end()) - pos
         if m is not None:
             return m.start()
@@ -1928,3 +2101,25 @@ class _ForeignScriptEnd(RawEnd):
 
 
 _FS_END = re.compile(rb"</(?i:script)[\t\n\f\r />]")
+
+
+class _NeverEnd(RawEnd):
+    """No end: what follows is dropped to the end of the body."""
+
+    def __init__(self) -> None:
+        super().__init__(b"xmp")
+
+    def find(self, buf: bytes, pos: int, end: int, final: bool) -> int:
+        self.steps += 1
+        self.safe = end
+        return -1
+
+
+def _xml_end(name: bytes) -> re.Pattern[bytes]:
+    return re.compile(rb"</(?i:" + re.escape(name) + rb")[\t\n\f\r />]")
+
+
+def _qname(tag: bytes) -> bytes:
+    """The name of a start tag as written, lower-cased (XML: with its prefix)."""
+    m = NAME_AT.match(tag)
+    return m.group(1).lower() if m is not None else b""
