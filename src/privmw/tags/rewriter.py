@@ -402,7 +402,7 @@ class HtmlRewriter:
         self._held = bytearray()
         self._held_tag = b""  # start tag of held content (HOLD)
         self._held_kind = 0
-        self._held_try = 0
+        self._holdscan: TagScan | None = None  # where a held tag (TAGHOLD) is read to
         self._tagscan: TagScan | None = None
         self._rawend: RawEnd | None = None
         self._after_skip = DATA
@@ -817,11 +817,8 @@ class HtmlRewriter:
                     # a tag ends at a ">": without one in the new bytes it goes on
                     self.steps += len(chunk) + 1
                     return b""
-                if nh < 1024:  # short: read again from its "<" (and held again if cut)
-                    self._held = bytearray()
-                    self._state = DATA
-                    self._run(bytes(held), 0, out, False)
-                    return b"".join(out)
+                if not self._held_tag_ended():
+                    return b""
             buf = self._try_held(out, final=False)
             if buf is None:
                 return b"".join(out)
@@ -864,22 +861,27 @@ class HtmlRewriter:
             return self._inject.feed(b"".join(out)) + self._inject.close()
         return b"".join(out)
 
-    def _try_held(self, out: list[bytes], final: bool) -> bytes | None:
-        """A held tag: the whole buffer to go on with, or None (still incomplete)."""
+    def _held_tag_ended(self) -> bool:
+        """Whether the held tag (TAGHOLD) has ended, read on by a resumable scan.
+
+        The scan keeps its state across chunks, so each held byte is read once
+        whatever the chunking (re-matching the held bytes at every chunk costs
+        the tag's length a chunk); the ended tag is then read once more, whole.
+        """
         held = self._held
-        n = len(held)
-        if not final and n <= self._max and n >= 1024:
-            # re-match only when it may have ended and has grown enough (log rescans);
-            # a short one is simply read again from its "<" (and held again if cut)
-            if n < 4096 or n >= self._held_try * 5 // 4:
-                self._held_try = n
-                self.steps += n
-                if self._tag_end(bytes(held), 0, n) < 0:
-                    return None
-            else:
-                return None
-        buf = bytes(held)
+        scan = self._holdscan
+        if scan is None:
+            scan = self._holdscan = TagScan(2 if held[1] == 0x2F else 1)
+        before = scan.steps
+        e = scan.advance(held, len(held))
+        self.steps += scan.steps - before + 1
+        return e >= 0
+
+    def _try_held(self, out: list[bytes], final: bool) -> bytes | None:
+        """A held tag: the whole buffer to go on with (the tag ended, overflowed or EOF)."""
+        buf = bytes(self._held)
         self._held = bytearray()
+        self._holdscan = None
         self._state = DATA
         return buf
 
@@ -957,7 +959,7 @@ class HtmlRewriter:
                         self.steps += n - pos
                         self._state = TAGHOLD
                         self._held = bytearray(buf[pos:])
-                        self._held_try = n - pos
+                        self._holdscan = None
                         return
                 r = self._construct(buf, pos, out, final)
                 if r < 0:
@@ -998,7 +1000,7 @@ class HtmlRewriter:
                 return
             self._state = TAGHOLD
             self._held = bytearray(buf[pos:])
-            self._held_try = rest
+            self._holdscan = None
             return
         self._tail = buf[pos:]  # "<", "<!-", "</": a few bytes
 
@@ -1217,14 +1219,24 @@ class HtmlRewriter:
             if final:
                 self._state = DATA
                 return n
-            if n - e > self._max:
-                self.overflowed += 1
-                self._state = DATA
-                return e + 2
-            self._tail = buf[e:]
+            self._skip_end_tag(buf, e)
             return -1
         self._state = DATA
         return te
+
+    def _skip_end_tag(self, buf: bytes, e: int) -> None:
+        """The end tag of a dropped element at ``e`` is cut by the chunk end: skip it.
+
+        Read on by a resumable scan (SKIPTAG), each byte once: keeping it in
+        ``_tail`` would read it again from its ``<`` at every chunk. Nothing
+        of it is emitted, so nothing is held, whatever its length.
+        """
+        scan = TagScan(e + 2)
+        scan.advance(buf, len(buf))
+        self.steps += scan.steps
+        self._tagscan = scan
+        self._after_skip = DATA
+        self._state = SKIPTAG
 
     # -- tags -------------------------------------------------------------------------
 
@@ -1310,7 +1322,7 @@ class HtmlRewriter:
                 self.steps += rest
                 self._state = TAGHOLD
                 self._held = bytearray(buf[end:])
-                self._held_try = rest
+                self._holdscan = None
                 return n
         return end
 
