@@ -21,10 +21,10 @@ on ``main`` (every row but the URL respellings, ``img-srcset``,
 ``link-imagesrcset``, ``object``/``embed``, ``<link>`` rels, the odd comment
 forms, the long tag and script, and the Ads dot segment) and were
 ``xfail(strict=True)``; the 5 ``link-header-*`` rows failed until the send
-wrapper gated ``Link``. All pass now. One row found after the engine landed
-(``ENGINE_LEAKS``) fails the gated check, ``xfail(strict=True)``; two consented checks are
-``xfail(strict=True)``: the rewriter over-blocks them (``OVERBLOCKED``); the
-rows past ``max_tag_bytes`` fail closed by design and have none.
+wrapper gated ``Link``. All pass now. Rows found after the engine landed
+(``ENGINE_LEAKS``, none open now) fail the gated check, ``xfail(strict=True)``;
+two consented checks are ``xfail(strict=True)``: the rewriter over-blocks them
+(``OVERBLOCKED``); the rows past ``max_tag_bytes`` fail closed by design and have none.
 
 How pages are loaded and requests attributed to rows: ``tests/browser/_observe.py``.
 """

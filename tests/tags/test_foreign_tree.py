@@ -101,6 +101,10 @@ LIVE = {
     ),
     # <html> and <body> are never inserted: <mi> stays current
     "html start tag in mi": f"<math><mi><html><![CDATA[ > <!-- ]]>{IMG} -->",
+    # unsure (</g> matches nothing in <svg>), then a breakout: <![CDATA[ is a bogus
+    # comment to the first ">" in HTML content, CDATA with no "]]>" in SVG
+    "unsure CDATA without its end": f"<svg></g><p><![CDATA[>{IMG}",
+    "unsure CDATA without its end, text": f"<svg></g><p><![CDATA[ x > y {IMG} z",
     # a table part in an unknown insertion mode: read both ways
     "table part in foreignObject": f"<table><svg><foreignObject><tr></tr><![CDATA[>{IMG}]]>",
 }

@@ -1379,6 +1379,20 @@ class HtmlRewriter:
         n = len(buf)
         gt = buf.find(b">", pos + 9)
         cd = buf.find(b"]]>", pos + 9)
+        self.steps += (n if gt < 0 else gt) - pos + (n if cd < 0 else cd) - pos
+        if cd < 0 and gt >= 0:
+            # the HTML reading ended (a bogus comment) and goes on as markup; the
+            # foreign one is CDATA to a "]]>" or the end
+            if final:  # to the end: inert there, so the rest is read as HTML
+                self.escaped += 1
+                return gt + 1
+            if n - pos > self._max:  # no "]]>" yet: dropped to where both end
+                self.overflowed += 1
+                self.escaped += 1
+                self._rawend = _CdataEnd()
+                self._state = DROP
+                return self._raw(buf, gt + 1, out, final)
+            return -1
         if cd < 0 or gt < 0:
             if final:
                 self._emit_construct(out, buf[pos:])
@@ -1425,6 +1439,9 @@ class HtmlRewriter:
             if self._state == DROP:
                 return self._raw(buf, e, out, final)
             return e
+        if isinstance(rawend, _CdataEnd):  # a dual CDATA section: to its "]]>"
+            self._state = DATA
+            return e + 3
         # DROP: discard the content and the end tag
         te = self._tag_end(buf, e, n)
         self.steps += (n if te < 0 else te) - e
@@ -2031,3 +2048,19 @@ class _ForeignScriptEnd(RawEnd):
 
 
 _FS_END = re.compile(rb"</(?i:script)[\t\n\f\r />]")
+
+
+class _CdataEnd(RawEnd):
+    """The ``]]>`` that ends a CDATA section read both ways (see ``_dual_cdata``)."""
+
+    def __init__(self) -> None:
+        super().__init__(b"xmp")
+        self.name = b"]]>"
+
+    def find(self, buf: bytes, pos: int, end: int, final: bool) -> int:
+        e = buf.find(b"]]>", pos, end)
+        self.steps += (end if e < 0 else e + 3) - pos
+        if e >= 0:
+            return e
+        self.safe = end if final else max(pos, end - 2)
+        return -1
