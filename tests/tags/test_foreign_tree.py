@@ -51,6 +51,7 @@ UNTOUCHED = {
     "desc p, then a list": "<svg><desc><p>chart</desc></svg><ul><li>a<li>b</ul>",
     "desc p, then a table": "<svg><desc><p>c</desc></svg><table><tr><td>1</td></tr></table>",
     "desc p, then a form": "<svg><desc><p>c</desc></svg><form><input name=q></form>",
+    "a form, desc p, a form": "<form></form><svg><desc><p>c</desc></svg><form></form><form>",
     "foreignObject p closed by a div": FO + "<p>a<div>b</div>" + END,
     "foreignObject p p": FO + "<p>a<p>b" + END,
     "foreignObject li li": FO + "<ul><li>a<li>b</ul>" + END,
@@ -105,6 +106,11 @@ LIVE = {
     # comment to the first ">" in HTML content, CDATA with no "]]>" in SVG
     "unsure CDATA without its end": f"<svg></g><p><![CDATA[>{IMG}",
     "unsure CDATA without its end, text": f"<svg></g><p><![CDATA[ x > y {IMG} z",
+    # the first <form> sets the form element pointer (the "</form>" is a comment):
+    # the second is ignored, <p> stays current, CDATA is a bogus comment
+    "form pointer set, form ignored": (
+        f"<form><!-- </form> --><svg><desc><p>c</desc><form></form><![CDATA[>{IMG}]]>"
+    ),
     # a table part in an unknown insertion mode: read both ways
     "table part in foreignObject": f"<table><svg><foreignObject><tr></tr><![CDATA[>{IMG}]]>",
 }

@@ -164,7 +164,8 @@ _COMPLEX = frozenset(
 _END_UNKNOWN = frozenset(
     b"table caption colgroup col tbody thead tfoot tr td th template select option optgroup".split()
 )
-_FORM_TAG = re.compile(rb"<(?i:form)")
+_FORM_START = re.compile(rb"<(?i:form)[\t\n\f\r />]")
+_TEMPLATE_TAG = re.compile(rb"<(?i:template)")
 #: Start tags the in-body rules never insert (in every mode foreign content can be in).
 _NOT_INSERTED = frozenset((b"html", b"body", b"head", b"frame"))
 _TABLE_PARTS = frozenset(b"table caption colgroup tbody td tfoot th thead tr".split())
@@ -467,13 +468,12 @@ class HtmlRewriter:
         #: called with (lower-case name, tag bytes) for every start tag read (tests, harnesses)
         self._observer = observer
         self._unsure = False
-        #: bytes fed so far: every buffer ``_run`` reads ends there
-        self._fed = 0
-        #: where the first "<form" of the input is (a token or not), None: not yet; a
-        #: <form> start tag there or before finds the form element pointer null
-        self._first_form: int | None = None
-        self._form_tail = b""
-        self._form_at = 0  # where the <form> start tag read now is
+        #: whether the form element pointer is certainly null: every HTML <form> and
+        #: </form> tag is read here (the fast grammar stops at them); a <template>
+        #: anywhere in the input (a token or not) makes a </form> no proof
+        self._form_null = True
+        self._template = False
+        self._template_tail = b""
         #: the document's first bytes until they decide ``_no_quirks`` (None: not yet)
         self._start = b""
         self._no_quirks: bool | None = None
@@ -944,9 +944,9 @@ class HtmlRewriter:
             return
         if lname not in _CLOSES_P:
             return
-        if (
-            lname == b"form" and self._first_form is not None and self._first_form < self._form_at
-        ) or (lname == b"table" and not self._no_quirks):
+        if (lname == b"form" and not self._form_null) or (
+            lname == b"table" and not self._no_quirks
+        ):
             # a <form> is ignored when the form element pointer is set (another
             # "<form" came first), a <table> closes a <p> unless in quirks mode
             if self._find(base, frozenset((b"p",))) >= 0:
@@ -1007,14 +1007,13 @@ class HtmlRewriter:
 
     def _feed(self, chunk: bytes) -> bytes:
         out: list[bytes] = []
-        self._fed += len(chunk)
-        if self._first_form is None:
-            data = self._form_tail + chunk  # (with a "<form" cut by the chunk end)
-            self.steps += len(data) + 1
-            m = _FORM_TAG.search(data)
-            if m is not None:
-                self._first_form = self._fed - len(data) + m.start()
-            self._form_tail = data[-4:]
+        if not self._template:
+            # (with a "<template" cut by the chunk end: from a "<" in its last 8 bytes)
+            data = self._template_tail + chunk if self._template_tail else chunk
+            self.steps += len(data)
+            self._template = _TEMPLATE_TAG.search(data) is not None
+            lt = data.rfind(b"<", max(0, len(data) - 8))
+            self._template_tail = data[lt:] if lt >= 0 else b""
         if self._no_quirks is None:
             # decided by the first ">" or 64 bytes, in any chunking
             head = self._start = self._start + chunk[:64]
@@ -1311,6 +1310,13 @@ class HtmlRewriter:
             if gt < 0:  # a tag ends at a ">"
                 self.steps += n - pos
                 return -1
+            if (
+                (c1 == 0x66 or c1 == 0x46)
+                and not self._fstack
+                and not self._unsure
+                and _FORM_START.match(buf, pos) is not None
+            ):
+                self._form_null = False  # (a replayed decision does not read it)
             memo = self._memo
             if memo is not None and not self._fstack and not self._unsure:
                 # A recorded tag is a whole tag and where a tag ends depends on its
@@ -1485,6 +1491,13 @@ class HtmlRewriter:
         if lname == b"select":
             self._in_select = False
             self._mctx = None
+        elif (
+            lname == b"form"
+            and not self._fstack
+            and not self._unsure
+            and not (self._template or self._in_select or self._in_frameset)
+        ):
+            self._form_null = True  # in body (or a table mode): the pointer is null after it
         self._end_context(lname)
         self._sel = None
         return end
@@ -1566,9 +1579,9 @@ class HtmlRewriter:
             self.overflowed += 1
             self._state = self._dropped_tag(lname, False)
             return end
-        if lname == b"form":
-            self._form_at = self._fed - len(buf) + pos
         as_html, as_foreign = self._start_context(lname, tag, selfclosing)
+        if lname == b"form" and as_html:
+            self._form_null = False  # set, or ignored because it was set
         self._sel = None
         elem = (
             "img" if lname == b"image" and as_html and not as_foreign else lname.decode("latin-1")
