@@ -19,9 +19,13 @@ Tree context, enough to know what the tokenizer does next (§13.2.6):
 the stack of open foreign elements (``<svg>``, ``<math>``), HTML and MathML
 text integration points, breakout tags; inside foreign content ``<style>``,
 ``<title>``, ``<textarea>``, ``<xmp>``, ``<iframe>``, ``<noembed>`` are
-ordinary elements and CDATA sections exist. Where the HTML tree would be
-needed to know whether an end tag closes foreign content, the rewriter
-becomes *unsure* for the rest of the document and then reads both ways:
+ordinary elements and CDATA sections exist. The HTML elements open above an
+integration point are read by the in-body rules where that is exact (implied
+closes of ``<p>``, ``<li>``, headings; end tags in scope or ignored; see
+``_html_start``/``_html_end``). Where the HTML tree would be needed to know
+whether an end tag closes foreign content (tables, forms, formatting
+elements, templates), the rewriter becomes *unsure* for the rest of the
+document and then reads both ways:
 
 * ``<noscript>`` (always: a browser with scripting on reads it as raw
   text, one with scripting off as markup) and, when unsure, ``<style>``,
@@ -133,6 +137,59 @@ _VOID = frozenset(
 _BREAKOUT = frozenset(_grammar.FOREIGN_STOP[:44])
 _SVG_IP = frozenset({b"foreignobject", b"desc", b"title"})
 _MATH_TEXT_IP = frozenset({b"mi", b"mo", b"mn", b"ms", b"mtext"})
+# -- the HTML elements open above an integration point, read by the in-body rules
+# (§13.2.6.4.7) where they are exact; see ``_html_start`` and ``_html_end``.
+#: The special category (§13.2.4.2), HTML elements: "any other end tag" stops there.
+_SPECIAL = frozenset(
+    b"address applet area article aside base basefont bgsound blockquote body br button "
+    b"caption center col colgroup dd details dir div dl dt embed fieldset figcaption figure "
+    b"footer form frame frameset h1 h2 h3 h4 h5 h6 head header hgroup hr html iframe img "
+    b"input keygen li link listing main marquee menu meta nav noembed noframes noscript "
+    b"object ol p param plaintext pre script search section select source style summary "
+    b"table tbody td template textarea tfoot th thead title tr track ul wbr xmp".split()
+)
+#: Formatting elements: one popped by another element's end tag is reopened later
+#: (reconstruct the active formatting elements), which the model does not follow.
+_FORMATTING = frozenset(b"a b big code em font i nobr s small strike strong tt u".split())
+_HEADINGS = frozenset(b"h1 h2 h3 h4 h5 h6".split())
+#: Start tags that close a ``<p>`` in button scope first.
+_CLOSES_P = frozenset(
+    b"address article aside blockquote center details dialog dir div dl fieldset figcaption "
+    b"figure footer header hgroup main menu nav ol p search section summary ul h1 h2 h3 h4 "
+    b"h5 h6 pre listing form li dd dt plaintext table hr xmp".split()
+)
+#: End tags that pop to an element of their name in scope (else are ignored).
+_SCOPED_END = frozenset(
+    b"address article aside blockquote center details dialog dir div dl fieldset figcaption "
+    b"figure footer header hgroup listing main menu nav ol pre search section summary ul "
+    b"dd dt".split()
+)
+#: Elements and end tags whose handling depends on what the model does not track
+#: (insertion modes of tables and select, templates, the form pointer, scope
+#: markers, raw text read both ways, ruby, document structure): where one is
+#: open or read, only an end tag matching the current node is certain.
+_COMPLEX = frozenset(
+    b"table caption colgroup col tbody thead tfoot tr td th select option optgroup "
+    b"datalist template form button applet marquee object html head body frameset frame "
+    b"noscript script style textarea title xmp iframe noembed noframes plaintext ruby rb "
+    b"rp rt rtc br image svg math".split()
+)
+#: End tags whose in-body reading above an integration point is not the same in
+#: every insertion mode foreign content can be in (the table modes pop through it).
+_END_UNKNOWN = frozenset(
+    b"table caption colgroup col tbody thead tfoot tr td th template select option optgroup".split()
+)
+_FORM_START = re.compile(rb"<(?i:form)[\t\n\f\r />]")
+_TEMPLATE_TAG = re.compile(rb"<(?i:template)")
+#: Start tags the in-body rules never insert (in every mode foreign content can be in).
+_NOT_INSERTED = frozenset((b"html", b"body", b"head", b"frame"))
+_TABLE_PARTS = frozenset(b"table caption colgroup tbody td tfoot th thead tr".split())
+#: Start tags whose handling depends on the insertion mode (tables, frameset).
+_MODE_START = frozenset(b"caption col colgroup tbody td tfoot th thead tr frameset".split())
+#: A document starting so is in no-quirks mode (§13.2.6.4.1: name html, no identifiers).
+_NO_QUIRKS = re.compile(
+    rb"(?:\xef\xbb\xbf)?[\t\n\f\r ]*<!(?i:doctype)[\t\n\f\r ]+(?i:html)[\t\n\f\r ]*>"
+)
 # fstack kinds
 _F_FOREIGN, _F_HTML_IP, _F_MATH_TEXT_IP, _F_HTML = range(4)
 _TagKey = tuple[bytes, str, bool, bool, "tuple[str | None, ...]", str]
@@ -431,7 +488,7 @@ class HtmlRewriter:
         self._held = bytearray()
         self._held_tag = b""  # start tag of held content (HOLD)
         self._held_kind = 0
-        self._held_try = 0
+        self._holdscan: TagScan | None = None  # where a held tag (TAGHOLD) is read to
         self._tagscan: TagScan | None = None
         self._rawend: RawEnd | None = None
         self._after_skip = DATA
@@ -447,6 +504,15 @@ class HtmlRewriter:
         #: called with (lower-case name, tag bytes) for every start tag read (tests, harnesses)
         self._observer = observer
         self._unsure = False
+        #: whether the form element pointer is certainly null: every HTML <form> and
+        #: </form> tag is read here (the fast grammar stops at them); a <template>
+        #: anywhere in the input (a token or not) makes a </form> no proof
+        self._form_null = True
+        self._template = False
+        self._template_tail = b""
+        #: the document's first bytes until they decide ``_no_quirks`` (None: not yet)
+        self._start = b""
+        self._no_quirks: bool | None = None
         self._in_select = False
         self._in_frameset = False
         self._align: list[bytes] = []
@@ -786,7 +852,14 @@ class HtmlRewriter:
                 if not selfclosing:
                     st.append((lname, _F_FOREIGN, lname == b"math"))
                 return False, True
-            if st and lname not in _VOID and not selfclosing:
+            if st and lname in _NOT_INSERTED:
+                return True, False  # ignored or merged into the open element
+            if st and (lname in _MODE_START or (lname not in _VOID or lname == b"hr")):
+                self._html_start(lname)  # (<hr> closes a <p>)
+                if self._unsure:
+                    st.clear()
+                    return True, True
+            if st and lname not in _VOID:  # (HTML ignores the self-closing flag)
                 st.append((lname, _F_HTML, False))
             return True, self._unsure
         # foreign element: the namespace of the adjusted current node
@@ -797,7 +870,7 @@ class HtmlRewriter:
                 kind = _F_HTML_IP
             elif lname in _MATH_TEXT_IP and ns_math:
                 kind = _F_MATH_TEXT_IP
-            elif lname == b"annotation-xml" and _html_encoding(tag):
+            elif lname == b"annotation-xml" and ns_math and _html_encoding(tag):
                 kind = _F_HTML_IP
             st.append((lname, kind, ns_math))
         return self._unsure, True
@@ -811,9 +884,12 @@ class HtmlRewriter:
             return
         kind = st[-1][1]
         if kind == _F_HTML:
-            # HTML rules: only an exact match of the current node is certain
+            # HTML rules: an exact match of the current node is certain; other end
+            # tags where the elements open above the integration point are simple
             if st[-1][0] == lname:
                 st.pop()
+                return
+            if self._html_end(lname):
                 return
             self._unsure = True
             st.clear()
@@ -822,14 +898,134 @@ class HtmlRewriter:
             while st and st[-1][1] == _F_FOREIGN:
                 st.pop()
             return
-        for i in range(len(st) - 1, max(-1, len(st) - 17), -1):  # the 16 innermost
+        seen = True  # every foreign element down to an HTML one was compared
+        for i in range(len(st) - 1, -1, -1):
             if st[i][1] == _F_HTML:
+                break
+            if i < len(st) - 16:  # the 16 innermost
+                seen = False
                 break
             if st[i][0] == lname:
                 del st[i:]
                 return
+        if seen and _boundary(st[-1]) and lname not in _END_UNKNOWN:
+            # in-body rules with an integration point as the current node: it
+            # is special and bounds every scope, so the end tag is ignored
+            return
         self._unsure = True  # HTML rules with ancestors we do not track
         st.clear()
+
+    def _region(self) -> int:
+        """Start of the HTML elements open above the innermost integration point, or -1.
+
+        -1 when the model does not read them exactly: one of them is complex
+        (``_COMPLEX``) or they are more than 16.
+        """
+        st = self._fstack
+        i = len(st)
+        self.steps += 1
+        while i > 0 and st[i - 1][1] == _F_HTML:
+            i -= 1
+            self.steps += 1
+            if len(st) - i > 16 or st[i][0] in _COMPLEX:
+                return -1
+        return i if i > 0 and _boundary(st[i - 1]) else -1
+
+    def _pop_to(self, i: int) -> None:
+        """Pop the elements from ``i`` up; unsure if a formatting element is among them."""
+        st = self._fstack
+        for e in st[i + 1 :]:
+            if e[0] in _FORMATTING:
+                self._unsure = True  # reopened later by the formatting elements list
+                return
+        del st[i:]
+
+    def _find(
+        self, base: int, names: frozenset[bytes], stop: frozenset[bytes] = frozenset()
+    ) -> int:
+        """The innermost element of ``names`` open from ``base`` up (in scope), or -1."""
+        st = self._fstack
+        for i in range(len(st) - 1, base - 1, -1):
+            name = st[i][0]
+            if name in names:
+                return i
+            if name in stop:
+                return -1
+        return -1
+
+    def _html_start(self, lname: bytes) -> None:
+        """Pops of an HTML start tag above an integration point (in body, §13.2.6.4.7)."""
+        if lname in _MODE_START:
+            # ignored in body; in a table mode they close the table's content
+            # first, which stays above the integration point only in a table of its own
+            st = self._fstack
+            if lname == b"frameset" or st[-1][1] != _F_HTML or st[-1][0] not in _TABLE_PARTS:
+                self._unsure = True
+            return
+        base = self._region()
+        if base < 0:
+            return  # not read exactly: pushed as it is (end tags then need an exact match)
+        st = self._fstack
+        if lname in (b"a", b"nobr"):
+            if self._find(base, frozenset((lname,))) >= 0:
+                self._unsure = True  # the adoption agency algorithm
+            return
+        if lname not in _CLOSES_P:
+            return
+        if (lname == b"form" and not self._form_null) or (
+            lname == b"table" and not self._no_quirks
+        ):
+            # a <form> is ignored when the form element pointer is set (another
+            # "<form" came first), a <table> closes a <p> unless in quirks mode
+            if self._find(base, frozenset((b"p",))) >= 0:
+                self._unsure = True
+            return
+        if lname in (b"li", b"dd", b"dt"):
+            names = frozenset((b"li",)) if lname == b"li" else frozenset((b"dd", b"dt"))
+            for i in range(len(st) - 1, base - 1, -1):
+                name = st[i][0]
+                if name in names:
+                    self._pop_to(i)
+                    break
+                if name in _SPECIAL and name not in (b"address", b"div", b"p"):
+                    break
+            if self._unsure:
+                return
+        i = self._find(base, frozenset((b"p",)))  # button scope (no button is open here)
+        if i >= 0:
+            self._pop_to(i)
+        if lname in _HEADINGS and st and st[-1][0] in _HEADINGS and not self._unsure:
+            st.pop()
+
+    def _html_end(self, lname: bytes) -> bool:
+        """An HTML end tag above an integration point read exactly; False: unsure."""
+        if lname in _END_UNKNOWN:
+            return False
+        base = self._region()
+        if base < 0:
+            return False
+        st = self._fstack
+        if lname == b"p" or lname in _SCOPED_END or lname == b"li" or lname in _HEADINGS:
+            names = _HEADINGS if lname in _HEADINGS else frozenset((lname,))
+            stop = frozenset((b"ol", b"ul")) if lname == b"li" else frozenset()
+            i = self._find(base, names, stop)
+            if i >= 0:  # else not in scope: ignored (a </p> opens and closes a <p>)
+                self._pop_to(i)
+            return not self._unsure
+        if lname in _FORMATTING:
+            # the current node is not it (see _end_context); an open one: the
+            # adoption agency algorithm; none open here: out of scope, ignored
+            return self._find(base, frozenset((lname,))) < 0
+        for i in range(len(st) - 1, base - 1, -1):  # any other end tag
+            name = st[i][0]
+            if name == lname:
+                self._pop_to(i)
+                return not self._unsure
+            if name in _SPECIAL:
+                return True  # ignored
+        # the integration point is special: ignored, unless a parser matches its
+        # name whatever the namespace (html5lib does)
+        return st[base - 1][0] != lname
 
     # -- feed ---------------------------------------------------------------------
 
@@ -839,6 +1035,18 @@ class HtmlRewriter:
 
     def _feed(self, chunk: bytes) -> bytes:
         out: list[bytes] = []
+        if not self._template:
+            # (with a "<template" cut by the chunk end: from a "<" in its last 8 bytes)
+            data = self._template_tail + chunk if self._template_tail else chunk
+            self.steps += len(data)
+            self._template = _TEMPLATE_TAG.search(data) is not None
+            lt = data.rfind(b"<", max(0, len(data) - 8))
+            self._template_tail = data[lt:] if lt >= 0 else b""
+        if self._no_quirks is None:
+            # decided by the first ">" or 64 bytes, in any chunking
+            head = self._start = self._start + chunk[:64]
+            if b">" in head or len(head) >= 64:
+                self._no_quirks = _NO_QUIRKS.match(head) is not None
         state = self._state
         if state == TAGHOLD:
             held = self._held
@@ -849,11 +1057,8 @@ class HtmlRewriter:
                     # a tag ends at a ">": without one in the new bytes it goes on
                     self.steps += len(chunk) + 1
                     return b""
-                if nh < 1024:  # short: read again from its "<" (and held again if cut)
-                    self._held = bytearray()
-                    self._state = DATA
-                    self._run(bytes(held), 0, out, False)
-                    return b"".join(out)
+                if not self._held_tag_ended():
+                    return b""
             buf = self._try_held(out, final=False)
             if buf is None:
                 return b"".join(out)
@@ -896,22 +1101,27 @@ class HtmlRewriter:
             return self._inject.feed(b"".join(out)) + self._inject.close()
         return b"".join(out)
 
-    def _try_held(self, out: list[bytes], final: bool) -> bytes | None:
-        """A held tag: the whole buffer to go on with, or None (still incomplete)."""
+    def _held_tag_ended(self) -> bool:
+        """Whether the held tag (TAGHOLD) has ended, read on by a resumable scan.
+
+        The scan keeps its state across chunks, so each held byte is read once
+        whatever the chunking (re-matching the held bytes at every chunk costs
+        the tag's length a chunk); the ended tag is then read once more, whole.
+        """
         held = self._held
-        n = len(held)
-        if not final and n <= self._max and n >= 1024:
-            # re-match only when it may have ended and has grown enough (log rescans);
-            # a short one is simply read again from its "<" (and held again if cut)
-            if n < 4096 or n >= self._held_try * 5 // 4:
-                self._held_try = n
-                self.steps += n
-                if self._tag_end(bytes(held), 0, n) < 0:
-                    return None
-            else:
-                return None
-        buf = bytes(held)
+        scan = self._holdscan
+        if scan is None:
+            scan = self._holdscan = TagScan(2 if held[1] == 0x2F else 1)
+        before = scan.steps
+        e = scan.advance(held, len(held))
+        self.steps += scan.steps - before + 1
+        return e >= 0
+
+    def _try_held(self, out: list[bytes], final: bool) -> bytes | None:
+        """A held tag: the whole buffer to go on with (the tag ended, overflowed or EOF)."""
+        buf = bytes(self._held)
         self._held = bytearray()
+        self._holdscan = None
         self._state = DATA
         return buf
 
@@ -994,7 +1204,7 @@ class HtmlRewriter:
                         self.steps += n - pos
                         self._state = TAGHOLD
                         self._held = bytearray(buf[pos:])
-                        self._held_try = n - pos
+                        self._holdscan = None
                         return
                 r = self._construct(buf, pos, out, final)
                 if r < 0:
@@ -1035,7 +1245,7 @@ class HtmlRewriter:
                 return
             self._state = TAGHOLD
             self._held = bytearray(buf[pos:])
-            self._held_try = rest
+            self._holdscan = None
             return
         self._tail = buf[pos:]  # "<", "<!-", "</": a few bytes
 
@@ -1141,6 +1351,13 @@ class HtmlRewriter:
             if gt < 0:  # a tag ends at a ">"
                 self.steps += n - pos
                 return -1
+            if (
+                (c1 == 0x66 or c1 == 0x46)
+                and not self._fstack
+                and not self._unsure
+                and _FORM_START.match(buf, pos) is not None
+            ):
+                self._form_null = False  # (a replayed decision does not read it)
             memo = self._memo
             if memo is not None and not self._fstack and not self._unsure:
                 # A recorded tag is a whole tag and where a tag ends depends on its
@@ -1209,6 +1426,20 @@ class HtmlRewriter:
         n = len(buf)
         gt = buf.find(b">", pos + 9)
         cd = buf.find(b"]]>", pos + 9)
+        self.steps += (n if gt < 0 else gt) - pos + (n if cd < 0 else cd) - pos
+        if cd < 0 and gt >= 0:
+            # the HTML reading ended (a bogus comment) and goes on as markup; the
+            # foreign one is CDATA to a "]]>" or the end
+            if final:  # to the end: inert there, so the rest is read as HTML
+                self.escaped += 1
+                return gt + 1
+            if n - pos > self._max:  # no "]]>" yet: dropped to where both end
+                self.overflowed += 1
+                self.escaped += 1
+                self._rawend = _CdataEnd()
+                self._state = DROP
+                return self._raw(buf, gt + 1, out, final)
+            return -1
         if cd < 0 or gt < 0:
             if final:
                 self._emit_construct(out, buf[pos:])
@@ -1255,6 +1486,9 @@ class HtmlRewriter:
             if self._state == DROP:
                 return self._raw(buf, e, out, final)
             return e
+        if isinstance(rawend, _CdataEnd):  # a dual CDATA section: to its "]]>"
+            self._state = DATA
+            return e + 3
         # DROP: discard the content and the end tag
         te = self._tag_end(buf, e, n)
         self.steps += (n if te < 0 else te) - e
@@ -1262,17 +1496,27 @@ class HtmlRewriter:
             if final:
                 self._state = DATA
                 return n
-            if n - e > self._max:
-                self.overflowed += 1
-                self._state = DATA
-                return e + 2
-            self._tail = buf[e:]
+            self._skip_end_tag(buf, e)
             return -1
         if self._xns is not None:  # the dropped element's end tag closes it
             m = NAME_AT.match(buf, e, te)
             self._xns.end(m.group(1) if m is not None else b"")
         self._state = DATA
         return te
+
+    def _skip_end_tag(self, buf: bytes, e: int) -> None:
+        """The end tag of a dropped element at ``e`` is cut by the chunk end: skip it.
+
+        Read on by a resumable scan (SKIPTAG), each byte once: keeping it in
+        ``_tail`` would read it again from its ``<`` at every chunk. Nothing
+        of it is emitted, so nothing is held, whatever its length.
+        """
+        scan = TagScan(e + 2)
+        scan.advance(buf, len(buf))
+        self.steps += scan.steps
+        self._tagscan = scan
+        self._after_skip = DATA
+        self._state = SKIPTAG
 
     # -- tags -------------------------------------------------------------------------
 
@@ -1291,6 +1535,13 @@ class HtmlRewriter:
         if lname == b"select":
             self._in_select = False
             self._mctx = None
+        elif (
+            lname == b"form"
+            and not self._fstack
+            and not self._unsure
+            and not (self._template or self._in_select or self._in_frameset)
+        ):
+            self._form_null = True  # in body (or a table mode): the pointer is null after it
         if self._xns is not None:
             self._xns.end(name)
         self._end_context(lname)
@@ -1360,7 +1611,7 @@ class HtmlRewriter:
                 self.steps += rest
                 self._state = TAGHOLD
                 self._held = bytearray(buf[end:])
-                self._held_try = rest
+                self._holdscan = None
                 return n
         return end
 
@@ -1377,6 +1628,8 @@ class HtmlRewriter:
             self._state = self._dropped_tag(lname, False)
             return end
         as_html, as_foreign = self._start_context(lname, tag, selfclosing)
+        if lname == b"form" and as_html:
+            self._form_null = False  # set, or ignored because it was set
         self._sel = None
         kname = lname  # what element it is (XML: by its namespace, whatever its prefix)
         if self._xml_entities and b"&" in tag and not self._xml_budget(tag):
@@ -2078,6 +2331,11 @@ def _html_encoding(tag: bytes) -> bool:
     return False
 
 
+def _boundary(entry: tuple[bytes, int, bool]) -> bool:
+    """Whether a foreign-stack entry is an integration point (special, bounds scopes)."""
+    return entry[1] in (_F_HTML_IP, _F_MATH_TEXT_IP) or (entry[2] and entry[0] == b"annotation-xml")
+
+
 def _key_size(key: tuple[Any, ...]) -> int:
     return sum(len(k) for k in key if isinstance(k, bytes)) + 64
 
@@ -2123,3 +2381,19 @@ def _qname(tag: bytes) -> bytes:
     """The name of a start tag as written, lower-cased (XML: with its prefix)."""
     m = NAME_AT.match(tag)
     return m.group(1).lower() if m is not None else b""
+
+
+class _CdataEnd(RawEnd):
+    """The ``]]>`` that ends a CDATA section read both ways (see ``_dual_cdata``)."""
+
+    def __init__(self) -> None:
+        super().__init__(b"xmp")
+        self.name = b"]]>"
+
+    def find(self, buf: bytes, pos: int, end: int, final: bool) -> int:
+        e = buf.find(b"]]>", pos, end)
+        self.steps += (end if e < 0 else e + 3) - pos
+        if e >= 0:
+            return e
+        self.safe = end if final else max(pos, end - 2)
+        return -1
