@@ -69,6 +69,17 @@ ROWS: list[Any] = [
         "base on a subdomain of a path-known host",
         '<base href="https://www.web.facebook.com/"><link rel="preload" as="image" href="tr">',
     ),
+    # in a select the tokenizer reads <title> as data (the tree builder ignores
+    # it), and a <select> or a <table> in one can close it unseen: found by the
+    # html5lib differential fuzzer
+    (
+        "script in title in a second select",
+        f'<select></select><select><title><script src="{FB_JS}"></script>',
+    ),
+    (
+        "script in title in select in table, twice",
+        f'<table><select><title><script src="{FB_JS}"></script>' * 2,
+    ),
     # a base changes the URL of what came before it too (HTML: an <img> is
     # fetched again when the document base URL changes; html5lib's tree says
     # so, Chromium 156 does not refetch): the base itself is neutralised

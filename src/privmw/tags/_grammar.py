@@ -587,8 +587,11 @@ def fast_pattern(
         items[1] += b"|" + svg
     items.append(COMMENT)
     if not foreign:
-        # every </form> is read in Python (the form element pointer); </noscript> in <noscript>
-        end_name = _not_in([b"noscript", b"form"] if noscript else [b"form"])
+        # every </form> is read in Python (the form element pointer), every </select>
+        # (the rewriter tracks being in a select: a <select> inside one closes it);
+        # </noscript> in <noscript>
+        ends = [b"form", b"select"]
+        end_name = _not_in([b"noscript", *ends] if noscript else ends)
         items[1] += b"|/" + end_name + b"(?:" + W + b"+" + attr_any + b")*" + W + b"*/?>"
         bang = rb"|!(?:>|[^>\-][^>]*>|-(?:>|[^>\-][^>]*>))"
     else:

@@ -1646,7 +1646,10 @@ class HtmlRewriter:
             # insertion modes that ignore raw-text start tags (the tokenizer stays
             # in the data state there): read those elements both ways
             if lname == b"select":
-                self._in_select = not self._in_select
+                # A <select> in a select closes it, but a <table> (in a table) can
+                # close it first, unseen: stay in the both-ways reading (fail
+                # closed) until a </select>, <input>, <keygen> or <textarea>.
+                self._in_select = True
                 self._mctx = None
             elif lname in (b"input", b"keygen", b"textarea"):
                 self._in_select = False
