@@ -10,8 +10,18 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+# Property tests: in CI a fixed set of examples (derandomized, no example
+# database), so a run says whether *this change* broke something and a CI
+# result can be reproduced exactly; a developer's run explores new examples
+# each time (and keeps the failing ones in .hypothesis/), which is where new
+# bugs are found. HYPOTHESIS_PROFILE=ci reproduces CI locally.
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+settings.register_profile("dev", print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if IN_CI else "dev"))
 
 
 def require(condition: bool, reason: str) -> None:

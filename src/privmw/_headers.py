@@ -11,7 +11,11 @@ References:
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
+from typing import Any
+
+from .clientip import parse_ip, valid_port
 
 __all__ = [
     "HTML",
@@ -25,9 +29,12 @@ __all__ = [
     "Response",
     "find",
     "header_map",
+    "is_https",
     "merge_vary",
     "not_allowed",
+    "origin_of",
     "problem",
+    "request_origin",
 ]
 
 Headers = list[tuple[bytes, bytes]]
@@ -149,3 +156,65 @@ def not_allowed(allow: str) -> Response:
     response = problem(405, "Method Not Allowed", f"use {allow}")
     response.headers.append((b"allow", allow.encode("ascii")))
     return response
+
+
+def is_https(scope: Any) -> bool:
+    """Whether the request came over TLS (directly, or per ``X-Forwarded-Proto``)."""
+    if scope.get("scheme") in ("https", "wss"):
+        return True
+    for name, value in scope.get("headers", ()):
+        if name == b"x-forwarded-proto":
+            return bool(value.strip().lower() == b"https")
+    return False
+
+
+# A host name as a browser sends it in Host: ASCII (IDNs as A-labels), labels of
+# letters, digits, "-" and "_" (the URL Standard allows "_"), 63 at most, one
+# trailing dot allowed. IPv4 literals are such names too.
+_HOST_NAME = re.compile(
+    r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*\.?"
+)
+
+
+def request_origin(scope: Any) -> str | None:
+    """``scheme://host[:port]`` of the request (its ``Host`` and TLS), or ``None``.
+
+    For privmw's own URLs in a page (the activation script, the banner's
+    script, stylesheet and form): absolute, so a ``<base href>`` in the page
+    cannot send them to another host. ``Host`` is chosen by the client, so
+    it must be a host name, an IPv4 literal or a bracketed IPv6 literal, with
+    an optional port (RFC 9110 §7.2, RFC 3986 §3.2.2), nothing else: no
+    userinfo, path, quote or space can get into the markup. ``None`` when it
+    is missing or not such a value (callers then use a root-relative path).
+    The scheme follows :func:`is_https`, as the consent cookie's ``Secure``.
+    """
+    host = None
+    for name, value in scope.get("headers", ()):
+        if name == b"host":
+            host = value
+            break
+    return origin_of(host, is_https(scope))
+
+
+def origin_of(host: bytes | str | None, https: bool) -> str | None:
+    """``http(s)://host[:port]`` for a ``Host`` value, or ``None`` (see :func:`request_origin`)."""
+    if host is None or not 0 < len(host) <= 262:
+        return None
+    try:
+        text = (host.decode("ascii") if isinstance(host, bytes) else host).lower()
+        text.encode("ascii")
+    except UnicodeError:
+        return None
+    if text[0] == "[":
+        end = text.find("]")
+        literal, port = text[1:end], text[end + 1 :]
+        if end < 0 or ":" not in literal or parse_ip(literal) is None:
+            return None
+    else:
+        literal, sep, port = text.partition(":")
+        port = sep + port
+        if len(literal) > 254 or _HOST_NAME.fullmatch(literal) is None:
+            return None
+    if port and (port[0] != ":" or not valid_port(port[1:])):
+        return None
+    return ("https://" if https else "http://") + text

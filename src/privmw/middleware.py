@@ -36,7 +36,7 @@ import os
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from ._headers import Headers, Request, Response, header_map, problem
+from ._headers import Headers, Request, Response, header_map, is_https, problem
 from ._i18n import Catalogues
 from ._pages import ratelimit_texts
 from ._responder import Observer, Responder, send_response
@@ -48,7 +48,7 @@ from .accesslog import AccessLog
 from .clientip import PROXY_HEADERS, ClientResolver
 from .consent import ConsentPolicy
 from .consent._banner import BannerRuntime, Injection
-from .consent._runtime import ConsentRuntime, is_https
+from .consent._runtime import ConsentRuntime
 from .consent.banner import Banner
 from .consent.cookie import signing_keys
 from .consent.endpoints import GPC_PATH, MAX_BODY, ConsentEndpoints

@@ -75,6 +75,42 @@ def test_issue_cases(path: str, expected: str) -> None:
     assert redact(path) == expected
 
 
+# Standard base64 (RFC 4648 §4) has "+" and "/": in scope["path"] (%2F decoded) a token
+# is cut by "/" into pieces shorter than 16 characters. The cut pieces are judged
+# together; path words around them stay.
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("/verify/Z3AcIeZhBb2Dr2M/UJ/cZZxHFWTSd7Tq", "/verify/[token]"),
+        ("/verify/sIIV3zwQG3/n+aAUGvuWKgLy/XJ2KNJm", "/verify/[token]"),
+        ("/api/v1/keys/6um7O56QFgN/hCZ8LozC1F/M0JbPBa4u", "/api/v1/keys/[token]"),
+        ("/share/Z3AcIeZhBb2Dr2M/UJ/cZZxHFWTSd7Tq/view", "/share/[token]/view"),
+        ("/reset/MQ/sIIV3zwQG3/n+aAUGvuWKgLy/XJ2KNJm/", "/reset/MQ/[token]/"),
+        ("/t/q1Zr8kW/Lm3xT9bV2/nH==", "/t/[token]"),  # with padding
+        # a piece of 16+ judged by the runs above: the rest of the token goes with it
+        ("/k/G8zOppZ2LmEWxunJLZm/NYwuBxiCLOR8", "/k/[token]"),
+        # kept: names, words, numbers and build assets joined by "/"
+        ("/amosgyamfi/awesome-fasthtml", "/amosgyamfi/awesome-fasthtml"),
+        ("/B2B/cmsguide/KioskGuideView/9652", "/B2B/cmsguide/KioskGuideView/9652"),
+        (
+            "/docs/stable/hadoop-project-dist/hadoop-hdfs/HdfsDesign.html",
+            "/docs/stable/hadoop-project-dist/hadoop-hdfs/HdfsDesign.html",
+        ),
+        (
+            "/_next/static/chunks/pages/_app-3016da327db72ddc.js",
+            "/_next/static/chunks/pages/_app-3016da327db72ddc.js",
+        ),
+        ("/2024/05/17/Ab/cd/Ef/gh", "/2024/05/17/Ab/cd/Ef/gh"),
+        (
+            "/r/AskReddit/comments/abc123/what_is_your/",
+            "/r/AskReddit/comments/abc123/what_is_your/",
+        ),
+    ],
+)
+def test_standard_base64_cut_by_slashes(path: str, expected: str) -> None:
+    assert redact(path) == expected
+
+
 # --- false positives on real paths ----------------------------------------------------
 
 # Random public identifiers: they look like secrets, and are redacted.
@@ -143,6 +179,10 @@ def _generators(rng: random.Random) -> dict[str, Callable[[], str]]:
         ),
         "api key, 16 base62": lambda: pick(B62, 16),
         "api key, 16 lower+digit": lambda: pick(string.ascii_lowercase + string.digits, 16),
+        # standard base64 ("+", "/"): the server decodes %2F, so "/" cuts it in the path
+        "b64encode(16)": lambda: base64.b64encode(rng.randbytes(16)).decode(),
+        "b64encode(24)": lambda: base64.b64encode(rng.randbytes(24)).decode(),
+        "b64encode(32)": lambda: base64.b64encode(rng.randbytes(32)).decode(),
     }
 
 
@@ -157,6 +197,9 @@ ALLOWED_PER_1000 = {
     "stripe sk_live_": 2,
     "api key, 16 base62": 8,
     "api key, 16 lower+digit": 10,
+    "b64encode(16)": 7,
+    "b64encode(24)": 2,
+    "b64encode(32)": 9,
 }
 
 
@@ -178,6 +221,8 @@ def test_generated_secrets_are_redacted() -> None:
     keys 3 and 7 (letters that read as words by chance), token_hex(8) 3 (all
     digits but one or two letters: a number), a Stripe key 1; UUIDs, Django
     tokens, JWTs, GitHub, AWS and Slack keys, longer tokens and hex: none.
+    Standard base64 (cut by "/" in the path) of 16, 24 and 32 bytes: 7, 2 and 9
+    (137, 237 and 262 before runs cut by "/" were judged).
     """
     rng = random.Random(20261122)
     rates = {}
@@ -288,7 +333,14 @@ def test_each_run_is_judged_once(monkeypatch: pytest.MonkeyPatch) -> None:
         return real(run)
 
     monkeypatch.setattr(redact_module, "is_secret", counting)
-    for text in ("a-" * 50_000, "aB1_" * 25_000, ("x" * 15 + "/") * 6_000, "Zq9" * 30_000):
+    for text in (
+        "a-" * 50_000,
+        "aB1_" * 25_000,
+        ("x" * 15 + "/") * 6_000,
+        "Zq9" * 30_000,
+        "aB/" * 30_000,
+        ("Zq9" * 5 + "/") * 6_000,
+    ):
         seen.clear()
         redact(text)
         assert sum(seen) <= len(text)
@@ -307,6 +359,9 @@ def test_each_run_is_judged_once(monkeypatch: pytest.MonkeyPatch) -> None:
         "aB3-" * 50_000,
         "-" * 200_000,
         "0" * 200_000,
+        "aB/" * 70_000,
+        "[token]/" * 25_000,
+        "Ab1/[token]/" * 20_000,
     ],
 )
 def test_hostile_paths_finish(hostile: str) -> None:

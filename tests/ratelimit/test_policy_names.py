@@ -49,6 +49,24 @@ def parse_sf_string(data: bytes) -> str:
     raise ValueError("no closing DQUOTE")
 
 
+def _split_item(item: str) -> tuple[str, str]:
+    """An item's leading sf-string and its parameters (after the ";" that follows it).
+
+    The string ends at its closing DQUOTE, not at the first ";" (a name may hold one).
+    """
+    i = 1
+    while i < len(item):
+        if item[i] == "\\":
+            i += 2
+            continue
+        if item[i] == '"':
+            rest = item[i + 1 :]
+            assert rest.startswith(";"), item
+            return item[: i + 1], rest[1:]
+        i += 1
+    raise AssertionError(f"no closing DQUOTE in {item!r}")
+
+
 NAMES = [
     # name, the sf-string sent
     ("default", b'"default"'),
@@ -57,6 +75,7 @@ NAMES = [
     ("/\u65e5\u672c", b'"/%E6%97%A5%E6%9C%AC"'),
     ("/\U0001f600", b'"/%F0%9F%98%80"'),
     ("50%", b'"50%25"'),  # the escape character itself: injective
+    ("a;b", b'"a;b"'),  # a ";" inside the string is no parameter (the test splits after it)
     ("/caf%C3%A9", b'"/caf%25C3%25A9"'),  # not the same name as /café
     ('say "hi" \\ bye', b'"say \\"hi\\" \\\\ bye"'),  # sf-string escapes, no percent
     ("tab\there\nnl\x00\x7f", b'"tab%09here%0Anl%00%7F"'),
@@ -95,7 +114,7 @@ def test_the_fields_of_any_policy_name_are_latin_1_and_parse(
     for field_name, value in fields:
         field_name.decode("latin-1")
         item = value.decode("ascii")
-        head, _, params = item.partition(";")
+        head, params = _split_item(item)
         assert unquote(parse_sf_string(head.encode()), errors="surrogatepass") == name
         assert params in (f"q={count};w=60", f"r={remaining};t=2")
 

@@ -5,8 +5,10 @@
 other), walks every element in its namespace and reports each fetching
 attribute (the HTML standard's table, ``privmw.tags._fetch``), inline script,
 CSS ``url()``, ``srcdoc`` document and refresh that names a registry vendor
-the visitor has not allowed. URLs are resolved against the document's first
-``<base href>``.
+the visitor has not allowed. URLs are resolved against every document base
+a browser may use: the tree's first ``<base href>`` (not one in ``<template>``
+contents) and the one Chromium's preload scanner takes (the first outside
+``<template>``, an SVG or MathML ``<base>`` too).
 """
 
 from __future__ import annotations
@@ -49,22 +51,49 @@ def _name(el: ET.Element) -> tuple[str, str]:
     return HTML, tag.lower()
 
 
+def _walk(el: ET.Element, in_template: bool = False) -> Iterator[tuple[ET.Element, bool]]:
+    yield el, in_template
+    inside = in_template or _name(el) == (HTML, "template")
+    for child in el:
+        yield from _walk(child, inside)
+
+
+def _bases(tree: ET.Element, fallback: str | None) -> list[str | None]:
+    """The tree builder's document base, then the preload scanner's (html5lib nests
+    ``<template>`` contents in the tree)."""
+    tree_base = scanner = None
+    found_tree = found_scanner = False
+    for el, in_template in _walk(tree):
+        ns, local = _name(el)
+        if local != "base" or in_template or el.get("href") is None:
+            continue
+        if ns == HTML and not found_tree:
+            tree_base, found_tree = resolve(el.get("href") or "", fallback), True
+        if not found_scanner:
+            scanner, found_scanner = resolve(el.get("href") or "", fallback), True
+    tree_base = tree_base if found_tree else fallback
+    scanner = scanner if found_scanner else fallback
+    return [tree_base] if scanner == tree_base else [tree_base, scanner]
+
+
 def live_fetches(
-    document: bytes, registry: TrackerRegistry, allows: Callable[[str], bool], depth: int = 0
+    document: bytes,
+    registry: TrackerRegistry,
+    allows: Callable[[str], bool],
+    depth: int = 0,
+    fallback: str | None = None,
 ) -> list[tuple[str, str, str]]:
-    """(element, attribute, vendor) of everything that would load without consent."""
+    """(element, attribute, vendor) of everything that would load without consent.
+
+    ``fallback``: the document's fallback base URL (a ``srcdoc`` document's is
+    its parent's document base)."""
     finder = Finder(registry)
     found: list[tuple[str, str, str]] = []
     for scripting in (True, False):
         parser = html5lib.HTMLParser(namespaceHTMLElements=True)
         tree = parser.parse(document, scripting=scripting, transport_encoding="utf-8")
-        base = None
-        for el in _elements(tree):
-            ns, local = _name(el)
-            if ns == HTML and local == "base" and el.get("href") is not None:
-                base = resolve(el.get("href") or "", None)
-                break
-        for el in _elements(tree):
+        bases = _bases(tree, fallback)
+        for base, el in ((b, e) for b in bases for e in _elements(tree)):
             ns, local = _name(el)
             html = ns == HTML
             foreign = ns in (SVG, MATHML)
@@ -96,13 +125,17 @@ def live_fetches(
                     hit(attr, finder.css(value, base))
                 elif attr in _fetch.SRCSET:
                     hit(attr, finder.srcset(value, base))
+                elif attr in _fetch.URL_LISTS:
+                    for one in value.split(";"):
+                        hit(attr, finder.url(one, base))
                 elif attr == "content":
                     if (attrs.get("http-equiv") or "").strip().lower() == "refresh":
                         url = refresh_url(value)
                         hit(attr, finder.url(url, base) if url else None)
                 elif attr == "srcdoc":
                     if depth < 3:
-                        for item in live_fetches(value.encode(), registry, allows, depth + 1):
+                        nested = live_fetches(value.encode(), registry, allows, depth + 1, bases[0])
+                        for item in nested:
                             found.append(item)
                 elif attr == "ping":
                     for url in value.split():

@@ -42,6 +42,10 @@ PATTERNS = {
     "divs": b"<div class=a>",
     "cdata": b"<svg><![CDATA[",
     "end tags": b"</a b='",
+    # a dropped element's end tag, long: cut by every chunk end (read on, not re-read)
+    "dropped end tags": b'<svg><script><a></script x="' + b"a" * 8000 + b'"></svg>',
+    # a long tag with ">" in a value: it may end in every chunk (scanned on, not re-matched)
+    "values with >": b'<div title="' + b"a>" * 4000 + b'">',
 }
 
 
@@ -76,6 +80,17 @@ def test_work_per_byte_is_bounded(name: str, chunk: int | None) -> None:
 def test_work_per_byte_is_bounded_stdlib(name: str) -> None:
     data = make(name, 100_000)
     rw = run(data, None, "stdlib")
+    assert rw.steps <= C * len(data) + 1000, rw.steps / len(data)
+
+
+@pytest.mark.parametrize("plan", ["re2", "stdlib"])
+@pytest.mark.parametrize(
+    "name", ["dropped end tags", "values with >", "end tags", "long attribute", "unclosed img"]
+)
+def test_work_per_byte_in_1_byte_chunks_is_bounded(name: str, plan: str) -> None:
+    # a tag held across chunks keeps its scan state: no byte is re-read per chunk
+    data = make(name, 20_000)
+    rw = run(data, 1, plan)
     assert rw.steps <= C * len(data) + 1000, rw.steps / len(data)
 
 

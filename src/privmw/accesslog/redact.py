@@ -37,6 +37,16 @@ Two layers, applied on the writer thread (never on the request path):
    last part is 8-32 hex characters followed by ``.js``, ``.mjs``, ``.css``,
    ``.map`` or ``.woff(2)``.
 
+   Standard base64 (RFC 4648 §4) has ``+`` and ``/``, and the server
+   decodes ``%2F`` in the path, so such a token reaches the log cut by ``/``
+   into runs too short to judge. Runs of token characters and ``/`` are
+   therefore read segment by segment too: numbers, plain words of 6+
+   characters (``verify``, ``awesome-fasthtml``) and runs judged above split
+   them into groups; a group that holds a ``[token]``, or whose pieces that
+   are not plain words have 0.15 switches per character or more and that
+   :func:`is_secret` judges a secret with ``/`` read as a separator, becomes
+   ``[token]`` from its first to its last such piece (``/api/v1/keys/[token]``).
+
    Ordinary words, slugs, dates and versions stay; random *public*
    identifiers (YouTube channel ids, gist ids, commit hashes) look like
    secrets and are redacted too.
@@ -75,6 +85,9 @@ MIN_SWITCH_SHARE = 0.3
 MIN_COMMON_PAIRS = 0.6
 #: Longest run of consonants in a pronounceable word ("latchstring" has 6).
 MAX_CONSONANTS = 6
+#: Switches per character of the pieces of a run cut by "/" (see ``_slashed_group``)
+#: from which they may be a token: names and words joined across "/" have few.
+MIN_SLASHED_SWITCH_SHARE = 0.15
 #: Longest text redacted: callers cut longer paths first (see formats.py).
 INPUT_MAX = 4096
 
@@ -110,6 +123,7 @@ def _shape(match: re.Match[str]) -> str:
 _RUN = re.compile(rf"(?<![A-Za-z0-9_+=-])[A-Za-z0-9_+=-]{{{MIN_SECRET},}}")
 has_long_run = _RUN.search
 _SWITCH = re.compile(r"[a-z](?=[A-Z])|[0-9](?=[A-Za-z])|[A-Za-z](?=[0-9])").findall
+_SWITCH_AT = re.compile(r"[a-z][A-Z]|[0-9][A-Za-z]|[A-Za-z][0-9]").search
 _CONSONANT_RUNS = re.compile(r"[^aeiouy]+").findall
 _SEPARATORS = re.compile(r"[-_+=]+")
 _HEX = re.compile(r"[0-9a-f]+|[0-9A-F]+").fullmatch
@@ -275,6 +289,82 @@ def _judge(match: re.Match[str]) -> str:
     return "[token]"
 
 
+# --- layer 2c: runs cut by "/" ---------------------------------------------------------
+
+# A server decodes %2F in the path, so a standard-base64 token (RFC 4648 §4, whose
+# alphabet has "+" and "/") reaches the log cut by "/" into pieces shorter than
+# MIN_SECRET, which the runs above never see whole. Runs of token characters and "/"
+# (with the "[token]"s the pass above left) are read segment by segment. One
+# alternative is a character class, the other a literal starting with "[" (never
+# in the class): one left-to-right scan.
+_SLASHED = re.compile(r"(?:[A-Za-z0-9_+=/-]|\[token\])+")
+# How path words are written: lower case ("keys", "v1"), capitalised ("Gymnasium"),
+# short capitals ("MQ", "B2B", "API"). Random base64 pieces are mostly mixed.
+_PLAIN_CASE = re.compile(r"[a-z0-9]+|[A-Z][a-z0-9]*|[A-Z0-9]{1,5}").fullmatch
+
+
+def _plain(segment: str) -> bool:
+    """A segment between "/" written as path words are (each part a word, in a plain case)."""
+    parts = [p for p in _SEPARATORS.split(segment) if p]
+    return all(_PLAIN_CASE(p) is not None and _wordlike(p) for p in parts)
+
+
+def _boundary(segment: str) -> bool:
+    """A segment no token runs across: a number of 2+ digits, plain words of 6+ characters.
+
+    Shorter words (``api``, ``MQ``, ``UJ``) are as likely pieces of a token.
+    """
+    if segment.isdigit():
+        return len(segment) >= 2
+    if len(segment) >= MIN_SECRET and "[token]" not in segment:
+        return True  # one run of the pass above, judged there and kept
+    return len(segment) >= 6 and _plain(segment)
+
+
+def _slashed_group(group: list[str]) -> list[str]:
+    """One group of segments between boundaries, with its token (if any) as ``[token]``.
+
+    A group that holds a ``[token]`` (the pass above judged a piece of it) or
+    that :func:`is_secret` judges a secret, read with "/" as a separator
+    (like ``-`` in URL-safe base64), has everything from its first to its
+    last segment that is not plain words replaced; the plain words at its
+    ends stay (``api/v1/keys/[token]``).
+    """
+    odd = [i for i, s in enumerate(group) if not _plain(s)]
+    if not odd:
+        return group
+    if not any("[token]" in s for s in group):
+        if len(group) < 2:
+            return group  # one segment: judged by the pass above, or short
+        text = "/".join(group)
+        if len(text) < MIN_SECRET:
+            return group
+        pieces = "".join(group[i] for i in odd)
+        if _switches(pieces) < MIN_SLASHED_SWITCH_SHARE * len(pieces):
+            return group
+        if not is_secret(text.replace("/", "+")):
+            return group
+    return [*group[: odd[0]], "[token]", *group[odd[-1] + 1 :]]
+
+
+def _judge_slashed(match: re.Match[str]) -> str:
+    run = match.group(0)
+    if "/" not in run:
+        return run  # judged by the pass above
+    if "[token]" not in run and (len(run) < MIN_SECRET or _SWITCH_AT(run) is None):
+        return run  # too short, or no group can have switches (slugs, words)
+    segments = run.split("/")
+    out: list[str] = []
+    start = 0
+    for i, segment in enumerate(segments):
+        if _boundary(segment):
+            out.extend(_slashed_group(segments[start:i]))
+            out.append(segment)
+            start = i + 1
+    out.extend(_slashed_group(segments[start:]))
+    return "/".join(out)
+
+
 def redact(text: str) -> str:
     """``text`` with e-mail addresses, IP addresses and secrets replaced.
 
@@ -288,9 +378,11 @@ def redact(text: str) -> str:
     long_run = _RUN.search(text) is not None
     if long_run or "@" in text or ":" in text or ("." in text and _DOTTED(text) is not None):
         text = _SHAPES.sub(_shape, text)
-    if not long_run:
-        return text
-    return _RUN.sub(_judge, text)
+    if long_run:
+        text = _RUN.sub(_judge, text)
+    if "/" in text:
+        text = _SLASHED.sub(_judge_slashed, text)
+    return text
 
 
 # --- layer 1: named path parameters ---------------------------------------------------

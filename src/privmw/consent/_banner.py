@@ -26,6 +26,8 @@ from privmw._headers import (
     Response,
     find,
     not_allowed,
+    origin_of,
+    request_origin,
 )
 from privmw._i18n import Catalogues, format_text
 from privmw._types import Scope
@@ -244,12 +246,22 @@ class BannerRuntime:
         )
 
     def banner_html(
-        self, lang: str, context: PrivacyContext, next_path: str, *, reopened: bool = False
+        self,
+        lang: str,
+        context: PrivacyContext,
+        next_path: str,
+        *,
+        reopened: bool = False,
+        origin: str | None = None,
     ) -> str:
+        """The banner's markup; ``origin`` (``request_origin``) makes its form's URL absolute,
+        so a ``<base href>`` in the page cannot send the choice to another host."""
         config = self.config
+        origin_html = _ESC(origin or "", quote=True)
         if config is not None and config.template is not None:
             view = self.view(lang, context, next_path)
             view.settings_open = reopened
+            view.endpoint = origin_html + view.endpoint
             return config.template(view)
         consent = context.consent
         key = (
@@ -264,8 +276,9 @@ class BannerRuntime:
         if template is None:
             view = self.view(lang, context, "\x00")
             view.settings_open = reopened
+            view.endpoint = "\x01" + view.endpoint  # the origin, filled in per request
             template = self._cache.put(key, render_banner(view), 8192)
-        return template.replace("\x00", _ESC(next_path, quote=True))
+        return template.replace("\x01", origin_html).replace("\x00", _ESC(next_path, quote=True))
 
     def form_page(self, request: Request, context: PrivacyContext, next_path: str) -> bytes:
         lang = self.language(request.headers)
@@ -286,7 +299,10 @@ class BannerRuntime:
         query = dict(parse_qsl(request.query[:4096]))
         next_path = safe_next(query.get("next")) or "/"
         lang = self.language(request.headers)
-        body = self.banner_html(lang, context, next_path, reopened=True).encode("utf-8")
+        origin = origin_of(request.headers.get("host"), request.https)
+        body = self.banner_html(lang, context, next_path, reopened=True, origin=origin).encode(
+            "utf-8"
+        )
         return Response(
             200,
             [
@@ -330,25 +346,29 @@ class BannerRuntime:
         target = safe_next(path + ("?" + query if query else "")) or safe_next(path) or "/"
         attrs = f' nonce="{_ESC(nonce, quote=True)}"' if nonce else ""
         allowed = " ".join(c for c in self.policy.categories if context.allows(c))
+        # privmw's URLs are absolute: relative ones follow the page's <base href>
+        # (to another host, which would serve the script or receive the choice)
+        origin = request_origin(scope) or ""
+        own = _ESC(origin, quote=True)
         script = (
-            f'<script src="{self._js_href}" defer{attrs} data-privmw-endpoint='
-            f'"{_ESC(self.policy.path_prefix, quote=True)}" data-privmw-allowed="{allowed}">'
+            f'<script src="{own}{self._js_href}" defer{attrs} data-privmw-endpoint='
+            f'"{own}{_ESC(self.policy.path_prefix, quote=True)}" data-privmw-allowed="{allowed}">'
             "</script>"
         )
         if context.consent is None:
             links = "".join(
-                f'<link rel="stylesheet" href="{_ESC(href, quote=True)}"{attrs}>'
+                f'<link rel="stylesheet" href="{own}{_ESC(href, quote=True)}"{attrs}>'
                 for href in self.stylesheets
             )
-            after = links + self.banner_html(lang, context, target) + script
+            after = links + self.banner_html(lang, context, target, origin=origin) + script
         else:
             after = script  # the banner is fetched only if the visitor reopens it
-        placeholder = self._placeholder(lang, context, target) if self._embeds else None
+        placeholder = self._placeholder(lang, context, target, origin) if self._embeds else None
         # What ``after`` and the placeholders are made of (the nonce aside: pages
         # with one are never cached), shorter to hash than the markup itself.
         consent = None if context.consent is None else sorted(context.consent)
         key = f"{lang}\x00{target}\x00{consent}\x00{sorted(context.denied)}"
-        key += f"\x00{context.gpc:d}{context.dnt:d}"
+        key += f"\x00{context.gpc:d}{context.dnt:d}\x00{origin}"
         return Injection(after.encode("utf-8"), placeholder, key)
 
     def _page_language(self, headers: Headers) -> str | None:
@@ -362,7 +382,7 @@ class BannerRuntime:
         return found if first and (found != self.catalogues.default or first in offered) else None
 
     def _placeholder(
-        self, lang: str, context: PrivacyContext, target: str
+        self, lang: str, context: PrivacyContext, target: str, origin: str = ""
     ) -> Callable[[Vendor, str, list[tuple[str, str]]], bytes | None]:
         texts = self.catalogues.texts(lang)
         counter = itertools.count(1)
@@ -382,7 +402,16 @@ class BannerRuntime:
                 attrs.setdefault(name.lower(), html.unescape(value))
             try:
                 markup = _placeholder_html(
-                    vendor, attrs, texts, next(counter), context, policy, registry, target, nocookie
+                    vendor,
+                    attrs,
+                    texts,
+                    next(counter),
+                    context,
+                    policy,
+                    registry,
+                    target,
+                    nocookie,
+                    origin,
                 )
                 return markup.encode("utf-8") if markup else None
             except Exception:  # a placeholder never breaks a page
@@ -410,6 +439,7 @@ def _placeholder_html(
     registry: TrackerRegistry,
     target: str,
     nocookie: bool,
+    origin: str = "",
 ) -> str | None:
     """The two-click placeholder put before a neutralised iframe of ``vendor``."""
     if "hidden" in attrs:
@@ -463,7 +493,7 @@ def _placeholder_html(
         )
         actions = (
             f'<div class="privmw-embed-actions">{_load_button(t)}'
-            f'<form method="post" action="{_ESC(policy.path_prefix, quote=True)}" '
+            f'<form method="post" action="{_ESC(origin + policy.path_prefix, quote=True)}" '
             "data-privmw-consent>"
             f'<input type="hidden" name="next" value="{_ESC(target, quote=True)}">'
             '<input type="hidden" name="source" value="placeholder">'

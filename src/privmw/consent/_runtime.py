@@ -491,13 +491,3 @@ class ConsentRuntime:
         if self.policy.cookie_domain:
             return host_name(self.policy.cookie_domain.lstrip("."))
         return self._domains(host) if host else None
-
-
-def is_https(scope: Scope) -> bool:
-    """Whether the request came over TLS (directly, or per ``X-Forwarded-Proto``)."""
-    if scope.get("scheme") in ("https", "wss"):
-        return True
-    for name, value in scope.get("headers", ()):
-        if name == b"x-forwarded-proto":
-            return bool(value.strip().lower() == b"https")
-    return False

@@ -50,6 +50,18 @@ SVG namespace (``SVG_FETCH``, SVG 2): ``image`` (href, xlink:href; §5.9?),
 xlink:href; runs its text otherwise), ``feImage`` (href, xlink:href;
 Filter Effects §15.?), and ``style``/presentation attributes holding
 ``url()`` on any element. MathML: ``mglyph src``.
+
+SVG animation (SVG Animations / SMIL): ``<set>`` and ``<animate>`` change an
+attribute of their target (their parent, or ``href``) to ``to``, ``from``,
+``by`` or each of ``values`` (a ``;``-separated list), and may name
+``attributeName="href"`` (or ``xlink:href``) of an ``<image>``, ``<use>`` or
+``<feImage>``: Chromium then fetches the value. Those four attributes are
+gated on ``set``, ``animate``, ``animateMotion``, ``animateTransform`` and
+``animateColor`` whatever ``attributeName`` says (it may be written with a
+character reference, a prefix, or target another element): a value that
+resolves to a registry URL has no other use. (``animateMotion`` and
+``animateTransform`` take numbers and cannot set a URL; gating them costs
+nothing and needs no reading of their target.)
 """
 
 from __future__ import annotations
@@ -81,16 +93,26 @@ HTML_FETCH: dict[str, frozenset[str]] = {
 }
 
 _SVG_HREF = frozenset({"href", "xlink:href"})
+#: What an SVG animation element sets its target's attribute to.
+_ANIMATION_VALUES = frozenset({"to", "from", "by", "values"})
 SVG_FETCH: dict[str, frozenset[str]] = {
     "image": _SVG_HREF,
     "use": _SVG_HREF,
     "script": _SVG_HREF,
     "feimage": _SVG_HREF,
     "mglyph": frozenset({"src"}),
+    "set": _ANIMATION_VALUES,
+    "animate": _ANIMATION_VALUES,
+    "animatemotion": _ANIMATION_VALUES,
+    "animatetransform": _ANIMATION_VALUES,
+    "animatecolor": _ANIMATION_VALUES,
 }
 
 #: Attributes whose value is a srcset (a list of candidates).
 SRCSET = frozenset({"srcset", "imagesrcset"})
+#: Attributes whose value is a ``;``-separated list of values, each read as a URL
+#: (SVG animation ``values``).
+URL_LISTS = frozenset({"values"})
 
 #: Elements that *are* the fetch (remove mode drops them whole; iframes
 #: and images get a harmless placeholder ``src`` when neutralised).

@@ -183,6 +183,7 @@ HTML_STOP = (
     b"frame",
     b"select",
     b"frameset",
+    b"form",  # the form element pointer: the rewriter reads every <form> (rewriter._html_start)
 )
 
 #: In foreign content: breakout tags (back to HTML), fetchers, integration points.
@@ -586,7 +587,11 @@ def fast_pattern(
         items[1] += b"|" + svg
     items.append(COMMENT)
     if not foreign:
-        end_name = _not_in([b"noscript"]) if noscript else rb"[A-Za-z][A-Za-z0-9-]*"
+        # every </form> is read in Python (the form element pointer), every </select>
+        # (the rewriter tracks being in a select: a <select> inside one closes it);
+        # </noscript> in <noscript>
+        ends = [b"form", b"select"]
+        end_name = _not_in([b"noscript", *ends] if noscript else ends)
         items[1] += b"|/" + end_name + b"(?:" + W + b"+" + attr_any + b")*" + W + b"*/?>"
         bang = rb"|!(?:>|[^>\-][^>]*>|-(?:>|[^>\-][^>]*>))"
     else:

@@ -10,7 +10,9 @@ what consent revives it (``data-privmw-overflow`` instead when the element
 was too big to read: nothing revives it). Attributes the page itself named
 ``data-privmw-*`` are dropped, so a page cannot pre-set what the activator
 trusts; duplicate attributes are dropped too (the tokenizer keeps the
-first), so a renamed ``src`` never lets a second ``src`` take effect.
+first), so a renamed ``src`` never lets a second ``src`` take effect. A
+self-closing tag stays self-closing (an SVG ``<script href=…/>`` opened would
+swallow the rest of the SVG, and make an XML document ill-formed).
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ def neutral(
         if a in hit_attrs or (fetcher and a in MOVED) or a.startswith("on"):
             parts.append(b"data-privmw-")
         parts.append(tag[s:e])
-    if lname in (b"script", b"style"):
+    if elem in ("script", "style"):  # (XML: ``<h:script>`` too; ``lname`` is as written)
         parts.append(b' type="text/plain"')
     if fetcher:
         placeholder = _PLACEHOLDER.get(elem)
@@ -59,5 +61,8 @@ def neutral(
         )
     else:
         parts.append(b' data-privmw-overflow=""')
-    parts.append(b" />" if tag.endswith(b"/>") and lname != b"script" else b">")
+    # "/>" stays as it was, scripts included: in HTML content it is ignored (a
+    # script stays open, as in the input), in foreign content and XML it closes
+    # the element, as the rewriter read it (the text after it is markup, gated).
+    parts.append(b" />" if tag.endswith(b"/>") else b">")
     return b"".join(parts)

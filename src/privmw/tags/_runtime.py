@@ -10,6 +10,7 @@ The one send wrapper (:mod:`privmw._responder`) applies them.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import secrets
@@ -18,7 +19,7 @@ from importlib import resources
 from typing import TYPE_CHECKING
 
 from privmw._cache import BoundedCache
-from privmw._headers import Headers, Response, find, not_allowed
+from privmw._headers import Headers, Response, find, not_allowed, request_origin
 from privmw._stats import Counters
 from privmw._types import Message, Scope
 from privmw.context import GOOGLE_CONSENT_TYPES, google_consent_mode
@@ -51,6 +52,9 @@ if TYPE_CHECKING:
 __all__: list[str] = []
 
 _PAGE_CACHE_BODY_MAX = 128 * 1024
+#: A ``<base`` start tag anywhere in the output (a comment too: then the loader
+#: is absolute for nothing, which costs nothing).
+_BASE_TAG = re.compile(rb"<[bB][aA][sS][eE][\t\n\f\r />]")
 _Result = tuple[bytes, bool, dict[str, int], tuple[str, ...]]
 
 
@@ -319,11 +323,27 @@ class TagRuntime:
             return b'<script nonce="' + nonce.encode("ascii") + b'">' + body
         return b"<script>" + body
 
-    def loader(self, nonce: str | None) -> bytes:
+    def loader(self, nonce: str | None, origin: str | None = None, xml: bool = False) -> bytes:
+        """The activation script's ``<script>`` element.
+
+        ``origin`` (``https://example.org``, from :func:`privmw._headers.request_origin`)
+        makes its URL absolute: a relative one resolves against the page's
+        ``<base href>``, which may name another host, which would then serve
+        code that runs with the page. ``xml``: for an XML document, in the
+        XHTML namespace (so it is a script in an SVG document or under any
+        default namespace) and ``defer="defer"`` (an attribute needs a value).
+        """
+        src = html.escape((origin or "") + self.script_path, quote=True).encode("ascii")
         attrs = b' nonce="' + nonce.encode("ascii") + b'"' if nonce else b""
-        return (
-            b'<script src="' + self.script_path.encode("ascii") + b'" defer' + attrs + b"></script>"
-        )
+        if xml:
+            return (
+                b'<script xmlns="http://www.w3.org/1999/xhtml" src="'
+                + src
+                + b'" defer="defer"'
+                + attrs
+                + b"></script>"
+            )
+        return b'<script src="' + src + b'" defer' + attrs + b"></script>"
 
     def rewriter(
         self,
@@ -333,8 +353,13 @@ class TagRuntime:
         encoding: str = "utf-8",
         xml: bool = False,
         injection: Injection | None = None,
+        loader: bool = True,
     ) -> HtmlRewriter:
-        """A rewriter for one page (``injection``: what the consent banner adds to it)."""
+        """A rewriter for one page (``injection``: what the consent banner adds to it).
+
+        ``loader=False``: the caller places the activation script itself
+        (:class:`PageTransform`, which knows the request's origin).
+        """
         config = self.config
         placeholder = config.placeholder
         if injection is not None and injection.placeholder is not None:
@@ -345,7 +370,7 @@ class TagRuntime:
             mode=config.mode,
             max_tag_bytes=config.max_tag_bytes,
             consent_mode=self.consent_mode_script(allows, nonce) if config.consent_mode else None,
-            loader=self.loader(nonce) if config.mode == "neutralise" else None,
+            loader=self.loader(nonce) if loader and config.mode == "neutralise" else None,
             encoding=encoding,
             xml=xml,
             placeholder=placeholder,
@@ -370,6 +395,9 @@ class TagRuntime:
         """Unknown third-party host → HTML responses that carried it (bounded; for ``stats()``)."""
         return self.third_party.unknown_hosts()
 
+
+#: Most XML output held back for the loader's place (the output after the last "</").
+_XML_HOLD = 1 << 20
 
 _REFUSED = b"privmw: this response cannot be inspected for third-party tags, so it is not sent\n"
 
@@ -401,15 +429,26 @@ class PageTransform:
     encoding) and edits the held start message accordingly (identity
     coding, a pinned ``charset``, or a 502 refusal). A rewriter error never
     becomes a 500: the rest passes through as it is.
+
+    It places the activation script (when something was neutralised): at the
+    end of an HTML document, with an absolute URL when the page has a
+    ``<base`` (a relative one would follow it to the base's host); in an XML
+    document before the root element's end tag (after it the document is
+    not well-formed), for which the output from the last ``</`` on is held
+    back (at most ``_XML_HOLD`` bytes). XML documents get no consent banner
+    (its HTML is not XML).
     """
 
     __slots__ = (
         "_allows",
+        "_base_seen",
         "_decided",
+        "_held_out",
         "_inflaters",
         "_injection",
         "_nonce",
         "_passthrough",
+        "_probe",
         "_refused",
         "_rewriter",
         "_rt",
@@ -417,6 +456,7 @@ class PageTransform:
         "_skip",
         "_start",
         "_transcoder",
+        "_xml",
         "changed",
         "failed",
     )
@@ -443,6 +483,10 @@ class PageTransform:
         self._passthrough = False
         self._refused = False
         self._skip = 0  # BOM bytes to drop before transcoding
+        self._xml = False
+        self._base_seen = False
+        self._probe = b""  # the last bytes of output, for a "<base" cut between chunks
+        self._held_out = b""  # XML: output from the last "</" on
         self.changed = False
         #: The rewriter raised: what followed was passed through unchanged.
         self.failed = False
@@ -530,14 +574,57 @@ class PageTransform:
         if self._inflaters or pinned or ctype is None:
             self.changed = True
         self._set_headers(new_headers)
-        self._rewriter = rt.rewriter(
-            self._allows,
-            self._nonce,
-            encoding="utf-8" if self._transcoder else codec(name),
-            xml=is_xml(essence),
-            injection=self._injection,
+        self._rewriter = self._new_rewriter(
+            "utf-8" if self._transcoder else codec(name), is_xml(essence)
         )
         return data
+
+    def _new_rewriter(self, encoding: str = "utf-8", xml: bool = False) -> HtmlRewriter:
+        self._xml = xml
+        return self._rt.rewriter(
+            self._allows,
+            self._nonce,
+            encoding=encoding,
+            xml=xml,
+            injection=None if xml else self._injection,
+            loader=False,
+        )
+
+    # -- the activation script's place ---------------------------------------------
+
+    def _out(self, data: bytes) -> bytes:
+        """What of the rewriter's output goes out now (XML: up to its last ``</``)."""
+        if not self._base_seen and data:
+            probe = self._probe + data
+            if _BASE_TAG.search(probe) is not None:
+                self._base_seen = True
+            self._probe = probe[-5:]
+        if not self._xml:
+            return data
+        buf = self._held_out + data if self._held_out else data
+        cut = buf.rfind(b"</")
+        if cut < 0 and buf.endswith(b"<"):
+            cut = len(buf) - 1
+        if cut < 0 or len(buf) - cut > _XML_HOLD:
+            self._held_out = b""
+            return buf
+        self._held_out = buf[cut:]
+        return buf[:cut]
+
+    def _finish(self, rewriter: HtmlRewriter) -> bytes:
+        """The rewriter's last output, with the activation script where it belongs."""
+        out = self._out(rewriter.close())
+        held, self._held_out = self._held_out, b""
+        rt = self._rt
+        if not rewriter.neutralised or rt.config.mode != "neutralise":
+            return out + held
+        origin = request_origin(self._scope) if self._base_seen else None
+        loader = rt.loader(self._nonce, origin, self._xml)
+        if not self._xml:
+            return out + loader
+        if not held.startswith(b"</"):
+            return out + held  # no end tag to put it before: a loader after it is an XML error
+        return out + loader + held
 
     def _refuse(self) -> bytes:
         self._refused = True
@@ -587,7 +674,9 @@ class PageTransform:
             # strict mode's output depends on the page's site too
             site = allows.site if isinstance(allows, Verdicts) and rt.config.strict else ""
             banner = self._injection.key if self._injection is not None else ""
-            key = (body, (*rt.verdicts(allows), site, banner))
+            # the loader's URL is absolute on pages with a <base>
+            origin = request_origin(self._scope) or ""
+            key = (body, (*rt.verdicts(allows), site, banner, origin))
             hit = cache.get(key)
             if hit is not None:
                 out, self.changed, stats, hosts = hit
@@ -601,10 +690,8 @@ class PageTransform:
                 return _REFUSED
             if self._passthrough:
                 return body
-            rewriter = self._rewriter or rt.rewriter(
-                self._allows, self._nonce, injection=self._injection
-            )
-            out = rewriter.feed(self._decode(data, True)) + rewriter.close()
+            rewriter = self._rewriter or self._new_rewriter()
+            out = self._out(rewriter.feed(self._decode(data, True))) + self._finish(rewriter)
         except BombError:
             self.failed = True
             return b""
@@ -635,16 +722,14 @@ class PageTransform:
                 data = self._inflate(chunk)
             rewriter = self._rewriter
             if rewriter is None:
-                rewriter = self._rewriter = self._rt.rewriter(
-                    self._allows, self._nonce, injection=self._injection
-                )
-            out = rewriter.feed(self._decode(data, False))
+                rewriter = self._rewriter = self._new_rewriter()
+            out = self._out(rewriter.feed(self._decode(data, False)))
         except BombError:
             self.failed = True  # cut here: nothing past the bound is sent
-            return b""
+            return self._flush_held()
         except Exception:  # never 500 on odd HTML: pass the rest through as it is
             self.failed = True
-            return chunk if not self._inflaters else b""
+            return self._flush_held() + (chunk if not self._inflaters else b"")
         self.changed = self.changed or rewriter.changed
         return out
 
@@ -654,13 +739,17 @@ class PageTransform:
             return b""
         try:
             tail = self._decode(b"", True)
-            out = (rewriter.feed(tail) if tail else b"") + rewriter.close()
+            out = (self._out(rewriter.feed(tail)) if tail else b"") + self._finish(rewriter)
         except Exception:
             self.failed = True
-            return b""
+            return self._flush_held()
         self.changed = self.changed or rewriter.changed
         self._record(_stats(rewriter))
         return out
+
+    def _flush_held(self) -> bytes:
+        held, self._held_out = self._held_out, b""
+        return held
 
     def _record(self, counts: dict[str, int]) -> None:
         """The page's tag counts, by rewriter action, go to ``mw.stats()["tags"]``."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 __all__: list[str] = []
 
 import re
+from html.entities import html5 as _ENTITIES
 
 _WS = rb"[\t\n\f\r ]"
 WS_BYTES = b"\t\n\f\r "
@@ -299,3 +300,54 @@ class RawEnd:
             else:  # "<script" + delimiter in the escaped state
                 state = S_DBL
                 pos = m.end()
+
+
+# -- character references in attribute values ---------------------------------------
+#
+# §13.2.5.72-13.2.5.80 as the attribute value states run them: the longest named
+# reference of the table; a named reference without ";" is *not* decoded when the
+# next character is "=" or an ASCII alphanumeric (§13.2.5.73, "historical
+# reasons"); numeric references with or without ";", 0, surrogates and values past
+# U+10FFFF read as U+FFFD, the C1 range through the windows-1252 table.
+
+_CHARREF = re.compile(r"&(?:#[xX]([0-9A-Fa-f]+);?|#([0-9]+);?|([A-Za-z0-9]+;?))")
+_WINDOWS_C1 = {
+    0x80: 0x20AC, 0x82: 0x201A, 0x83: 0x0192, 0x84: 0x201E, 0x85: 0x2026, 0x86: 0x2020,
+    0x87: 0x2021, 0x88: 0x02C6, 0x89: 0x2030, 0x8A: 0x0160, 0x8B: 0x2039, 0x8C: 0x0152,
+    0x8E: 0x017D, 0x91: 0x2018, 0x92: 0x2019, 0x93: 0x201C, 0x94: 0x201D, 0x95: 0x2022,
+    0x96: 0x2013, 0x97: 0x2014, 0x98: 0x02DC, 0x99: 0x2122, 0x9A: 0x0161, 0x9B: 0x203A,
+    0x9C: 0x0153, 0x9E: 0x017E, 0x9F: 0x0178,
+}  # fmt: skip
+
+
+def _charref(m: re.Match[str]) -> str:
+    hexa, dec, named = m.group(1), m.group(2), m.group(3)
+    if named is None:
+        digits = (hexa if hexa is not None else dec).lstrip("0") or "0"
+        # at most 7 digits are read as a number: any longer is past U+10FFFF
+        num = int(digits, 16 if hexa is not None else 10) if len(digits) <= 7 else 0x110000
+        if num == 0 or num > 0x10FFFF or 0xD800 <= num <= 0xDFFF:
+            return "\ufffd"
+        return chr(_WINDOWS_C1.get(num, num))
+    # the longest name of the table that the text starts with (names are at most 32)
+    for i in range(min(len(named), 32), 1, -1):
+        found = _ENTITIES.get(named[:i])
+        if found is None:
+            continue
+        if named[i - 1] != ";":
+            nxt = named[i] if i < len(named) else m.string[m.end() : m.end() + 1]
+            if nxt == "=" or (nxt.isascii() and nxt.isalnum()):
+                return m.group()  # not a reference in an attribute value
+        return found + named[i:]
+    return m.group()
+
+
+def attr_unescape(value: str) -> str:
+    """An attribute value with its character references decoded as the tokenizer does.
+
+    Unlike :func:`html.unescape` (the rules for text), a legacy named reference
+    without ``;`` followed by ``=`` or an ASCII alphanumeric stays as written.
+    """
+    if "&" not in value:
+        return value
+    return _CHARREF.sub(_charref, value)

@@ -19,9 +19,13 @@ Tree context, enough to know what the tokenizer does next (§13.2.6):
 the stack of open foreign elements (``<svg>``, ``<math>``), HTML and MathML
 text integration points, breakout tags; inside foreign content ``<style>``,
 ``<title>``, ``<textarea>``, ``<xmp>``, ``<iframe>``, ``<noembed>`` are
-ordinary elements and CDATA sections exist. Where the HTML tree would be
-needed to know whether an end tag closes foreign content, the rewriter
-becomes *unsure* for the rest of the document and then reads both ways:
+ordinary elements and CDATA sections exist. The HTML elements open above an
+integration point are read by the in-body rules where that is exact (implied
+closes of ``<p>``, ``<li>``, headings; end tags in scope or ignored; see
+``_html_start``/``_html_end``). Where the HTML tree would be needed to know
+whether an end tag closes foreign content (tables, forms, formatting
+elements, templates), the rewriter becomes *unsure* for the rest of the
+document and then reads both ways:
 
 * ``<noscript>`` (always: a browser with scripting on reads it as raw
   text, one with scripting off as markup) and, when unsure, ``<style>``,
@@ -51,13 +55,26 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from privmw._cache import BoundedCache
+from privmw._url import host_path
+from privmw._url import resolve as resolve_url
 from privmw.trackers import TrackerRegistry, Vendor
 
-from . import _fetch, _grammar
+from . import _fetch, _grammar, _xml
 from ._inject import BodyInjector
 from ._inline import Finder, refresh_url, resolve
 from ._neutralise import neutral
-from ._tokenizer import ATTRS, NAME_AT, RAW_TAIL, TAG, TAG_PAT, RawEnd, TagScan, comment_end
+from ._tokenizer import (
+    ATTRS,
+    NAME_AT,
+    RAW_TAIL,
+    TAG,
+    TAG_PAT,
+    RawEnd,
+    TagScan,
+    attr_unescape,
+    comment_end,
+)
+from ._xml import Namespaces
 
 __all__: list[str] = []
 
@@ -115,13 +132,70 @@ _VOID = frozenset(
         b"frame",
     }
 )
-_BREAKOUT = frozenset(_grammar.FOREIGN_STOP[:45])  # b .. font (the §13.2.6.5 list)
+#: b .. var: the §13.2.6.5 list without <font>, which breaks out only with a
+#: color, face or size attribute (``_font_breakout``)
+_BREAKOUT = frozenset(_grammar.FOREIGN_STOP[:44])
 _SVG_IP = frozenset({b"foreignobject", b"desc", b"title"})
 _MATH_TEXT_IP = frozenset({b"mi", b"mo", b"mn", b"ms", b"mtext"})
+# -- the HTML elements open above an integration point, read by the in-body rules
+# (§13.2.6.4.7) where they are exact; see ``_html_start`` and ``_html_end``.
+#: The special category (§13.2.4.2), HTML elements: "any other end tag" stops there.
+_SPECIAL = frozenset(
+    b"address applet area article aside base basefont bgsound blockquote body br button "
+    b"caption center col colgroup dd details dir div dl dt embed fieldset figcaption figure "
+    b"footer form frame frameset h1 h2 h3 h4 h5 h6 head header hgroup hr html iframe img "
+    b"input keygen li link listing main marquee menu meta nav noembed noframes noscript "
+    b"object ol p param plaintext pre script search section select source style summary "
+    b"table tbody td template textarea tfoot th thead title tr track ul wbr xmp".split()
+)
+#: Formatting elements: one popped by another element's end tag is reopened later
+#: (reconstruct the active formatting elements), which the model does not follow.
+_FORMATTING = frozenset(b"a b big code em font i nobr s small strike strong tt u".split())
+_HEADINGS = frozenset(b"h1 h2 h3 h4 h5 h6".split())
+#: Start tags that close a ``<p>`` in button scope first.
+_CLOSES_P = frozenset(
+    b"address article aside blockquote center details dialog dir div dl fieldset figcaption "
+    b"figure footer header hgroup main menu nav ol p search section summary ul h1 h2 h3 h4 "
+    b"h5 h6 pre listing form li dd dt plaintext table hr xmp".split()
+)
+#: End tags that pop to an element of their name in scope (else are ignored).
+_SCOPED_END = frozenset(
+    b"address article aside blockquote center details dialog dir div dl fieldset figcaption "
+    b"figure footer header hgroup listing main menu nav ol pre search section summary ul "
+    b"dd dt".split()
+)
+#: Elements and end tags whose handling depends on what the model does not track
+#: (insertion modes of tables and select, templates, the form pointer, scope
+#: markers, raw text read both ways, ruby, document structure): where one is
+#: open or read, only an end tag matching the current node is certain.
+_COMPLEX = frozenset(
+    b"table caption colgroup col tbody thead tfoot tr td th select option optgroup "
+    b"datalist template form button applet marquee object html head body frameset frame "
+    b"noscript script style textarea title xmp iframe noembed noframes plaintext ruby rb "
+    b"rp rt rtc br image svg math".split()
+)
+#: End tags whose in-body reading above an integration point is not the same in
+#: every insertion mode foreign content can be in (the table modes pop through it).
+_END_UNKNOWN = frozenset(
+    b"table caption colgroup col tbody thead tfoot tr td th template select option optgroup".split()
+)
+_FORM_START = re.compile(rb"<(?i:form)[\t\n\f\r />]")
+_TEMPLATE_TAG = re.compile(rb"<(?i:template)")
+#: Start tags the in-body rules never insert (in every mode foreign content can be in).
+_NOT_INSERTED = frozenset((b"html", b"body", b"head", b"frame"))
+_TABLE_PARTS = frozenset(b"table caption colgroup tbody td tfoot th thead tr".split())
+#: Start tags whose handling depends on the insertion mode (tables, frameset).
+_MODE_START = frozenset(b"caption col colgroup tbody td tfoot th thead tr frameset".split())
+#: A document starting so is in no-quirks mode (§13.2.6.4.1: name html, no identifiers).
+_NO_QUIRKS = re.compile(
+    rb"(?:\xef\xbb\xbf)?[\t\n\f\r ]*<!(?i:doctype)[\t\n\f\r ]+(?i:html)[\t\n\f\r ]*>"
+)
 # fstack kinds
 _F_FOREIGN, _F_HTML_IP, _F_MATH_TEXT_IP, _F_HTML = range(4)
-_TagKey = tuple[bytes, str, bool, bool, "str | None", str]
+_TagKey = tuple[bytes, str, bool, bool, "tuple[str | None, ...]", str]
 _MAX_DEPTH = 256
+#: Candidate document bases kept (``HtmlRewriter._bases``); past them, fail closed.
+_MAX_BASES = 8
 _INERT = re.compile(rb"<[A-Za-z!/?]")
 _IMPORT = re.compile(rb"@(?i:import)")
 _LT = re.compile(rb"<")
@@ -145,6 +219,10 @@ _NEVER: list[_Variant] = []
 #: The largest construct (key plus output bytes) the memo keeps; variants per key.
 _MEMO_ITEM = 32768
 _MEMO_VARIANTS = 4
+#: The longest XML document type declaration read (internal subset and all).
+_DOCTYPE_MAX = 16384
+#: The entity expansion read in one XML document, at most (libxml2 stops amplification too).
+_EXPANSION_MAX = 8 << 20
 
 
 def _load_re2() -> Any:
@@ -209,7 +287,7 @@ class RewritePlan:
         if use_re2 is None and os.environ.get("PRIVMW_TAGS_NO_RE2"):
             use_re2 = False  # private switch: CI runs the suite once on the stdlib path
         self.registry = registry
-        self.finder = Finder(registry)
+        self.finder = Finder(registry, self)
         if tlds is None:
             tlds = {
                 p.partition("/")[0].rsplit(".", 1)[-1].encode()
@@ -391,7 +469,15 @@ class HtmlRewriter:
         self._encoding = encoding
         self._base = base_url
         self._base_set = False
-        self._base_registry = False
+        #: What a <base href> is resolved against (the fallback base URL, HTML §2.4.1).
+        self._fallbacks: tuple[str | None, ...] = (base_url,)
+        #: Every document base a reader of the document may use from here on (the
+        #: fallbacks first, then each <base href> on a vendor's host): see _take_base.
+        self._bases: tuple[str | None, ...] = (base_url,)
+        #: Past _MAX_BASES: a vendor answering for every base-relative URL (fail closed).
+        self._base_lost: Vendor | None = None
+        # a base on a vendor's host (a fallback base too: srcdoc): no tag skips the matching
+        self._base_registry = self._base_vendor(base_url) is not None
         self._placeholder = placeholder
         # after_body: bytes emitted after the first data-state <body> start tag (or at
         # close), over this rewriter's output: privmw.tags._inject (the consent banner).
@@ -402,15 +488,31 @@ class HtmlRewriter:
         self._held = bytearray()
         self._held_tag = b""  # start tag of held content (HOLD)
         self._held_kind = 0
-        self._held_try = 0
+        self._holdscan: TagScan | None = None  # where a held tag (TAGHOLD) is read to
         self._tagscan: TagScan | None = None
         self._rawend: RawEnd | None = None
         self._after_skip = DATA
         self._fstack: list[tuple[bytes, int, bool]] = []
         self._xml = xml
+        #: XML: the namespace prefixes in scope (what ``<h:script>``, ``q:href`` are)
+        self._xns = Namespaces() if xml else None
+        #: XML: the general entities of the internal subset, expanded (None: unknown)
+        self._xml_entities: dict[str, str | None] = {}
+        self._xml_root = False  # XML: the root element has started (the prolog is over)
+        self._xml_spent = 0  # characters of entity expansion read (at most _EXPANSION_MAX)
+        self._dt_try = 0
         #: called with (lower-case name, tag bytes) for every start tag read (tests, harnesses)
         self._observer = observer
         self._unsure = False
+        #: whether the form element pointer is certainly null: every HTML <form> and
+        #: </form> tag is read here (the fast grammar stops at them); a <template>
+        #: anywhere in the input (a token or not) makes a </form> no proof
+        self._form_null = True
+        self._template = False
+        self._template_tail = b""
+        #: the document's first bytes until they decide ``_no_quirks`` (None: not yet)
+        self._start = b""
+        self._no_quirks: bool | None = None
         self._in_select = False
         self._in_frameset = False
         self._align: list[bytes] = []
@@ -480,7 +582,8 @@ class HtmlRewriter:
             self._mode,
             self._max,
             self._encoding,
-            self._base,
+            self._bases,
+            self._base_lost is not None,
             self._base_set,
             self._depth,
             self._placeholder is None,
@@ -548,7 +651,8 @@ class HtmlRewriter:
         rawend0 = self._rawend
         align0 = tuple(self._align)
         before = (
-            self._base,
+            self._bases,
+            self._base_lost,
             self._base_set,
             self._base_registry,
             self._consent_mode,
@@ -579,7 +683,8 @@ class HtmlRewriter:
             or self._held
             or before
             != (
-                self._base,
+                self._bases,
+                self._base_lost,
                 self._base_set,
                 self._base_registry,
                 self._consent_mode,
@@ -731,10 +836,7 @@ class HtmlRewriter:
             return True, True  # XHTML: HTML elements, but every element is markup
         html = self._html_rules(lname)
         st = self._fstack
-        if not html and (
-            lname in _BREAKOUT
-            or (lname == b"font" and re.search(rb"(?i)[\t\n\f\r /](?:color|face|size)", tag))
-        ):
+        if not html and (lname in _BREAKOUT or (lname == b"font" and _font_breakout(tag))):
             while st and st[-1][1] == _F_FOREIGN:
                 st.pop()
             html = self._html_rules(lname)
@@ -750,7 +852,14 @@ class HtmlRewriter:
                 if not selfclosing:
                     st.append((lname, _F_FOREIGN, lname == b"math"))
                 return False, True
-            if st and lname not in _VOID and not selfclosing:
+            if st and lname in _NOT_INSERTED:
+                return True, False  # ignored or merged into the open element
+            if st and (lname in _MODE_START or (lname not in _VOID or lname == b"hr")):
+                self._html_start(lname)  # (<hr> closes a <p>)
+                if self._unsure:
+                    st.clear()
+                    return True, True
+            if st and lname not in _VOID:  # (HTML ignores the self-closing flag)
                 st.append((lname, _F_HTML, False))
             return True, self._unsure
         # foreign element: the namespace of the adjusted current node
@@ -761,11 +870,7 @@ class HtmlRewriter:
                 kind = _F_HTML_IP
             elif lname in _MATH_TEXT_IP and ns_math:
                 kind = _F_MATH_TEXT_IP
-            elif lname == b"annotation-xml" and re.search(
-                rb"(?i)encoding[\t\n\f\r ]*=[\t\n\f\r ]*[\"']?"
-                rb"(?:text/html|application/xhtml\+xml)[\"'\t\n\f\r />]",
-                tag,
-            ):
+            elif lname == b"annotation-xml" and ns_math and _html_encoding(tag):
                 kind = _F_HTML_IP
             st.append((lname, kind, ns_math))
         return self._unsure, True
@@ -779,9 +884,12 @@ class HtmlRewriter:
             return
         kind = st[-1][1]
         if kind == _F_HTML:
-            # HTML rules: only an exact match of the current node is certain
+            # HTML rules: an exact match of the current node is certain; other end
+            # tags where the elements open above the integration point are simple
             if st[-1][0] == lname:
                 st.pop()
+                return
+            if self._html_end(lname):
                 return
             self._unsure = True
             st.clear()
@@ -790,14 +898,134 @@ class HtmlRewriter:
             while st and st[-1][1] == _F_FOREIGN:
                 st.pop()
             return
-        for i in range(len(st) - 1, max(-1, len(st) - 17), -1):  # the 16 innermost
+        seen = True  # every foreign element down to an HTML one was compared
+        for i in range(len(st) - 1, -1, -1):
             if st[i][1] == _F_HTML:
+                break
+            if i < len(st) - 16:  # the 16 innermost
+                seen = False
                 break
             if st[i][0] == lname:
                 del st[i:]
                 return
+        if seen and _boundary(st[-1]) and lname not in _END_UNKNOWN:
+            # in-body rules with an integration point as the current node: it
+            # is special and bounds every scope, so the end tag is ignored
+            return
         self._unsure = True  # HTML rules with ancestors we do not track
         st.clear()
+
+    def _region(self) -> int:
+        """Start of the HTML elements open above the innermost integration point, or -1.
+
+        -1 when the model does not read them exactly: one of them is complex
+        (``_COMPLEX``) or they are more than 16.
+        """
+        st = self._fstack
+        i = len(st)
+        self.steps += 1
+        while i > 0 and st[i - 1][1] == _F_HTML:
+            i -= 1
+            self.steps += 1
+            if len(st) - i > 16 or st[i][0] in _COMPLEX:
+                return -1
+        return i if i > 0 and _boundary(st[i - 1]) else -1
+
+    def _pop_to(self, i: int) -> None:
+        """Pop the elements from ``i`` up; unsure if a formatting element is among them."""
+        st = self._fstack
+        for e in st[i + 1 :]:
+            if e[0] in _FORMATTING:
+                self._unsure = True  # reopened later by the formatting elements list
+                return
+        del st[i:]
+
+    def _find(
+        self, base: int, names: frozenset[bytes], stop: frozenset[bytes] = frozenset()
+    ) -> int:
+        """The innermost element of ``names`` open from ``base`` up (in scope), or -1."""
+        st = self._fstack
+        for i in range(len(st) - 1, base - 1, -1):
+            name = st[i][0]
+            if name in names:
+                return i
+            if name in stop:
+                return -1
+        return -1
+
+    def _html_start(self, lname: bytes) -> None:
+        """Pops of an HTML start tag above an integration point (in body, §13.2.6.4.7)."""
+        if lname in _MODE_START:
+            # ignored in body; in a table mode they close the table's content
+            # first, which stays above the integration point only in a table of its own
+            st = self._fstack
+            if lname == b"frameset" or st[-1][1] != _F_HTML or st[-1][0] not in _TABLE_PARTS:
+                self._unsure = True
+            return
+        base = self._region()
+        if base < 0:
+            return  # not read exactly: pushed as it is (end tags then need an exact match)
+        st = self._fstack
+        if lname in (b"a", b"nobr"):
+            if self._find(base, frozenset((lname,))) >= 0:
+                self._unsure = True  # the adoption agency algorithm
+            return
+        if lname not in _CLOSES_P:
+            return
+        if (lname == b"form" and not self._form_null) or (
+            lname == b"table" and not self._no_quirks
+        ):
+            # a <form> is ignored when the form element pointer is set (another
+            # "<form" came first), a <table> closes a <p> unless in quirks mode
+            if self._find(base, frozenset((b"p",))) >= 0:
+                self._unsure = True
+            return
+        if lname in (b"li", b"dd", b"dt"):
+            names = frozenset((b"li",)) if lname == b"li" else frozenset((b"dd", b"dt"))
+            for i in range(len(st) - 1, base - 1, -1):
+                name = st[i][0]
+                if name in names:
+                    self._pop_to(i)
+                    break
+                if name in _SPECIAL and name not in (b"address", b"div", b"p"):
+                    break
+            if self._unsure:
+                return
+        i = self._find(base, frozenset((b"p",)))  # button scope (no button is open here)
+        if i >= 0:
+            self._pop_to(i)
+        if lname in _HEADINGS and st and st[-1][0] in _HEADINGS and not self._unsure:
+            st.pop()
+
+    def _html_end(self, lname: bytes) -> bool:
+        """An HTML end tag above an integration point read exactly; False: unsure."""
+        if lname in _END_UNKNOWN:
+            return False
+        base = self._region()
+        if base < 0:
+            return False
+        st = self._fstack
+        if lname == b"p" or lname in _SCOPED_END or lname == b"li" or lname in _HEADINGS:
+            names = _HEADINGS if lname in _HEADINGS else frozenset((lname,))
+            stop = frozenset((b"ol", b"ul")) if lname == b"li" else frozenset()
+            i = self._find(base, names, stop)
+            if i >= 0:  # else not in scope: ignored (a </p> opens and closes a <p>)
+                self._pop_to(i)
+            return not self._unsure
+        if lname in _FORMATTING:
+            # the current node is not it (see _end_context); an open one: the
+            # adoption agency algorithm; none open here: out of scope, ignored
+            return self._find(base, frozenset((lname,))) < 0
+        for i in range(len(st) - 1, base - 1, -1):  # any other end tag
+            name = st[i][0]
+            if name == lname:
+                self._pop_to(i)
+                return not self._unsure
+            if name in _SPECIAL:
+                return True  # ignored
+        # the integration point is special: ignored, unless a parser matches its
+        # name whatever the namespace (html5lib does)
+        return st[base - 1][0] != lname
 
     # -- feed ---------------------------------------------------------------------
 
@@ -807,6 +1035,18 @@ class HtmlRewriter:
 
     def _feed(self, chunk: bytes) -> bytes:
         out: list[bytes] = []
+        if not self._template:
+            # (with a "<template" cut by the chunk end: from a "<" in its last 8 bytes)
+            data = self._template_tail + chunk if self._template_tail else chunk
+            self.steps += len(data)
+            self._template = _TEMPLATE_TAG.search(data) is not None
+            lt = data.rfind(b"<", max(0, len(data) - 8))
+            self._template_tail = data[lt:] if lt >= 0 else b""
+        if self._no_quirks is None:
+            # decided by the first ">" or 64 bytes, in any chunking
+            head = self._start = self._start + chunk[:64]
+            if b">" in head or len(head) >= 64:
+                self._no_quirks = _NO_QUIRKS.match(head) is not None
         state = self._state
         if state == TAGHOLD:
             held = self._held
@@ -817,11 +1057,8 @@ class HtmlRewriter:
                     # a tag ends at a ">": without one in the new bytes it goes on
                     self.steps += len(chunk) + 1
                     return b""
-                if nh < 1024:  # short: read again from its "<" (and held again if cut)
-                    self._held = bytearray()
-                    self._state = DATA
-                    self._run(bytes(held), 0, out, False)
-                    return b"".join(out)
+                if not self._held_tag_ended():
+                    return b""
             buf = self._try_held(out, final=False)
             if buf is None:
                 return b"".join(out)
@@ -864,22 +1101,27 @@ class HtmlRewriter:
             return self._inject.feed(b"".join(out)) + self._inject.close()
         return b"".join(out)
 
-    def _try_held(self, out: list[bytes], final: bool) -> bytes | None:
-        """A held tag: the whole buffer to go on with, or None (still incomplete)."""
+    def _held_tag_ended(self) -> bool:
+        """Whether the held tag (TAGHOLD) has ended, read on by a resumable scan.
+
+        The scan keeps its state across chunks, so each held byte is read once
+        whatever the chunking (re-matching the held bytes at every chunk costs
+        the tag's length a chunk); the ended tag is then read once more, whole.
+        """
         held = self._held
-        n = len(held)
-        if not final and n <= self._max and n >= 1024:
-            # re-match only when it may have ended and has grown enough (log rescans);
-            # a short one is simply read again from its "<" (and held again if cut)
-            if n < 4096 or n >= self._held_try * 5 // 4:
-                self._held_try = n
-                self.steps += n
-                if self._tag_end(bytes(held), 0, n) < 0:
-                    return None
-            else:
-                return None
-        buf = bytes(held)
+        scan = self._holdscan
+        if scan is None:
+            scan = self._holdscan = TagScan(2 if held[1] == 0x2F else 1)
+        before = scan.steps
+        e = scan.advance(held, len(held))
+        self.steps += scan.steps - before + 1
+        return e >= 0
+
+    def _try_held(self, out: list[bytes], final: bool) -> bytes | None:
+        """A held tag: the whole buffer to go on with (the tag ended, overflowed or EOF)."""
+        buf = bytes(self._held)
         self._held = bytearray()
+        self._holdscan = None
         self._state = DATA
         return buf
 
@@ -900,6 +1142,11 @@ class HtmlRewriter:
             if not st and self._align == [b"noscript"]:
                 return c.fast_noscript, True
             return None, False
+        if self._xml:
+            # XML: every element may be SVG (<image href> fetches): the foreign grammar,
+            # which leaves open tags and end tags (the namespace scopes) to Python; and
+            # none before the root element (the prolog's DOCTYPE is read in Python)
+            return (c.fast_foreign if self._xml_root else None), False
         if not st:
             return c.fast, False
         if st[-1][1] == _F_FOREIGN and not self._xml:
@@ -957,7 +1204,7 @@ class HtmlRewriter:
                         self.steps += n - pos
                         self._state = TAGHOLD
                         self._held = bytearray(buf[pos:])
-                        self._held_try = n - pos
+                        self._holdscan = None
                         return
                 r = self._construct(buf, pos, out, final)
                 if r < 0:
@@ -998,13 +1245,15 @@ class HtmlRewriter:
                 return
             self._state = TAGHOLD
             self._held = bytearray(buf[pos:])
-            self._held_try = rest
+            self._holdscan = None
             return
         self._tail = buf[pos:]  # "<", "<!-", "</": a few bytes
 
     def _overflow_tag(self, buf: bytes, pos: int, out: list[bytes]) -> None:
         """A tag longer than ``max_tag_bytes`` that does not end in ``buf``: drop it."""
         self.overflowed += 1
+        if self._xns is not None:  # a tag we cannot read: its bindings are unknown
+            self._xns.unsure = True
         scan = TagScan(pos + 1)
         e = scan.advance(buf, len(buf))
         self.steps += scan.steps
@@ -1057,9 +1306,15 @@ class HtmlRewriter:
             if (
                 n - pos < 9
                 and not final
-                and (b"<![CDATA["[: n - pos] == buf[pos:] or b"<!--"[: n - pos] == buf[pos:])
+                and (
+                    b"<![CDATA["[: n - pos] == buf[pos:]
+                    or b"<!--"[: n - pos] == buf[pos:]
+                    or (self._xml and b"<!DOCTYPE"[: n - pos] == buf[pos:].upper())
+                )
             ):
                 return -1
+            if self._xml and _xml.doctype_start(buf, pos):
+                return self._xml_doctype(buf, pos, out, final)
             if buf.startswith(b"<![CDATA[", pos) and (self._foreign_now() or self._unsure):
                 if self._unsure and not self._foreign_now():
                     return self._dual_cdata(buf, pos, out, final)
@@ -1096,6 +1351,13 @@ class HtmlRewriter:
             if gt < 0:  # a tag ends at a ">"
                 self.steps += n - pos
                 return -1
+            if (
+                (c1 == 0x66 or c1 == 0x46)
+                and not self._fstack
+                and not self._unsure
+                and _FORM_START.match(buf, pos) is not None
+            ):
+                self._form_null = False  # (a replayed decision does not read it)
             memo = self._memo
             if memo is not None and not self._fstack and not self._unsure:
                 # A recorded tag is a whole tag and where a tag ends depends on its
@@ -1164,6 +1426,20 @@ class HtmlRewriter:
         n = len(buf)
         gt = buf.find(b">", pos + 9)
         cd = buf.find(b"]]>", pos + 9)
+        self.steps += (n if gt < 0 else gt) - pos + (n if cd < 0 else cd) - pos
+        if cd < 0 and gt >= 0:
+            # the HTML reading ended (a bogus comment) and goes on as markup; the
+            # foreign one is CDATA to a "]]>" or the end
+            if final:  # to the end: inert there, so the rest is read as HTML
+                self.escaped += 1
+                return gt + 1
+            if n - pos > self._max:  # no "]]>" yet: dropped to where both end
+                self.overflowed += 1
+                self.escaped += 1
+                self._rawend = _CdataEnd()
+                self._state = DROP
+                return self._raw(buf, gt + 1, out, final)
+            return -1
         if cd < 0 or gt < 0:
             if final:
                 self._emit_construct(out, buf[pos:])
@@ -1210,6 +1486,9 @@ class HtmlRewriter:
             if self._state == DROP:
                 return self._raw(buf, e, out, final)
             return e
+        if isinstance(rawend, _CdataEnd):  # a dual CDATA section: to its "]]>"
+            self._state = DATA
+            return e + 3
         # DROP: discard the content and the end tag
         te = self._tag_end(buf, e, n)
         self.steps += (n if te < 0 else te) - e
@@ -1217,14 +1496,27 @@ class HtmlRewriter:
             if final:
                 self._state = DATA
                 return n
-            if n - e > self._max:
-                self.overflowed += 1
-                self._state = DATA
-                return e + 2
-            self._tail = buf[e:]
+            self._skip_end_tag(buf, e)
             return -1
+        if self._xns is not None:  # the dropped element's end tag closes it
+            m = NAME_AT.match(buf, e, te)
+            self._xns.end(m.group(1) if m is not None else b"")
         self._state = DATA
         return te
+
+    def _skip_end_tag(self, buf: bytes, e: int) -> None:
+        """The end tag of a dropped element at ``e`` is cut by the chunk end: skip it.
+
+        Read on by a resumable scan (SKIPTAG), each byte once: keeping it in
+        ``_tail`` would read it again from its ``<`` at every chunk. Nothing
+        of it is emitted, so nothing is held, whatever its length.
+        """
+        scan = TagScan(e + 2)
+        scan.advance(buf, len(buf))
+        self.steps += scan.steps
+        self._tagscan = scan
+        self._after_skip = DATA
+        self._state = SKIPTAG
 
     # -- tags -------------------------------------------------------------------------
 
@@ -1243,6 +1535,15 @@ class HtmlRewriter:
         if lname == b"select":
             self._in_select = False
             self._mctx = None
+        elif (
+            lname == b"form"
+            and not self._fstack
+            and not self._unsure
+            and not (self._template or self._in_select or self._in_frameset)
+        ):
+            self._form_null = True  # in body (or a table mode): the pointer is null after it
+        if self._xns is not None:
+            self._xns.end(name)
         self._end_context(lname)
         self._sel = None
         return end
@@ -1310,7 +1611,7 @@ class HtmlRewriter:
                 self.steps += rest
                 self._state = TAGHOLD
                 self._held = bytearray(buf[end:])
-                self._held_try = rest
+                self._holdscan = None
                 return n
         return end
 
@@ -1322,18 +1623,33 @@ class HtmlRewriter:
             self._observer(lname, tag)
         if len(tag) > self._max:
             self.overflowed += 1
+            if self._xns is not None:
+                self._xns.unsure = True
             self._state = self._dropped_tag(lname, False)
             return end
         as_html, as_foreign = self._start_context(lname, tag, selfclosing)
+        if lname == b"form" and as_html:
+            self._form_null = False  # set, or ignored because it was set
         self._sel = None
+        kname = lname  # what element it is (XML: by its namespace, whatever its prefix)
+        if self._xml_entities and b"&" in tag and not self._xml_budget(tag):
+            return end
+        if self._xns is not None:
+            self._xml_root = True
+            kname = self._xns.start(
+                name, tag, self._raw_attrs(tag, len(name) + 1), selfclosing, self._attr_text
+            )
         elem = (
-            "img" if lname == b"image" and as_html and not as_foreign else lname.decode("latin-1")
+            "img" if lname == b"image" and as_html and not as_foreign else kname.decode("latin-1")
         )
         if as_html and not as_foreign:
             # insertion modes that ignore raw-text start tags (the tokenizer stays
             # in the data state there): read those elements both ways
             if lname == b"select":
-                self._in_select = not self._in_select
+                # A <select> in a select closes it, but a <table> (in a table) can
+                # close it first, unseen: stay in the both-ways reading (fail
+                # closed) until a </select>, <input>, <keygen> or <textarea>.
+                self._in_select = True
                 self._mctx = None
             elif lname in (b"input", b"keygen", b"textarea"):
                 self._in_select = False
@@ -1344,12 +1660,12 @@ class HtmlRewriter:
         dual = as_html and (as_foreign or self._in_select or self._in_frameset)
         raw_html = as_html and not as_foreign  # certainly HTML rules
         # -- script ---------------------------------------------------------------
-        if lname == b"script":
+        if kname == b"script":
             if as_foreign and selfclosing and (self._xml or not as_html):  # <script/>: no text
                 self._gate_tag(tag, elem, lname, out, as_html, as_foreign)
                 return end
             return self._script(tag, end, out, as_html, as_foreign or self._in_frameset)
-        if lname == b"style" and (raw_html or as_foreign):
+        if kname == b"style" and (raw_html or as_foreign):
             if dual or as_foreign:  # held to the first "</style": plain text or dropped
                 # (an SVG <style> is a style sheet too)
                 self._hold_text(tag, end, out, b"style", 6)
@@ -1377,10 +1693,11 @@ class HtmlRewriter:
         type_ = None
         language = None
         for a, v, _s, _e in attrs:
+            # compared as the browser reads them: character references decoded
             if a == "type":
-                type_ = v.decode("latin-1").strip().lower()
+                type_ = self._attr_text(v.decode("latin-1")).strip().lower()
             elif a == "language":
-                language = v.decode("latin-1").strip().lower()
+                language = self._attr_text(v.decode("latin-1")).strip().lower()
         if type_ is None:
             if language:
                 return "text/" + language
@@ -1402,7 +1719,7 @@ class HtmlRewriter:
             self._held_tag = tag
             self._held = bytearray()
             self._held_kind = 4 if (js or kind) else 5
-            self._rawend = _ForeignScriptEnd()
+            self._rawend = _ForeignScriptEnd(_qname(tag) if self._xml else b"script")
             self._state = HOLD
             return end
         if kind and not has_src:
@@ -1416,7 +1733,8 @@ class HtmlRewriter:
         self._held_tag = tag
         self._held = bytearray()
         self._held_kind = kind  # 1 js, 2 css, 3 json fetch, 4 foreign script, 5 foreign data
-        self._rawend = RawEnd(name)
+        # XML: no raw text; the element ends at its own end tag, prefix and all
+        self._rawend = _ForeignScriptEnd(_qname(tag)) if self._xml else RawEnd(name)
         self._state = HOLD
         return end
 
@@ -1462,22 +1780,26 @@ class HtmlRewriter:
         elem = lname.decode()
         foreign = kind >= 4  # read both ways: plain text in every reading, or dropped
         plain = seen.replace(b"<![CDATA[", b"").replace(b"]]>", b"") if foreign else seen
+        if self._xml_entities and b"&" in seen and not self._xml_budget(seen):
+            return  # XML: more entity expansion than we read; the rest is dropped
         if foreign and (not complete or _INERT.search(plain)):
             # markup inside a script whose reading we cannot pin: drop it whole
             self.escaped += 1
             if not complete:
                 self.overflowed += 1
-            self._rawend = RawEnd(b"style") if kind == 6 else _ForeignScriptEnd()
+            self._rawend = self._held_end(tag, kind == 6)
             self._state = DROP
             return
         decoded = seen.decode(self._encoding, "replace")
         if foreign and "&" in decoded:
-            decoded = decoded + "\n" + _stdhtml.unescape(decoded)
+            xml_text = "\n" + self._attr_text(decoded) if self._xml_entities else ""
+            decoded = decoded + "\n" + _stdhtml.unescape(decoded) + xml_text
         vendors: list[Vendor] = []
         if kind in (2, 6):
-            v = self._finder.css(decoded, self._base)
-            if v is not None:
-                vendors.append(v)
+            for b in self._bases:
+                v = self._finder.css(decoded, b)
+                if v is not None and v not in vendors:
+                    vendors.append(v)
         elif kind != 5:
             vendors = self._finder.code_all_cached(decoded)
         for _a, v in self._hits(tag, elem, lname, True, foreign, None):
@@ -1513,12 +1835,13 @@ class HtmlRewriter:
             self.removed += 1
             out.append(pre)
             if complete:
-                self._rawend = RawEnd(lname) if kind == 6 or not foreign else _ForeignScriptEnd()
+                self._rawend = RawEnd(lname) if not foreign else self._held_end(tag, kind == 6)
             self._state = DROP
             return
         self.neutralised += 1
         attrs = self._attrs(tag, 1 + len(lname))
-        self._emit_tag(out, pre + self._neutral(tag, elem, lname, attrs, blocked, set(), True))
+        written = _qname(tag) if self._xml else lname  # XML: <h:script> stays <h:script
+        self._emit_tag(out, pre + self._neutral(tag, elem, written, attrs, blocked, set(), True))
         if lname == b"style":
             # Chromium's preload scanner fetches "@import" even in a
             # type="text/plain" style block: make the rule unknown (the
@@ -1546,15 +1869,46 @@ class HtmlRewriter:
         attrs: list[tuple[str, bytes, int, int]] | None,
     ) -> list[tuple[str, Vendor]]:
         """(attribute, vendor) for every gated attribute naming a registry URL (cached)."""
-        key = (tag, elem, as_html, as_foreign, self._base, self._encoding)
+        bases = self._bases
+        # XML: names read with the document's own prefixes, not for a shared cache
+        xml = self._xml
+        key = (tag, elem, as_html, as_foreign, bases, self._encoding)
         cache = self._c.tag_cache
-        hit = cache.get(key)
+        lost = self._base_lost
+        hit = cache.get(key) if lost is None and not xml else None
         if hit is not None:
             return hit
         if attrs is None:
             attrs = self._attrs(tag, 1 + len(lname))
-        found = self._hits_uncached(elem, as_html, as_foreign, attrs)
-        return cache.put(key, found, len(tag) + len(self._base or ""))
+        # a URL is the vendor's if it is under any candidate base
+        found = self._hits_uncached(elem, as_html, as_foreign, attrs, bases[0])
+        for base in bases[1:]:
+            for pair in self._hits_uncached(elem, as_html, as_foreign, attrs, base):
+                if pair not in found:
+                    found.append(pair)
+        if lost is not None:
+            return found or self._lost_hits(elem, as_html, as_foreign, attrs, lost)
+        if xml:
+            return found
+        return cache.put(key, found, len(tag) + sum(len(b or "") for b in bases))
+
+    def _lost_hits(
+        self,
+        elem: str,
+        as_html: bool,
+        as_foreign: bool,
+        attrs: list[tuple[str, bytes, int, int]],
+        lost: Vendor,
+    ) -> list[tuple[str, Vendor]]:
+        """Past ``_MAX_BASES`` candidate bases: every base-relative fetching URL is ``lost``'s."""
+        gated = _fetch.gated_attributes(elem, as_html, as_foreign)
+        out: list[tuple[str, Vendor]] = []
+        for a, raw, _s, _e in attrs:
+            if a in gated and a != "srcdoc" and raw.strip():
+                value = self._attr_text(raw.decode(self._encoding, "replace"))
+                if resolve_url(value, None) is None:
+                    out.append((a, lost))
+        return out
 
     def _hits_uncached(
         self,
@@ -1562,23 +1916,21 @@ class HtmlRewriter:
         as_html: bool,
         as_foreign: bool,
         attrs: list[tuple[str, bytes, int, int]],
+        base: str | None,
     ) -> list[tuple[str, Vendor]]:
         gated = _fetch.gated_attributes(elem, as_html, as_foreign)
         finder = self._finder
-        base = self._base
         hits: list[tuple[str, Vendor]] = []
         enc = self._encoding
         http_equiv = None
         for a, v, _s, _e in attrs:
             if a == "http-equiv":
-                http_equiv = v.decode("latin-1").strip().lower()
+                http_equiv = self._attr_text(v.decode("latin-1")).strip().lower()
         for a, raw, _s, _e in attrs:
             handler = a.startswith("on")
             if a not in gated and not handler and not (as_foreign and b"url(" in raw.lower()):
                 continue
-            value = raw.decode(enc, "replace")
-            if "&" in value:
-                value = _stdhtml.unescape(value)
+            value = self._attr_text(raw.decode(enc, "replace"))
             vendor: Vendor | None
             if handler:
                 vendor = finder.code(value)
@@ -1586,6 +1938,8 @@ class HtmlRewriter:
                 vendor = finder.css(value, base)
             elif a in _fetch.SRCSET:
                 vendor = finder.srcset(value, base)
+            elif a in _fetch.URL_LISTS:
+                vendor = finder.url_list(value, base)
             elif a == "content":
                 if elem != "meta" or http_equiv != "refresh":
                     continue
@@ -1618,31 +1972,32 @@ class HtmlRewriter:
         """Decide and emit an ordinary start tag. Returns what was emitted, None if removed."""
         c = self._c
         self.steps += len(tag)
-        # every script reaches the matcher (third-party observation); others on a hint
-        hint = lname == b"script" or c.hint.search(tag) is not None
-        has_srcdoc = lname == b"iframe" and b"srcdoc" in tag.lower()
+        # every script reaches the matcher (third-party observation); others on a hint,
+        # every tag once the base is a vendor's host (a relative URL names no host)
+        hint = (
+            elem == "script"
+            or self._base_registry
+            or c.hint.search(tag) is not None
+            or (bool(self._xml_entities) and b"&" in tag)  # XML: an entity may name a host
+        )
+        has_srcdoc = elem == "iframe" and b"srcdoc" in tag.lower()
         if not hint and not has_srcdoc:
             self._emit_tag(out, tag)
             return tag
         hits = self._hits(tag, elem, lname, as_html, as_foreign, None)
-        if not hits and not has_srcdoc and lname != b"base":
+        if not hits and not has_srcdoc and elem != "base":
             self._emit_tag(out, tag)
             return tag
         attrs = self._attrs(tag, 1 + len(lname))
-        if lname == b"base" and as_html and not self._base_set:
+        if elem == "base":
             href = next((v for a, v, _s, _e in attrs if a == "href"), None)
             if href is not None:
                 blocked_base = hits and not all(self._allowed(v) for _a, v in hits)
                 if not blocked_base:
-                    self._mctx = None
-                    self._base_set = True
-                    value = href.decode(self._encoding, "replace")
-                    if "&" in value:
-                        value = _stdhtml.unescape(value)
-                    self._base = resolve(value, self._base) or self._base
-                    if hits:
-                        self._base_registry = True
-                        self._sel = None
+                    late = self._base_blocker(href)
+                    if late is not None:
+                        hits = [*hits, ("href", late)]
+                    self._take_base(href)
         srcdoc_out = None
         if has_srcdoc:
             srcdoc_out = self._srcdoc(attrs)
@@ -1657,7 +2012,7 @@ class HtmlRewriter:
         if blocked is None:
             if hits:
                 self.kept += 1
-                if lname == b"script":
+                if elem == "script":
                     pre = self._preamble(hits[0][1], True)
                     if pre:
                         out.append(pre)
@@ -1673,7 +2028,7 @@ class HtmlRewriter:
             return tag
         hit_attrs = {a for a, _v in hits}
         fetcher = elem in _fetch.ELEMENT_FETCHERS
-        pre = self._preamble(blocked, False) if lname == b"script" else b""
+        pre = self._preamble(blocked, False) if elem == "script" else b""
         if pre:
             out.append(pre)
         if self._mode == "remove":
@@ -1696,18 +2051,101 @@ class HtmlRewriter:
         self._emit_tag(out, data)
         return data
 
+    def _base_blocker(self, href: bytes) -> Vendor | None:
+        """The non-consented vendor whose host a ``<base href>`` makes the document base, or None.
+
+        Such a base is neutralised (its ``href`` renamed), not only taken as a
+        candidate: a base changes the URL of what came *before* it too (an
+        ``<img>`` is a relevant mutation of a base URL change and is fetched
+        again, HTML §4.8.4.3.8), and that output has gone out already.
+        """
+        value = self._attr_text(href.decode(self._encoding, "replace"))
+        for fallback in self._fallbacks:
+            base = resolve(value, fallback)
+            hp = host_path(base) if base is not None else None
+            if hp is None:
+                continue
+            for vendor in self._finder.host_vendors(hp.partition("/")[0]):
+                if not self._allowed(vendor):
+                    return vendor
+        return None
+
+    def _take_base(self, href: bytes) -> None:
+        """A ``<base href>``: one more document base a reader of the page may use.
+
+        The browser's document base is the first ``<base href>`` of the tree:
+        not one in ``<template>`` contents, not one in ``<noscript>`` (raw
+        text with scripting on) and not an SVG or MathML ``<base>``; but
+        Chromium's preload scanner takes a ``<base>`` in ``<svg>``/``<math>``,
+        a browser with scripting off one in ``<noscript>``, and the fast
+        grammar does not see ``<template>``. So no ``<base>`` is final: each
+        one on a vendor's host is kept as a candidate next to the fallback
+        base, and a URL is a vendor's if it is under any of them (fail
+        closed). A base on no vendor's host adds nothing (its relative URLs
+        name no vendor; an absolute or scheme-relative URL names the same host
+        whatever the base). HTML §4.2.3, §2.4.1 (fallback base URL).
+        """
+        value = self._attr_text(href.decode(self._encoding, "replace"))
+        self._base_set = True
+        self._mctx = None
+        for fallback in self._fallbacks:
+            base = resolve(value, fallback)
+            if base is None or base in self._bases:
+                continue
+            vendor = self._base_vendor(base)
+            if vendor is None:
+                continue
+            self._base_registry = True
+            self._sel = None
+            if len(self._bases) >= _MAX_BASES:
+                if self._base_lost is None:
+                    self._base_lost = vendor
+                continue
+            self._bases += (base,)
+            self._base = base
+
+    def _adopt_bases(self, bases: tuple[str | None, ...], lost: Vendor | None) -> None:
+        """A ``srcdoc`` document: its fallback base is the parent's document base, any candidate.
+
+        HTML §2.4.1 (fallback base URL of an ``about:srcdoc`` document).
+        """
+        self._fallbacks = self._bases = bases
+        self._base = bases[-1]
+        self._base_lost = lost
+        self._base_registry = lost is not None or any(
+            self._base_vendor(b) is not None for b in bases
+        )
+        self._mctx = None
+        self._sel = None
+
+    def _base_vendor(self, base: str | None) -> Vendor | None:
+        """A vendor that relative URLs may name with ``base`` as the document base, or None.
+
+        A base on the host of any registry vendor (one known by host and path
+        such as ``facebook.com/tr`` included) or one the matcher claims (an
+        unknown third party, strict mode): ``tr?id=1`` carries no host, so no
+        hint, and must be resolved and matched.
+        """
+        if base is None:
+            return None
+        hp = host_path(base)
+        if hp is not None:
+            vendor = self._finder.host_vendor(hp.partition("/")[0])
+            if vendor is not None:
+                return vendor
+        return self._finder.match_url(base, None)
+
     def _srcdoc(self, attrs: list[tuple[str, bytes, int, int]]) -> bytes | None:
         """The rewritten ``srcdoc`` value, or None when unchanged."""
         raw = next((v for a, v, _s, _e in attrs if a == "srcdoc"), None)
         if raw is None:
             return None
         self._taint = True  # a nested document asks its own verdicts
-        doc = raw.decode(self._encoding, "replace")
-        if "&" in doc:
-            doc = _stdhtml.unescape(doc)
+        doc = attr_unescape(raw.decode(self._encoding, "replace"))
         data = doc.encode("utf-8")
         if self._depth >= 3:
-            return b"" if self._finder.code(doc) or self._c.hint.search(data) else None
+            hint = self._c.hint.search(data) or (self._base_registry and b"<" in data)
+            return b"" if self._finder.code(doc) or hint else None
         nested = HtmlRewriter(
             self._c,
             self._allows,
@@ -1717,6 +2155,7 @@ class HtmlRewriter:
             depth=self._depth + 1,
             placeholder=None,
         )
+        nested._adopt_bases(self._bases, self._base_lost)
         rewritten = nested.feed(data) + nested.close()
         self.neutralised += nested.neutralised
         self.removed += nested.removed
@@ -1759,6 +2198,8 @@ class HtmlRewriter:
         hit_attrs: set[str],
         fetcher: bool,
     ) -> bytes:
+        if self._xml:  # attribute names read with the document's prefixes: not shared
+            return neutral(tag, elem, lname, attrs, vendor, hit_attrs, fetcher)
         cache = self._c.neutral_cache
         key = (tag, f"{elem} {fetcher:d} {vendor.name if vendor else ''}", frozenset(hit_attrs))
         hit = cache.get(key)
@@ -1769,11 +2210,133 @@ class HtmlRewriter:
         return hit
 
     def _attrs(self, tag: bytes, start: int) -> list[tuple[str, bytes, int, int]]:
+        if self._xns is not None:
+            # XML: after the name as written (prefix and all), prefixed names resolved
+            m = NAME_AT.match(tag)
+            start = m.end() if m is not None else start
+        hit = self._raw_attrs(tag, start)
+        return hit if self._xns is None else self._xns.rename(tag, hit)
+
+    def _raw_attrs(self, tag: bytes, start: int) -> list[tuple[str, bytes, int, int]]:
         cache = self._c.attr_cache
         hit = cache.get(tag)
         if hit is None:
             hit = cache.put(tag, _attrs(tag, start), len(tag))
         return hit
+
+    def _attr_text(self, value: str) -> str:
+        """An attribute value as the document's parser decodes it."""
+        if self._xml:  # XML: references need ";", entities of the internal subset
+            return _xml.expand(value, self._xml_entities)
+        return attr_unescape(value)
+
+    def _xml_doctype(self, buf: bytes, pos: int, out: list[bytes], final: bool) -> int:
+        """An XML ``<!DOCTYPE``: its entities read, literals naming a blocked vendor blanked.
+
+        The internal subset is read whole (at most ``_DOCTYPE_MAX`` bytes); one
+        longer, or cut by the end of the body, drops the rest of the document
+        (fail closed: its entities and attribute defaults are unknown).
+        """
+        n = len(buf)
+        if not final and n - pos < self._dt_try:
+            return -1  # re-read only once it has grown by a quarter (linear in total)
+        self.steps += n - pos
+        dt = _xml.read_doctype(buf, pos, min(n, pos + _DOCTYPE_MAX + 1))
+        if dt is None:
+            if not final and n - pos <= _DOCTYPE_MAX:
+                self._dt_try = (n - pos) * 5 // 4
+                return -1
+            # (the same in any chunking: read only within _DOCTYPE_MAX bytes)
+            self.overflowed += 1
+            self._rawend = _NeverEnd()
+            self._state = DROP
+            return n
+        self._dt_try = 0
+        entities = self._xml_entities = _xml.expand_all(dt.entities)
+        enc = self._encoding
+        blank: list[tuple[int, int]] = []
+        for s, e in dt.literals:
+            raw = buf[s:e].decode(enc, "replace")
+            if not self._xml_budget(buf[s:e]):
+                return n
+            if s in dt.parameter and ("<!ENTITY" in raw or "<!ATTLIST" in raw):
+                # declarations made by a parameter entity: not expanded here
+                blank.append((s, e))
+            elif self._literal_blocked(_xml.expand(raw, entities)):
+                blank.append((s, e))
+        if not blank or self._mode == "report-only":
+            self.reported += len(blank)
+            self._emit_construct(out, buf[pos : dt.end])
+            return dt.end
+        self.neutralised += len(blank)
+        pieces = []
+        last = pos
+        for s, e in blank:
+            pieces.append(buf[last:s])
+            last = e
+        pieces.append(buf[last : dt.end])
+        self._emit_construct(out, b"".join(pieces))
+        return dt.end
+
+    def _xml_budget(self, data: bytes) -> bool:
+        """Count the entity expansion ``data`` costs; past the bound, drop the rest (False)."""
+        self._xml_spent += _xml.expanded_size(data.decode("latin-1"), self._xml_entities)
+        if self._xml_spent <= _EXPANSION_MAX:
+            return True
+        self.overflowed += 1
+        self._rawend = _NeverEnd()
+        self._state = DROP
+        return False
+
+    def _literal_blocked(self, text: str) -> bool:
+        """Whether a DTD literal, expanded, names a vendor the visitor has not allowed."""
+        if not text.strip():
+            return False
+        from ._probe import document_vendors  # (the probe is a rewriter)
+
+        finder = self._finder
+        vendors = list(finder.code_all_cached(text))
+        for v in (finder.url(text.strip(), self._base), finder.css(text, self._base)):
+            if v is not None:
+                vendors.append(v)
+        if "<" in text and self._depth < 3:
+            vendors.extend(document_vendors(self._c, text, True, self._depth + 1))
+        elif "<" in text:
+            return True
+        return any(not self._allowed(v) for v in vendors)
+
+    def _held_end(self, tag: bytes, style: bool) -> RawEnd:
+        """Where a held foreign script or style (dropped now) ends."""
+        if self._xml:
+            return _ForeignScriptEnd(_qname(tag))
+        return RawEnd(b"style") if style else _ForeignScriptEnd()
+
+
+def _font_breakout(tag: bytes) -> bool:
+    """Whether a ``<font>`` start tag leaves foreign content (§13.2.6.5).
+
+    Only an attribute *named* ``color``, ``face`` or ``size`` (as the tokenizer
+    reads names: lower-cased, whole) does; not ``colorx``, nor " color" in a value.
+    """
+    return any(a in ("color", "face", "size") for a, _v, _s, _e in _attrs(tag, 5))
+
+
+def _html_encoding(tag: bytes) -> bool:
+    """Whether an ``<annotation-xml>`` start tag makes an HTML integration point.
+
+    Its ``encoding`` attribute (the first one, character references decoded) is
+    ``text/html`` or ``application/xhtml+xml``, ASCII case-insensitively (§13.2.6.5).
+    """
+    for a, v, _s, _e in _attrs(tag, 15):
+        if a == "encoding":
+            value = attr_unescape(v.decode("latin-1"))
+            return value.lower() in ("text/html", "application/xhtml+xml") and value.isascii()
+    return False
+
+
+def _boundary(entry: tuple[bytes, int, bool]) -> bool:
+    """Whether a foreign-stack entry is an integration point (special, bounds scopes)."""
+    return entry[1] in (_F_HTML_IP, _F_MATH_TEXT_IP) or (entry[2] and entry[0] == b"annotation-xml")
 
 
 def _key_size(key: tuple[Any, ...]) -> int:
@@ -1783,12 +2346,14 @@ def _key_size(key: tuple[Any, ...]) -> int:
 class _ForeignScriptEnd(RawEnd):
     """The first ``</script`` + delimiter, any reading."""
 
-    def __init__(self) -> None:
+    def __init__(self, name: bytes = b"script") -> None:
         super().__init__(b"xmp")
         self.name = b"script"
+        # XML: the end tag of the element as written (``</h:script``)
+        self._end = _FS_END if name == b"script" else _xml_end(name)
 
     def find(self, buf: bytes, pos: int, end: int, final: bool) -> int:
-        m = _FS_END.search(buf, pos, end)
+        m = self._end.search(buf, pos, end)
         self.steps += (end if m is None else m.end()) - pos
         if m is not None:
             return m.start()
@@ -1797,3 +2362,41 @@ class _ForeignScriptEnd(RawEnd):
 
 
 _FS_END = re.compile(rb"</(?i:script)[\t\n\f\r />]")
+
+
+class _NeverEnd(RawEnd):
+    """No end: what follows is dropped to the end of the body."""
+
+    def __init__(self) -> None:
+        super().__init__(b"xmp")
+
+    def find(self, buf: bytes, pos: int, end: int, final: bool) -> int:
+        self.steps += 1
+        self.safe = end
+        return -1
+
+
+def _xml_end(name: bytes) -> re.Pattern[bytes]:
+    return re.compile(rb"</(?i:" + re.escape(name) + rb")[\t\n\f\r />]")
+
+
+def _qname(tag: bytes) -> bytes:
+    """The name of a start tag as written, lower-cased (XML: with its prefix)."""
+    m = NAME_AT.match(tag)
+    return m.group(1).lower() if m is not None else b""
+
+
+class _CdataEnd(RawEnd):
+    """The ``]]>`` that ends a CDATA section read both ways (see ``_dual_cdata``)."""
+
+    def __init__(self) -> None:
+        super().__init__(b"xmp")
+        self.name = b"]]>"
+
+    def find(self, buf: bytes, pos: int, end: int, final: bool) -> int:
+        e = buf.find(b"]]>", pos, end)
+        self.steps += (end if e < 0 else e + 3) - pos
+        if e >= 0:
+            return e
+        self.safe = end if final else max(pos, end - 2)
+        return -1

@@ -12,6 +12,15 @@
   var me = document.currentScript;
   if (!window.fetch || !window.JSON || !document.querySelector) return;
   var endpoint = (me && me.getAttribute("data-privmw-endpoint")) || "/privacy/consent";
+  // privmw's URLs are made absolute: a root-relative one would follow the page's
+  // <base href> (fetch and location resolve against it) to another host
+  function own(url) {
+    if (url.charAt(0) === "/" && url.charAt(1) !== "/" && url.charAt(1) !== "\\") {
+      return window.location.protocol + "//" + window.location.host + url;
+    }
+    return url;
+  }
+  endpoint = own(endpoint);
   var allowed = ((me && me.getAttribute("data-privmw-allowed")) || "").split(" ").filter(Boolean);
   var nonce = me ? me.nonce || me.getAttribute("nonce") || "" : "";
   var opener = null;
@@ -133,7 +142,7 @@
     var action = button && button.name === "action" ? button.value : null;
     if (action) body.set("action", action);
     action = body.get("action") || "save";
-    return fetch(form.getAttribute("action") || endpoint, {
+    return fetch(own(form.getAttribute("action") || endpoint), {
       method: "POST",
       credentials: "same-origin",
       headers: {"Accept": "application/json", "Content-Type": "application/x-www-form-urlencoded"},

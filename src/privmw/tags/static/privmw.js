@@ -21,8 +21,12 @@
       if (!granted(list, el.getAttribute("data-privmw-category"))) continue;
       count++;
       if (RELOAD) continue;
-      if (el.tagName === "SCRIPT") {
-        var s = document.createElement("script"), k, a;
+      // localName: in an XML document (XHTML, SVG) tagName keeps its case
+      if ((el.localName || el.tagName || "").toLowerCase() === "script") {
+        // in the element's own namespace: an SVG script, or an XHTML one in an XML document
+        var ns = el.namespaceURI, k, a;
+        var s = ns && document.createElementNS ? document.createElementNS(ns, "script")
+          : document.createElement("script");
         for (k = 0; k < el.attributes.length; k++) {
           a = el.attributes[k];
           if (a.name === "type" || a.name.indexOf("data-privmw-") === 0) continue;
@@ -32,11 +36,17 @@
         if (type) s.setAttribute("type", type);
         if (el.nonce) s.nonce = el.nonce;
         var src = el.getAttribute("data-privmw-src");
+        var href = el.getAttribute("data-privmw-href");
+        if (href === null) href = el.getAttribute("data-privmw-xlink:href");
         if (src !== null) {
           s.async = el.hasAttribute("async");
           s.src = src;
-        } else {
+        } else if (href !== null) {
+          s.setAttribute("href", href); // an SVG script
+        } else if ("text" in el) {
           s.text = el.text;
+        } else {
+          s.textContent = el.textContent;
         }
         el.parentNode.replaceChild(s, el);
       } else {
