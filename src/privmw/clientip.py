@@ -766,14 +766,16 @@ class ClientResolver:
             if peer is None and known is not None and ":" not in known:
                 # The common case: one IPv4 client read as a dotted quad, no
                 # peer to look for. Nothing to hide when the truncation is the
-                # address itself; else one join and one ``in`` decide, and only
-                # a request holding ":" and "ffff" (a mapped spelling) or the
-                # quad itself goes on to the full scan.
+                # address itself; else one join and two ``in`` tests decide:
+                # only a request holding the quad itself, or ":" and "ffff" in
+                # any case (an IPv4-mapped spelling), goes on to the full scan,
+                # which looks for exactly those (every URL in a Referer or an
+                # Origin holds a ":", so ":" alone would send nearly all).
                 if shown != known and not known.startswith("127."):
                     blob = b"\x00".join([pair[1] for pair in rest])
-                    if (known.encode("ascii") in blob or b":" in blob) and self._scan(
-                        rest, address, None, known, blob
-                    ):
+                    if (
+                        known.encode("ascii") in blob or (b":" in blob and b"ffff" in blob.lower())
+                    ) and self._scan(rest, address, None, known, blob):
                         scrubbed = rest
             elif self._scan(rest, address, peer, known):
                 scrubbed = rest
