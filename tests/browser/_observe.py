@@ -110,6 +110,11 @@ def observe(
                     tab.page.goto(base + path, wait_until="commit")
                 for tab, _ in busy:
                     tab.page.wait_for_load_state("load")
+                    # Lazy iframes and images (loading="lazy": the Spotify, Maps
+                    # embeds) load only near the viewport: scroll to the end so
+                    # what the page holds loads whatever its layout (a long
+                    # corpus page left it to chance; CI once missed Spotify).
+                    tab.page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
                 tabs[0].page.wait_for_timeout(SETTLE_MS)
                 for tab, _ in busy:
                     tab.page.goto("about:blank")
