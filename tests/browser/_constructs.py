@@ -178,7 +178,20 @@ INLINE_ROWS: dict[str, Row] = {name: Row(name, _utf8(html, name)) for name, html
 _CORPUS = Row(
     "corpus", corpus_page(sorted(SNIPPETS) + sorted(NECESSARY_SNIPPETS)).encode(), vendor=""
 )
-_ALL = {**ROWS, **INLINE_ROWS, "corpus": _CORPUS}
+#: Checks the observer itself: lazy embeds far from both ends of a tall page
+#: (scrolling to the end alone never brings them near the viewport).
+_SPACER = '<div style="height:30000px"></div>'
+_LAZY_PROBE = Row(
+    "lazy-probe",
+    (
+        f"<!doctype html><title>lazy</title><body>{_SPACER}"
+        '<iframe loading="lazy" src="https://open.spotify.com/embed/track/x"></iframe>'
+        '<img loading="LAZY" src="https://www.facebook.com/tr?id=1&ev=PageView" alt="">'
+        f"{_SPACER}</body>"
+    ).encode(),
+    vendor="spotify",
+)
+_ALL = {**ROWS, **INLINE_ROWS, "corpus": _CORPUS, "lazy-probe": _LAZY_PROBE}
 
 
 def _row_app(row: Row) -> Callable[[Scope, Receive, Send], Awaitable[None]]:

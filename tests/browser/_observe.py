@@ -25,6 +25,20 @@ REGISTRY = TrackerRegistry()
 SETTLE_MS = 300
 #: Pages loading rows at the same time, per context.
 POOL = 12
+#: Run after ``load``: lazy iframes and images (``loading="lazy"``: the Spotify
+#: and Maps embeds) load only near the viewport, so what loads would depend on
+#: the page's layout. A visitor who scrolls loads them all, so every lazy
+#: element is made eager (Chromium then fetches it at once, wherever it sits),
+#: then the page is scrolled to the end. Scrolling alone jumps past the middle
+#: of a long page: CI twice saw no Spotify request on the corpus page.
+EAGER = """() => {
+  for (const el of document.querySelectorAll("[loading]")) {
+    if (el.getAttribute("loading").toLowerCase() === "lazy") {
+      el.setAttribute("loading", "eager");
+    }
+  }
+  window.scrollTo(0, document.documentElement.scrollHeight);
+}"""
 
 
 class _Tab:
@@ -110,11 +124,7 @@ def observe(
                     tab.page.goto(base + path, wait_until="commit")
                 for tab, _ in busy:
                     tab.page.wait_for_load_state("load")
-                    # Lazy iframes and images (loading="lazy": the Spotify, Maps
-                    # embeds) load only near the viewport: scroll to the end so
-                    # what the page holds loads whatever its layout (a long
-                    # corpus page left it to chance; CI once missed Spotify).
-                    tab.page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
+                    tab.page.evaluate(EAGER)
                 tabs[0].page.wait_for_timeout(SETTLE_MS)
                 for tab, _ in busy:
                     tab.page.goto("about:blank")

@@ -114,3 +114,11 @@ def test_gated_construct_fetches_no_vendor_without_consent(
 @pytest.mark.parametrize("row", [_consented(r) for r in ROWS.values() if r.consented_loads])
 def test_consented_construct_loads_the_vendor(row: Row, consented: dict[str, list[str]]) -> None:
     assert row.vendor in vendors(consented[row.name]), consented[row.name]
+
+
+def test_the_observer_loads_lazy_embeds_anywhere_on_a_page(browser: Browser, origin: str) -> None:
+    # Every "what loads" verdict rests on it: a lazy iframe or image 30,000 px
+    # from either end of the page must still be fetched (scrolling to the end,
+    # the observer before, saw neither).
+    found = observe(browser, origin, [("/raw/lazy-probe", ())])["/raw/lazy-probe"]
+    assert {"spotify", "meta-pixel"} <= set(vendors(found)), found

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from privmw.trackers import TrackerRegistry
+from tests.browser._observe import EAGER
 from tests.browser.conftest import ARTIFACTS, Requests, settle
 from tests.servers import uvicorn_server
 from tests.tag_corpus import SNIPPETS
@@ -65,6 +66,7 @@ def _load(browser: Browser, url: str, consent: bool = False) -> Requests:
         response = page.goto(url)
         assert response is not None
         assert response.status == 200
+        page.evaluate(EAGER)  # lazy embeds load wherever they sit on the page
         settle(page)
         page.wait_for_timeout(500)  # late timers of inline snippets
         return requests
