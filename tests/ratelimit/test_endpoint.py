@@ -301,6 +301,33 @@ async def test_several_limits_on_one_rule_all_apply(
     assert later[1].headers["retry-after"] == "1140"
 
 
+async def test_separate_limits_on_one_route_keep_separate_buckets(
+    rate_limit: Options, closing: list[Any]
+) -> None:
+    # Two Limits with the same key on one route once stepped the route's one
+    # bucket, so the hourly rule's step counted against the minute's and the
+    # second request was refused. Now they behave as one Limit with both rates.
+    got: dict[str, list[int]] = {}
+    headers: dict[str, str] = {}
+    for shape, limits in (
+        ("two", (Limit("2/minute"), Limit("100/hour"))),
+        ("one", (Limit("2/minute;100/hour"),)),
+    ):
+        clock = Clock()
+        path = f"/{shape}"  # its own buckets (Redis keeps them across apps)
+        api = one_route(rate_limit(clock=clock), closing, *limits, path=path)
+        async with client_for(api) as client:
+            first = await client.get(path)
+            got[shape] = [first.status_code, *await statuses(client, path, 2)]
+            clock.now += 30  # one unit of the minute is back
+            got[shape] += await statuses(client, path, 2)
+        headers[shape] = first.headers["ratelimit-policy"]
+    assert got["two"] == got["one"] == [200, 200, 429, 200, 429]
+    # Both policies are listed, although the two rules share the route's name.
+    assert headers["two"] == '"/two";q=2;w=60, "/two";q=100;w=3600'
+    assert headers["one"] == '"/one-60s";q=2;w=60, "/one-3600s";q=100;w=3600'
+
+
 async def test_cost_per_rule_and_per_call(rate_limit: Options, closing: list[Any]) -> None:
     search = Limit("10/minute", cost=4, name="search")
     api = FastAPI()

@@ -105,7 +105,9 @@ class Rule:
 
     ``tag`` separates this rule's buckets from every other rule's for the same
     key; the default rule's tag is empty (its bucket key is the key's digest
-    itself). Rules of one ``group`` share the tag, hence the buckets.
+    itself). Rules of one ``group`` share the tag, hence the buckets. With
+    several policies each gets ``tag#i``, unless ``tags`` gives one tag per
+    policy (endpoint limits: see :meth:`Limiter.endpoint_rule`).
     """
 
     __slots__ = ("cost", "exempt", "key", "policies", "rates", "tags")
@@ -117,11 +119,15 @@ class Rule:
         key: Key,
         cost: int = 1,
         exempt: frozenset[bytes] = frozenset(),
+        tags: tuple[bytes, ...] | None = None,
     ) -> None:
         self.policies = policies
         self.rates: tuple[Rate, ...] = tuple((p.interval, p.limit) for p in policies)
-        if len(policies) == 1:
-            self.tags: tuple[bytes, ...] = (tag,)
+        self.tags: tuple[bytes, ...]
+        if tags is not None:
+            self.tags = tags
+        elif len(policies) == 1:
+            self.tags = (tag,)
         else:
             self.tags = tuple(tag + b"#%d" % i for i in range(len(policies)))
         self.key = key
@@ -694,6 +700,12 @@ class Limiter:
         template (:meth:`full_template`: ``/t/{tenant}/login`` under
         ``Mount("/t/{tenant}")``), so the concrete values of a mount's path
         parameters share them; the policy name is the route's own template.
+        Each rate has its own bucket, tagged by the template and the rate
+        (count, window, burst): ``Limit("5/minute")`` and ``Limit("100/hour")``
+        on one route keep separate buckets, exactly as one
+        ``Limit("5/minute;100/hour")`` (they once shared one: the hourly rule's
+        steps counted against the minute's). The tags are the same in every
+        process, so workers share them through Redis.
         """
         route = scope.get("route")
         template = getattr(route, "path", None)
@@ -709,10 +721,13 @@ class Limiter:
 
         def make(rates: tuple[tuple[int, float], ...]) -> Rule:
             name = limit.name or limit.group or template
-            tag = _tag(b"g", limit.group) if limit.group else _tag(b"e", full)
             key = limit.key if limit.key is not None else self.key
             exempt = self._exempt_keys | limit.exempt_values
-            return Rule(policies(name, rates, limit.burst), tag, key, limit.cost, exempt)
+            made = policies(name, rates, limit.burst)
+            if limit.group:
+                return Rule(made, _tag(b"g", limit.group), key, limit.cost, exempt)
+            tags = tuple(_tag(b"e", f"{full}\n{p.count}/{p.period!r}/{p.burst}") for p in made)
+            return Rule(made, b"", key, limit.cost, exempt, tags)
 
         if limit.dynamic is not None:
             text = limit.dynamic(scope, privacy)
@@ -952,17 +967,19 @@ class Limiter:
         """``RateLimit-Policy`` and ``RateLimit`` (and legacy fields if on) for the verdicts.
 
         One pair for all of them: each field is a list naming every policy
-        (a policy evaluated twice counts once, the last time).
+        (a policy evaluated twice counts once, the last time; one with the same
+        name but another quota or window is listed beside it).
         """
         if len(verdicts) == 1 and len(verdicts[0].results) == 1:
             return self.fields_one(verdicts[0])
-        items: dict[str, tuple[Policy, RateResult]] = {}
+        items: dict[bytes, tuple[Policy, RateResult]] = {}
         for verdict in verdicts:
             if verdict.kind in (DENY, UNAVAILABLE):
                 continue
             for policy, result in zip(verdict.rule.policies, verdict.results, strict=True):
-                items.pop(policy.name, None)
-                items[policy.name] = (policy, result)
+                # Same name, quota and window: the same policy (rules may share a name).
+                items.pop(policy.policy_field, None)
+                items[policy.policy_field] = (policy, result)
         if not items:
             return []
         pairs = list(items.values())

@@ -14,8 +14,9 @@ an app that registers a Starlette exception handler for it answers it itself,
 as with slowapi's ``RateLimitExceeded``.
 
 Buckets are per route (its template, under the ``root_path`` of its mount):
-``/items/1`` and ``/items/2`` share the limit of ``/items/{item_id}``. A
-``group`` name shares buckets between every rule of that group.
+``/items/1`` and ``/items/2`` share the limit of ``/items/{item_id}``; each
+rate has its own bucket there. A ``group`` name shares buckets between every
+rule of that group.
 
 References:
     slowapi ``Limiter.limit`` and ``shared_limit``; fastapi-limiter
