@@ -41,6 +41,10 @@ PATTERNS = {
     "tracker scripts": b"<script>fbq('x')</script>",
     "divs": b"<div class=a>",
     "cdata": b"<svg><![CDATA[",
+    # unsure CDATA (HTML reads a bogus comment to ">", SVG a section to "]]>"),
+    # long and cut by every chunk end: read on, not again from its "<"
+    "unsure cdata": b"<svg></div><![CDATA[" + b"a" * 30000 + b"]]>",
+    "unsure cdata to >": b"<svg></div><![CDATA[" + b"a" * 30000 + b">",
     "end tags": b"</a b='",
     # a dropped element's end tag, long: cut by every chunk end (read on, not re-read)
     "dropped end tags": b'<svg><script><a></script x="' + b"a" * 8000 + b'"></svg>',

@@ -490,6 +490,9 @@ class HtmlRewriter:
         self._held_kind = 0
         self._holdscan: TagScan | None = None  # where a held tag (TAGHOLD) is read to
         self._tagscan: TagScan | None = None
+        #: An unsure ``<![CDATA[`` cut by the chunk end: (its first ">" or -1,
+        #: how far it was scanned), both from its "<" (``_dual_cdata`` resumes there).
+        self._dual: tuple[int, int] | None = None
         self._rawend: RawEnd | None = None
         self._after_skip = DATA
         self._fstack: list[tuple[bytes, int, bool]] = []
@@ -1424,9 +1427,19 @@ class HtmlRewriter:
     def _dual_cdata(self, buf: bytes, pos: int, out: list[bytes], final: bool) -> int:
         """``<![CDATA[`` when unsure: kept if both readings end at the same ``>``, else dropped."""
         n = len(buf)
-        gt = buf.find(b">", pos + 9)
-        cd = buf.find(b"]]>", pos + 9)
-        self.steps += (n if gt < 0 else gt) - pos + (n if cd < 0 else cd) - pos
+        # Cut by a chunk end before, it is read on from where that scan
+        # stopped, not again from its "<" (each chunk re-read it: quadratic up
+        # to max_tag_bytes, about 900 steps a byte in 64-byte chunks).
+        gt_at, seen = self._dual if self._dual is not None else (-1, 9)
+        self._dual = None
+        if gt_at >= 0:
+            gt = pos + gt_at
+        else:
+            gt = buf.find(b">", pos + seen)
+            self.steps += (n if gt < 0 else gt) - pos - seen
+        start = pos + max(9, seen - 2)  # a "]]>" may straddle the old end
+        cd = buf.find(b"]]>", start)
+        self.steps += (n if cd < 0 else cd) - start
         if cd < 0 and gt >= 0:
             # the HTML reading ended (a bogus comment) and goes on as markup; the
             # foreign one is CDATA to a "]]>" or the end
@@ -1439,6 +1452,7 @@ class HtmlRewriter:
                 self._rawend = _CdataEnd()
                 self._state = DROP
                 return self._raw(buf, gt + 1, out, final)
+            self._dual = (gt - pos, n - pos)
             return -1
         if cd < 0 or gt < 0:
             if final:
@@ -1448,6 +1462,7 @@ class HtmlRewriter:
                 self.overflowed += 1
                 self._state = BOGUS
                 return self._stream_until(buf, pos, out, final, opened=True)
+            self._dual = (-1, n - pos)
             return -1
         if gt == cd + 2:
             self._emit_construct(out, buf[pos : gt + 1])
