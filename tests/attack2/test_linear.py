@@ -16,6 +16,7 @@ machine noise only adds time).
 
 from __future__ import annotations
 
+import gc
 import time
 
 from privmw.tags.rewriter import HtmlRewriter, RewritePlan
@@ -49,13 +50,23 @@ def test_a_long_end_tag_of_a_dropped_element_costs_linear_time() -> None:
     def best(n: int) -> float:
         doc = _dropped_end_tag(n)
         times = []
-        for _ in range(5):
-            start = time.perf_counter()
-            _feed(doc, 1)
-            times.append(time.perf_counter() - start)
+        gc.collect()
+        gc.disable()  # a collection walks every live object of the suite: not this code's work
+        try:
+            for _ in range(5):
+                start = time.perf_counter()
+                _feed(doc, 1)
+                times.append(time.perf_counter() - start)
+        finally:
+            gc.enable()
         return min(times)
 
+    # Measured again while it reads high (a loaded machine); quadratic reads ~16x each time.
     ratio = best(16000) / best(4000)
+    for _ in range(2):
+        if ratio < MAX_RATIO:
+            break
+        ratio = min(ratio, best(16000) / best(4000))
     assert ratio < MAX_RATIO, f"4x the end tag cost {ratio:.1f}x the time"
 
 
