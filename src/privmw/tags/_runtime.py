@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import json
+import logging
 import re
 import secrets
 from collections.abc import Callable, Iterable
@@ -401,6 +402,8 @@ _XML_HOLD = 1 << 20
 
 _REFUSED = b"privmw: this response cannot be inspected for third-party tags, so it is not sent\n"
 
+_log = logging.getLogger("privmw.tags")
+
 
 def _origin(scope: Scope) -> str | None:
     """``scheme://host/`` of the request (its ``Host``), the base of relative ``Link`` URLs.
@@ -427,8 +430,12 @@ class PageTransform:
     At the first body bytes it decides, per :mod:`privmw.tags._encoding`,
     what the browser would read (content coding, media type, character
     encoding) and edits the held start message accordingly (identity
-    coding, a pinned ``charset``, or a 502 refusal). A rewriter error never
-    becomes a 500: the rest passes through as it is.
+    coding, a pinned ``charset``, or a 502 refusal). A rewriter error (a bug)
+    never becomes a 500 and never lets the page through ungated (invariant
+    8): before the start message is sent the response becomes that 502
+    refusal; after it, the body is cut where the error happened (what was
+    sent before was gated). ``report-only`` passes the page on unchanged, as
+    it always does. The error is logged (``privmw.tags``), with no page bytes.
 
     It places the activation script (when something was neutralised): at the
     end of an HTML document, with an absolute URL when the page has a
@@ -443,6 +450,7 @@ class PageTransform:
         "_allows",
         "_base_seen",
         "_decided",
+        "_fed",
         "_held_out",
         "_inflaters",
         "_injection",
@@ -478,6 +486,7 @@ class PageTransform:
         self._start = start
         self._rewriter: HtmlRewriter | None = None
         self._decided = False
+        self._fed = False  # a feed returned: the start message is on its way
         self._inflaters: list[Inflater] = []
         self._transcoder: Transcoder | None = None
         self._passthrough = False
@@ -488,7 +497,8 @@ class PageTransform:
         self._probe = b""  # the last bytes of output, for a "<base" cut between chunks
         self._held_out = b""  # XML: output from the last "</" on
         self.changed = False
-        #: The rewriter raised: what followed was passed through unchanged.
+        #: The rewriter raised: the response was refused or cut there (report-only:
+        #: what followed was passed through unchanged).
         self.failed = False
 
     # -- the decision at the first bytes ------------------------------------------
@@ -695,9 +705,11 @@ class PageTransform:
         except BombError:
             self.failed = True
             return b""
-        except Exception:  # never 500 on odd HTML: fall back to the original bytes
-            self.failed = True
-            return body
+        except Exception:  # never a 500, never the page ungated
+            if self._failure():
+                return body
+            self._refuse()
+            return _REFUSED
         stats = _stats(rewriter)
         self.changed = self.changed or rewriter.changed
         if cache is not None and key is not None:
@@ -706,9 +718,26 @@ class PageTransform:
         self._record(stats)
         return out
 
+    def _failure(self) -> bool:
+        """The rewriter raised (a bug): log it; whether the page may pass (report-only)."""
+        self.failed = True
+        _log.error(
+            "privmw tags: the rewriter failed on an HTML response; it was refused or cut"
+            " there, not sent ungated (please report this)",
+            exc_info=True,
+        )
+        return self._rt.config.mode == "report-only"
+
     def feed(self, chunk: bytes) -> bytes:
+        try:
+            return self._feed(chunk)
+        finally:
+            self._fed = True
+
+    def _feed(self, chunk: bytes) -> bytes:
         if self.failed or self._refused:
-            return b"" if self._refused or self._inflaters else chunk
+            passes = self.failed and not self._inflaters and self._rt.config.mode == "report-only"
+            return chunk if passes else b""
         if self._passthrough:
             return chunk
         try:
@@ -727,9 +756,14 @@ class PageTransform:
         except BombError:
             self.failed = True  # cut here: nothing past the bound is sent
             return self._flush_held()
-        except Exception:  # never 500 on odd HTML: pass the rest through as it is
-            self.failed = True
-            return self._flush_held() + (chunk if not self._inflaters else b"")
+        except Exception:  # never a 500, never the rest ungated
+            if self._failure():
+                return self._flush_held() + (chunk if not self._inflaters else b"")
+            if not self._fed:  # the start message is still held: refuse
+                self._held_out = b""
+                self._refuse()
+                return _REFUSED
+            return self._flush_held()  # cut here: what was sent before was gated
         self.changed = self.changed or rewriter.changed
         return out
 
@@ -740,8 +774,8 @@ class PageTransform:
         try:
             tail = self._decode(b"", True)
             out = (self._out(rewriter.feed(tail)) if tail else b"") + self._finish(rewriter)
-        except Exception:
-            self.failed = True
+        except Exception:  # cut here (report-only: nothing of the tail is lost but held bytes)
+            self._failure()
             return self._flush_held()
         self.changed = self.changed or rewriter.changed
         self._record(_stats(rewriter))
