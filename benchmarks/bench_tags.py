@@ -8,6 +8,7 @@ selectolax parse + serialise and the stdlib ``html.parser``.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from collections.abc import Callable
@@ -224,7 +225,67 @@ def figures() -> dict[str, float]:
             out[label] = round(t * 1e3, 2)
             worst = max(worst, t)
     out["worst 100 KB input / realistic 100 KB page (x)"] = round(worst / base, 1)
+    hostile = b"<!doctype html>" + realistic.worst_cases(500_000)["<svg><b> flood"]
+    for how, piece in (("in pieces", None), ("in one go (before)", 1 << 30)):
+        whole, longest = asyncio.run(_loop_wait(hostile, piece))
+        out[f"hostile 500 KB page through the middleware, {how}: total (ms)"] = round(whole, 1)
+        out[f"hostile 500 KB page, {how}: longest event-loop wait (ms)"] = round(longest, 1)
     return out
+
+
+async def _loop_wait(body: bytes, piece: int | None) -> tuple[float, float]:
+    """(total ms, longest ms the event loop waited) for ``body`` through a default middleware.
+
+    ``piece`` overrides the responder's piece size (``1 << 30``: all at once,
+    as before pages were rewritten in turns).
+    """
+    from privmw import _responder
+
+    page = [b"<p>warm</p>"]
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        headers = [(b"content-type", b"text/html; charset=utf-8")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": page[0]})
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Any) -> None:
+        pass
+
+    mw = PrivacyMiddleware(app)
+    await mw(scope(), receive, send)  # warm, as a serving process is
+    page[0] = body
+    gaps: list[float] = []
+    done = asyncio.Event()
+
+    async def ticker() -> None:
+        last = begun  # from before the request: its first wait counts too
+        while True:
+            await asyncio.sleep(0)
+            now = time.perf_counter()
+            gaps.append(now - last)
+            last = now
+            if done.is_set():
+                return
+
+    async def serve() -> None:
+        try:
+            await mw(scope(), receive, send)
+        finally:
+            done.set()
+
+    saved = _responder._PIECE
+    if piece is not None:
+        _responder._PIECE = piece
+    try:
+        begun = time.perf_counter()
+        await asyncio.gather(serve(), ticker())
+        total = time.perf_counter() - begun
+    finally:
+        _responder._PIECE = saved
+    return total * 1e3, max(gaps) * 1e3
 
 
 def apps() -> dict[str, ASGIApp]:

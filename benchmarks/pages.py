@@ -188,6 +188,16 @@ def worst_cases(size: int = 100_000) -> dict[str, bytes]:
         "noscript closers": b"<noscript><p title='</noscript>'>",
         "tracker <img> x N": b'<img src="https://www.facebook.com/tr?id=1">',
         "tiny tags": b"<b>",
+        # floods of tags the fast grammar leaves to the tree-aware slow path
+        # (foreign content, breakouts, raw-text elements): a few µs a tag
+        "<svg><b> flood": b"<svg><b>",
+        "<svg><a> flood": b"<svg><a>",
+        "<math><mi> flood": b"<math><mi>",
+        "<template><svg> flood": b"<template><svg>",
+        "<select><title> flood": b"<select><title>",
+        "empty <style> flood": b"<style></style>",
+        "empty <script> flood": b"<script></script>",
+        "tracker <script> x N": b"<script>fbq('x')</script>",
     }
     out = {name: (unit * (size // len(unit) + 1))[:size] for name, unit in units.items()}
     out["long attribute"] = (b'<div title="' + b"x" * size)[:size]

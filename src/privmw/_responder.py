@@ -24,10 +24,12 @@ message:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Protocol
 
 import anyio
+import anyio.lowlevel
 
 from ._headers import VARY_TOKENS, VARY_VALUE, Headers, Response, merge_vary
 from ._stats import Counters
@@ -50,6 +52,16 @@ _CSP = b"content-security-policy"
 #: An HTML page that may carry the banner also depends on these request headers.
 _BANNER_VARY = (*VARY_TOKENS, b"Accept-Language", b"Sec-Fetch-Dest")
 _LINK = b"link"
+#: A body larger than ``_PIECE`` is rewritten in pieces: the first of
+#: ``_FIRST_PIECE`` bytes, each next one twice as large while they are fast
+#: (up to ``_PIECE``), ``_SLOW_PIECE`` once one took longer than ``_SLICE``
+#: seconds; after ``_SLICE`` seconds of rewriting without a pause the event
+#: loop gets a turn. Hostile markup (a flood of tiny foreign tags) costs a few
+#: µs a byte: a 1 MB page held the loop for seconds; a realistic one never pauses.
+_PIECE = 65536
+_FIRST_PIECE = 16384
+_SLOW_PIECE = 4096
+_SLICE = 0.004
 
 
 class Observer(Protocol):
@@ -331,7 +343,10 @@ class Responder:
         more = bool(message.get("more_body", False))
         start, self._start = self._start, None
         if start is not None and not more:
-            out = transform.whole(body)
+            if len(body) <= _PIECE:
+                out = transform.whole(body)
+            else:
+                out = await _in_turns(transform.steps(body, _FIRST_PIECE))
             if transform.changed:
                 length = b"%d" % len(out)
                 start["headers"] = [
@@ -340,7 +355,10 @@ class Responder:
             await self._emit(start)
             await self._emit({"type": "http.response.body", "body": out, "more_body": False})
             return
-        out = transform.feed(body)
+        if len(body) <= _PIECE:
+            out = transform.feed(body)
+        else:
+            out = await _in_turns(_feed_steps(transform, body))
         if not more:
             out += transform.close()
         if start is not None:
@@ -349,3 +367,45 @@ class Responder:
             await self._emit(start)
         if out or not more:
             await self._emit({"type": "http.response.body", "body": out, "more_body": more})
+
+
+def _feed_steps(transform: PageTransform, body: bytes) -> Generator[None, int | None, bytes]:
+    """``transform.feed(body)`` in pieces (the output is the same in any pieces)."""
+    parts: list[bytes] = []
+    at, size, n = 0, _FIRST_PIECE, len(body)
+    while True:
+        parts.append(transform.feed(body[at : at + size]))
+        at += size
+        if at >= n:
+            return b"".join(parts)
+        size = (yield) or size
+
+
+async def _in_turns(steps: Generator[None, int | None, bytes]) -> bytes:
+    """Run a rewriting in pieces, letting the event loop run between slow ones.
+
+    The pieces grow from ``_FIRST_PIECE`` while they are fast and shrink to
+    ``_SLOW_PIECE`` after a slow one, so the loop waits at most about
+    ``_SLICE`` plus one piece at a time.
+    """
+    clock = time.perf_counter
+    mark = before = clock()
+    size = _FIRST_PIECE
+    sent: int | None = None  # a just-started generator takes None
+    try:
+        while True:
+            steps.send(sent)
+            now = clock()
+            took = now - before
+            if took > _SLICE:
+                size = _SLOW_PIECE
+            elif took < _SLICE / 4 and size < _PIECE:
+                size *= 2
+            sent = size
+            if now - mark > _SLICE:
+                await anyio.lowlevel.checkpoint()
+                now = clock()
+                mark = now
+            before = now
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]

@@ -56,8 +56,8 @@ async def _serve(chunks: list[bytes], tags: TagGate | None = None) -> Sent:
     async def send(message: MutableMapping[str, Any]) -> None:
         sent.append(message)
 
-    scope = {"type": "http", "method": "GET", "path": "/", "headers": [], "state": {}}
-    scope["client"] = ("203.0.113.9", 4711)
+    scope: dict[str, Any] = {"type": "http", "method": "GET", "path": "/", "headers": []}
+    scope.update(state={}, client=("203.0.113.9", 4711))
     await PrivacyMiddleware(app, tags=tags or TagGate())(scope, receive, send)
     return sent
 

@@ -15,7 +15,7 @@ import json
 import logging
 import re
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Generator, Iterable
 from importlib import resources
 from typing import TYPE_CHECKING
 
@@ -667,6 +667,22 @@ class PageTransform:
     # -- the sans-io interface --------------------------------------------------------
 
     def whole(self, body: bytes) -> bytes:
+        """The rewritten page of a body that arrives in one message."""
+        steps = self.steps(body, len(body) or 1)
+        try:
+            while True:
+                next(steps)
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
+
+    def steps(self, body: bytes, size: int) -> Generator[None, int | None, bytes]:
+        """:meth:`whole` in pieces of ``size`` bytes, pausing (``yield``) between them.
+
+        The glue runs a large page this way and lets the event loop run at
+        the pauses when the rewriting has been slow (hostile markup can cost
+        a few µs a byte); ``send`` a new size to change the next pieces'. The
+        output is the same bytes in any pieces (the rewriter's split invariant).
+        """
         rt = self._rt
         cache = rt.page_cache
         key: tuple[bytes, tuple[bool | str, ...]] | None = None
@@ -701,7 +717,17 @@ class PageTransform:
             if self._passthrough:
                 return body
             rewriter = self._rewriter or self._new_rewriter()
-            out = self._out(rewriter.feed(self._decode(data, True))) + self._finish(rewriter)
+            data = self._decode(data, True)
+            parts: list[bytes] = []
+            at, n = 0, len(data)
+            while True:
+                parts.append(self._out(rewriter.feed(data[at : at + size])))
+                at += size
+                if at >= n:
+                    break
+                size = (yield) or size
+            parts.append(self._finish(rewriter))
+            out = b"".join(parts)
         except BombError:
             self.failed = True
             return b""
