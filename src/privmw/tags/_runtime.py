@@ -800,7 +800,7 @@ class PageTransform:
         try:
             tail = self._decode(b"", True)
             out = (self._out(rewriter.feed(tail)) if tail else b"") + self._finish(rewriter)
-        except Exception:  # cut here (report-only: nothing of the tail is lost but held bytes)
+        except Exception:  # cut here: the rewriter's held tail is not sent
             self._failure()
             return self._flush_held()
         self.changed = self.changed or rewriter.changed
