@@ -1459,9 +1459,16 @@ class HtmlRewriter:
                 self._emit_construct(out, buf[pos:])
                 return n
             if n - pos > self._max:
+                # Neither end within the bound: dropped to where both readings
+                # have ended (the "]]>"; a ">" comes no later). Streamed as the
+                # HTML reading's bogus comment it left a "]]>" in the output,
+                # after which the SVG reading went on live where the HTML one
+                # was, say, in an attribute value (a tracker <img> leaked).
                 self.overflowed += 1
-                self._state = BOGUS
-                return self._stream_until(buf, pos, out, final, opened=True)
+                self.escaped += 1
+                self._rawend = _CdataEnd()
+                self._state = DROP
+                return self._raw(buf, pos + 9, out, final)
             self._dual = (-1, n - pos)
             return -1
         if gt == cd + 2:
