@@ -52,12 +52,13 @@ _CSP = b"content-security-policy"
 #: An HTML page that may carry the banner also depends on these request headers.
 _BANNER_VARY = (*VARY_TOKENS, b"Accept-Language", b"Sec-Fetch-Dest")
 _LINK = b"link"
-#: A body larger than ``_PIECE`` is rewritten in pieces: the first of
-#: ``_FIRST_PIECE`` bytes, each next one twice as large while they are fast
-#: (up to ``_PIECE``), ``_SLOW_PIECE`` once one took longer than ``_SLICE``
-#: seconds; after ``_SLICE`` seconds of rewriting without a pause the event
-#: loop gets a turn. Hostile markup (a flood of tiny foreign tags) costs a few
-#: µs a byte: a 1 MB page held the loop for seconds; a realistic one never pauses.
+#: A body message larger than ``_PIECE``, or content-coded, is rewritten in
+#: pieces of its decoded bytes: the first of ``_FIRST_PIECE`` bytes, each next
+#: one twice as large while they are fast (up to ``_PIECE``), ``_SLOW_PIECE``
+#: once one took longer than ``_SLICE`` seconds; after ``_SLICE`` seconds of
+#: rewriting without a pause the event loop gets a turn. Hostile markup (a
+#: flood of tiny foreign tags) costs a few µs a byte: a 1 MB page held the loop
+#: for seconds; a realistic one never pauses.
 _PIECE = 65536
 _FIRST_PIECE = 16384
 _SLOW_PIECE = 4096
@@ -342,11 +343,13 @@ class Responder:
         body = bytes(message.get("body", b""))
         more = bool(message.get("more_body", False))
         start, self._start = self._start, None
+        # Large or content-coded (it inflates up to 100x): in pieces, with turns.
+        in_pieces = len(body) > _PIECE or transform.may_grow()
         if start is not None and not more:
-            if len(body) <= _PIECE:
-                out = transform.whole(body)
-            else:
+            if in_pieces:
                 out = await _in_turns(transform.steps(body, _FIRST_PIECE))
+            else:
+                out = transform.whole(body)
             if transform.changed:
                 length = b"%d" % len(out)
                 start["headers"] = [
@@ -355,10 +358,10 @@ class Responder:
             await self._emit(start)
             await self._emit({"type": "http.response.body", "body": out, "more_body": False})
             return
-        if len(body) <= _PIECE:
-            out = transform.feed(body)
+        if in_pieces:
+            out = await _in_turns(transform.feed_steps(body, _FIRST_PIECE))
         else:
-            out = await _in_turns(_feed_steps(transform, body))
+            out = transform.feed(body)
         if not more:
             out += transform.close()
         if start is not None:
@@ -367,18 +370,6 @@ class Responder:
             await self._emit(start)
         if out or not more:
             await self._emit({"type": "http.response.body", "body": out, "more_body": more})
-
-
-def _feed_steps(transform: PageTransform, body: bytes) -> Generator[None, int | None, bytes]:
-    """``transform.feed(body)`` in pieces (the output is the same in any pieces)."""
-    parts: list[bytes] = []
-    at, size, n = 0, _FIRST_PIECE, len(body)
-    while True:
-        parts.append(transform.feed(body[at : at + size]))
-        at += size
-        if at >= n:
-            return b"".join(parts)
-        size = (yield) or size
 
 
 async def _in_turns(steps: Generator[None, int | None, bytes]) -> bytes:

@@ -84,6 +84,15 @@ async def test_a_streamed_page_failing_at_its_first_chunk_is_refused() -> None:
     assert _body(sent) == REFUSED
 
 
+async def test_a_failure_in_a_later_piece_of_the_first_message_is_refused() -> None:
+    # The first message is rewritten in pieces (over 64 KB): the start is
+    # still held when a later piece fails, so the response is refused whole.
+    first = FIRST + b"<p>" + b"x" * 100_000 + b"</p>" + SECOND
+    sent = await _serve([first, b"<p>more</p>"])
+    assert sent[0]["status"] == 502
+    assert _body(sent) == REFUSED
+
+
 async def test_a_streamed_page_is_cut_where_the_rewriter_failed() -> None:
     sent = await _serve([FIRST, SECOND, b"<p>third " + PIXEL])
     assert sent[0]["status"] == 200

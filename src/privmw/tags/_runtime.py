@@ -404,6 +404,18 @@ _REFUSED = b"privmw: this response cannot be inspected for third-party tags, so 
 
 _log = logging.getLogger("privmw.tags")
 
+#: A piece size larger than any body: ``whole`` and ``feed`` rewrite in one go.
+_ONE_PIECE = 1 << 62
+
+
+def _drain(steps: Generator[None, int | None, bytes]) -> bytes:
+    """Run a piecewise rewriting (:meth:`PageTransform.steps`) to its end, without pauses."""
+    try:
+        while True:
+            next(steps)
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+
 
 def _origin(scope: Scope) -> str | None:
     """``scheme://host/`` of the request (its ``Host``), the base of relative ``Link`` URLs.
@@ -668,12 +680,13 @@ class PageTransform:
 
     def whole(self, body: bytes) -> bytes:
         """The rewritten page of a body that arrives in one message."""
-        steps = self.steps(body, len(body) or 1)
-        try:
-            while True:
-                next(steps)
-        except StopIteration as done:
-            return done.value  # type: ignore[no-any-return]
+        return _drain(self.steps(body, _ONE_PIECE))
+
+    def may_grow(self) -> bool:
+        """Whether the body is content-coded: privmw inflates it (up to 100x) before rewriting."""
+        if self._inflaters:
+            return True
+        return not self._decided and find(self._headers(), b"content-encoding") is not None
 
     def steps(self, body: bytes, size: int) -> Generator[None, int | None, bytes]:
         """:meth:`whole` in pieces of ``size`` bytes, pausing (``yield``) between them.
@@ -755,12 +768,17 @@ class PageTransform:
         return self._rt.config.mode == "report-only"
 
     def feed(self, chunk: bytes) -> bytes:
+        """The rewritten bytes of one body chunk of a streamed page."""
+        return _drain(self.feed_steps(chunk, _ONE_PIECE))
+
+    def feed_steps(self, chunk: bytes, size: int) -> Generator[None, int | None, bytes]:
+        """:meth:`feed` in pieces of ``size`` decoded bytes (see :meth:`steps`)."""
         try:
-            return self._feed(chunk)
+            return (yield from self._feed(chunk, size))
         finally:
             self._fed = True
 
-    def _feed(self, chunk: bytes) -> bytes:
+    def _feed(self, chunk: bytes, size: int) -> Generator[None, int | None, bytes]:
         if self.failed or self._refused:
             passes = self.failed and not self._inflaters and self._rt.config.mode == "report-only"
             return chunk if passes else b""
@@ -778,7 +796,16 @@ class PageTransform:
             rewriter = self._rewriter
             if rewriter is None:
                 rewriter = self._rewriter = self._new_rewriter()
-            out = self._out(rewriter.feed(self._decode(data, False)))
+            text = self._decode(data, False)
+            parts: list[bytes] = []
+            at, n = 0, len(text)
+            while True:
+                parts.append(self._out(rewriter.feed(text[at : at + size])))
+                at += size
+                if at >= n:
+                    break
+                size = (yield) or size
+            out = b"".join(parts)
         except BombError:
             self.failed = True  # cut here: nothing past the bound is sent
             return self._flush_held()
