@@ -328,6 +328,42 @@ async def test_separate_limits_on_one_route_keep_separate_buckets(
     assert headers["one"] == '"/one-60s";q=2;w=60, "/one-3600s";q=100;w=3600'
 
 
+async def test_a_dynamic_rate_keeps_its_bucket_whatever_rate_it_returns(
+    rate_limit: Options, closing: list[Any]
+) -> None:
+    # A rate read from the request (a header here: in the worst case the
+    # client's) must not start a fresh bucket for each distinct rate it names.
+    def from_header(scope: Any, privacy: Any) -> str:
+        return dict(scope["headers"]).get(b"x-rate", b"2").decode() + "/minute"
+
+    api = one_route(rate_limit(), closing, Limit(from_header), path="/dyn")
+    async with client_for(api) as client:
+        got = [
+            (await client.get("/dyn", headers={"x-rate": rate})).status_code
+            for rate in ("2", "2", "2", "3", "3", "2", "4")
+        ]
+    # One bucket: after two requests at 2/minute every later one is refused
+    # (3 and 4 a minute allow a little more at once, but the bucket is full).
+    assert got[:3] == [200, 200, 429]
+    assert got.count(200) <= 3, got
+
+
+async def test_the_same_rate_with_another_burst_is_another_bucket(
+    rate_limit: Options, closing: list[Any]
+) -> None:
+    api = one_route(
+        rate_limit(),
+        closing,
+        Limit("2/minute", name="api"),
+        Limit("2/minute", name="api-burst", burst=5),
+        path="/burst",
+    )
+    async with client_for(api) as client:
+        got = await statuses(client, "/burst", 3)
+    # The burst-2 rule refuses the third request; the burst-5 one alone would not.
+    assert got == [200, 200, 429]
+
+
 async def test_cost_per_rule_and_per_call(rate_limit: Options, closing: list[Any]) -> None:
     search = Limit("10/minute", cost=4, name="search")
     api = FastAPI()

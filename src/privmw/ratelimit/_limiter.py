@@ -146,6 +146,12 @@ class Rule:
         return f"Rule({', '.join(p.name for p in self.policies)})"
 
 
+def _qualname(fn: object) -> str:
+    """A callable's module and qualified name: the same in every process of one app."""
+    name = getattr(fn, "__qualname__", None) or type(fn).__qualname__
+    return f"{getattr(fn, '__module__', None) or type(fn).__module__}.{name}"
+
+
 def _tag(kind: bytes, text: str) -> bytes:
     """A short fixed-size bucket tag for a group or an endpoint (no raw path in the table)."""
     return kind + hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=6).digest()
@@ -700,12 +706,15 @@ class Limiter:
         template (:meth:`full_template`: ``/t/{tenant}/login`` under
         ``Mount("/t/{tenant}")``), so the concrete values of a mount's path
         parameters share them; the policy name is the route's own template.
-        Each rate has its own bucket, tagged by the template and the rate
-        (count, window, burst): ``Limit("5/minute")`` and ``Limit("100/hour")``
-        on one route keep separate buckets, exactly as one
-        ``Limit("5/minute;100/hour")`` (they once shared one: the hourly rule's
-        steps counted against the minute's). The tags are the same in every
-        process, so workers share them through Redis.
+        Each ``Limit`` has its own buckets there, one per rate, tagged by the
+        template and what the ``Limit`` declares (its name, its rate text or
+        its rate function's qualified name, its burst) and the rate's place:
+        ``Limit("5/minute")`` and ``Limit("100/hour")`` on one route keep
+        separate buckets (they once shared one: the hourly rule's steps
+        counted against the minute's), while a dynamic rate keeps its buckets
+        whatever rate it returns (a rate that changes per request must not
+        start fresh buckets). The tags are the same in every process, so
+        workers share them through Redis.
         """
         route = scope.get("route")
         template = getattr(route, "path", None)
@@ -726,7 +735,8 @@ class Limiter:
             made = policies(name, rates, limit.burst)
             if limit.group:
                 return Rule(made, _tag(b"g", limit.group), key, limit.cost, exempt)
-            tags = tuple(_tag(b"e", f"{full}\n{p.count}/{p.period!r}/{p.burst}") for p in made)
+            declared = f"{full}\n{limit.name}\n{limit.rate_text or _qualname(limit.dynamic)}"
+            tags = tuple(_tag(b"e", f"{declared}\n{limit.burst}#{i}") for i in range(len(made)))
             return Rule(made, b"", key, limit.cost, exempt, tags)
 
         if limit.dynamic is not None:
