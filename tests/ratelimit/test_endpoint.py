@@ -334,7 +334,8 @@ async def test_a_dynamic_rate_keeps_its_bucket_whatever_rate_it_returns(
     # A rate read from the request (a header here: in the worst case the
     # client's) must not start a fresh bucket for each distinct rate it names.
     def from_header(scope: Any, privacy: Any) -> str:
-        return dict(scope["headers"]).get(b"x-rate", b"2").decode() + "/minute"
+        headers: dict[bytes, bytes] = dict(scope["headers"])
+        return headers.get(b"x-rate", b"2").decode() + "/minute"
 
     api = one_route(rate_limit(), closing, Limit(from_header), path="/dyn")
     async with client_for(api) as client:
