@@ -686,7 +686,10 @@ class PageTransform:
         """Whether the body is content-coded: privmw inflates it (up to 100x) before rewriting."""
         if self._inflaters:
             return True
-        return not self._decided and find(self._headers(), b"content-encoding") is not None
+        start = self._start
+        if self._decided or start is None:
+            return False
+        return find(start.get("headers") or (), b"content-encoding") is not None
 
     def steps(self, body: bytes, size: int) -> Generator[None, int | None, bytes]:
         """:meth:`whole` in pieces of ``size`` bytes, pausing (``yield``) between them.
