@@ -10,7 +10,11 @@ wall-clock medians: they are the repeatable half of the comparison (a
 ``bytes.find`` and a DFA step do not cost the same per instruction, so they
 are reported beside the medians, never instead of them).
 
-The pre-change engine is ``benchmarks/_rewriter_before`` (a frozen copy).
+The pre-change engine is ``privmw.tags`` as it was at ``BEFORE`` (main
+before the issue-16 performance work): its six engine modules are read from
+git into a temporary package ``_rewriter_before`` for the run, so the
+repository keeps no second copy of the engine (it needs a clone with that
+commit).
 """
 
 from __future__ import annotations
@@ -27,10 +31,35 @@ import tempfile
 from collections.abc import Callable
 from typing import Any
 
+#: main before the issue-16 performance work.
+BEFORE = "e570426"
+_ENGINE_FILES = ("rewriter", "_tokenizer", "_grammar", "_fetch", "_inline", "_neutralise")
 ENGINES = {
-    "before": "benchmarks._rewriter_before.rewriter",
+    "before": "_rewriter_before.rewriter",
     "after": "privmw.tags.rewriter",
 }
+
+
+def _materialise_before(root: str) -> None:
+    """Write the engine at ``BEFORE`` into ``root/_rewriter_before`` (a package)."""
+    package = os.path.join(root, "_rewriter_before")
+    os.mkdir(package)
+    with open(os.path.join(package, "__init__.py"), "w") as f:
+        f.write(f'"""The privmw.tags engine at {BEFORE} (written by tags_icount)."""\n')
+    for name in _ENGINE_FILES:
+        try:
+            source = subprocess.run(
+                ["git", "show", f"{BEFORE}:src/privmw/tags/{name}.py"],
+                capture_output=True,
+                check=True,
+            ).stdout
+        except (OSError, subprocess.CalledProcessError) as exc:
+            raise SystemExit(
+                f"tags_icount: cannot read the engine at {BEFORE} from git ({exc}); "
+                "run it in a clone of the repository with its history"
+            ) from exc
+        with open(os.path.join(package, f"{name}.py"), "wb") as f:
+            f.write(source)
 
 
 def _cases() -> list[tuple[str, bytes | None, int | None]]:
@@ -110,6 +139,7 @@ def main() -> None:  # pragma: no cover - manual run
         child(args.reps, args.only, args.stdlib)
         return
     with tempfile.TemporaryDirectory() as tmp:
+        _materialise_before(tmp)
         out = os.path.join(tmp, "cg.out")
         cmd = [
             "valgrind",
@@ -124,7 +154,9 @@ def main() -> None:  # pragma: no cover - manual run
             *(["--stdlib"] if args.stdlib else []),
             *(f"--only={o}" for o in args.only),
         ]
-        env = {**os.environ, "PYTHONHASHSEED": "0"}  # the same run every time
+        pythonpath = os.pathsep.join(p for p in (tmp, os.environ.get("PYTHONPATH", "")) if p)
+        # the same run every time; the engine before importable from tmp
+        env = {**os.environ, "PYTHONHASHSEED": "0", "PYTHONPATH": pythonpath}
         proc = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env)
         labels = [line.split("\t") for line in proc.stdout.splitlines() if "\t" in line]
         totals: dict[int, int] = {}
