@@ -733,17 +733,8 @@ class PageTransform:
             if self._passthrough:
                 return body
             rewriter = self._rewriter or self._new_rewriter()
-            data = self._decode(data, True)
-            parts: list[bytes] = []
-            at, n = 0, len(data)
-            while True:
-                parts.append(self._out(rewriter.feed(data[at : at + size])))
-                at += size
-                if at >= n:
-                    break
-                size = (yield) or size
-            parts.append(self._finish(rewriter))
-            out = b"".join(parts)
+            out = yield from self._rewrite(rewriter, self._decode(data, True), size)
+            out += self._finish(rewriter)
         except BombError:
             self.failed = True
             return b""
@@ -759,6 +750,19 @@ class PageTransform:
             cache.put(key, (out, self.changed, stats, hosts), len(body) + len(out))
         self._record(stats)
         return out
+
+    def _rewrite(
+        self, rewriter: HtmlRewriter, text: bytes, size: int
+    ) -> Generator[None, int | None, bytes]:
+        """``text`` through the rewriter in pieces of ``size``, pausing between them."""
+        parts: list[bytes] = []
+        at, n = 0, len(text)
+        while True:
+            parts.append(self._out(rewriter.feed(text[at : at + size])))
+            at += size
+            if at >= n:
+                return b"".join(parts)
+            size = (yield) or size
 
     def _failure(self) -> bool:
         """The rewriter raised (a bug): log it; whether the page may pass (report-only)."""
@@ -799,16 +803,7 @@ class PageTransform:
             rewriter = self._rewriter
             if rewriter is None:
                 rewriter = self._rewriter = self._new_rewriter()
-            text = self._decode(data, False)
-            parts: list[bytes] = []
-            at, n = 0, len(text)
-            while True:
-                parts.append(self._out(rewriter.feed(text[at : at + size])))
-                at += size
-                if at >= n:
-                    break
-                size = (yield) or size
-            out = b"".join(parts)
+            out = yield from self._rewrite(rewriter, self._decode(data, False), size)
         except BombError:
             self.failed = True  # cut here: nothing past the bound is sent
             return self._flush_held()

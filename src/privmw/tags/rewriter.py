@@ -612,12 +612,7 @@ class HtmlRewriter:
                 if output:
                     out.append(output)
                 if deltas is not None:
-                    self.neutralised += deltas[0]
-                    self.removed += deltas[1]
-                    self.reported += deltas[2]
-                    self.kept += deltas[3]
-                    self.overflowed += deltas[4]
-                    self.escaped += deltas[5]
+                    self._add_counts(deltas)
                 if after is not None:
                     state, rawend, held_tag, held_kind, align, in_select, in_frameset = after
                     self._state = state
@@ -1587,6 +1582,15 @@ class HtmlRewriter:
             key, variants, out, lambda: self._start_tag_now(buf, pos, end, name, out), tag
         )
 
+    def _add_counts(self, deltas: tuple[int, int, int, int, int, int]) -> None:
+        """Add a replayed decision's counts: neutralised, removed, reported, kept, ..."""
+        self.neutralised += deltas[0]
+        self.removed += deltas[1]
+        self.reported += deltas[2]
+        self.kept += deltas[3]
+        self.overflowed += deltas[4]
+        self.escaped += deltas[5]
+
     def _replay_tag(
         self,
         buf: bytes,
@@ -1612,12 +1616,7 @@ class HtmlRewriter:
                 if output:
                     out.append(output)
                 if deltas is not None:
-                    self.neutralised += deltas[0]
-                    self.removed += deltas[1]
-                    self.reported += deltas[2]
-                    self.kept += deltas[3]
-                    self.overflowed += deltas[4]
-                    self.escaped += deltas[5]
+                    self._add_counts(deltas)
                 end += size
             n = len(buf)
             rest = n - end
